@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+pragma solidity ^0.8.28;
+
+import {IInferenceVerifier} from "./IInferenceVerifier.sol";
+
+/// @title IModelRegistry
+/// @notice Models the market can trade: a model id names one set of weights (by CID), the verifier whose
+/// circuit has those weights as constants, the input/output spec and the minimum VRAM a provider needs.
+/// Only approved models can get markets.
+interface IModelRegistry {
+    struct Model {
+        IInferenceVerifier verifier;
+        uint32 minVramMb;
+        bool approved;
+        string weightsCid;
+        string ioSpec;
+    }
+
+    function registerModel(
+        bytes32 modelId,
+        string calldata weightsCid,
+        IInferenceVerifier verifier,
+        string calldata ioSpec,
+        uint32 minVramMb
+    ) external;
+    function setModelApproved(bytes32 modelId, bool approved) external;
+
+    function modelOf(bytes32 modelId) external view returns (Model memory);
+    function isApproved(bytes32 modelId) external view returns (bool);
+}

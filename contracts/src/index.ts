@@ -1,0 +1,2 @@
+export * from "./abis.ts";
+export { deploymentSchema, parseDeployment, type Deployment } from "./deployment.ts";
