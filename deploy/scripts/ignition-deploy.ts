@@ -1,0 +1,65 @@
+// Run by `hardhat run --network <net>` (see src/deploy.ts): deploys the whole system with Ignition and writes
+// the deployment document that the provider node, the dApp and the tests read.
+import { writeFile } from "node:fs/promises";
+import type {} from "@nomicfoundation/hardhat-toolbox-viem";
+import { network } from "hardhat";
+import { modelRegistryAbi, parseDeployment, spotMarketInterfaceAbi } from "@sovra/contracts";
+import { buildSovraModule, localConfig } from "../ignition/modules/Sovra.ts";
+import { localModels } from "../src/models.ts";
+
+const outFile = process.env.SOVRA_DEPLOYMENT_OUT;
+if (outFile === undefined) throw new Error("SOVRA_DEPLOYMENT_OUT must name the file to write the deployment to");
+
+const { ignition, viem } = await network.connect();
+const publicClient = await viem.getPublicClient();
+const startBlock = await publicClient.getBlockNumber();
+const models = await localModels();
+const deployed = await ignition.deploy(buildSovraModule({ ...localConfig, models: models.map((model) => model.config) }), {
+  displayUi: false,
+});
+
+const created = await publicClient.getContractEvents({
+  address: deployed.spotMarket.address,
+  abi: spotMarketInterfaceAbi,
+  eventName: "MarketCreated",
+  fromBlock: startBlock,
+});
+
+const deployment = parseDeployment({
+  chainId: await publicClient.getChainId(),
+  startBlock: Number(startBlock),
+  contracts: Object.fromEntries(
+    Object.entries(deployed).map(([name, contract]: [string, { address: string }]) => [name, contract.address]),
+  ),
+  models: await Promise.all(
+    models.map(async (model, index) => ({
+      name: model.name,
+      modelId: model.config.modelId,
+      weightsCid: model.config.weightsCid,
+      verifier: (await deployedVerifier(index)) ?? "0x0000000000000000000000000000000000000000",
+    })),
+  ),
+  markets: created.map((event) => {
+    const model = models.find((candidate) => candidate.config.modelId === event.args.modelId);
+    return {
+      marketId: Number(event.args.marketId),
+      model: model?.name ?? "unknown",
+      modelId: event.args.modelId,
+      policyClass: Number(event.args.policyClass),
+    };
+  }),
+});
+await writeFile(outFile, `${JSON.stringify(deployment, null, 2)}\n`);
+console.log(`deployment written to ${outFile}`);
+
+async function deployedVerifier(index: number): Promise<string | undefined> {
+  const modelId = models[index]?.config.modelId;
+  if (modelId === undefined) return undefined;
+  const model = await publicClient.readContract({
+    address: deployed.modelRegistry.address,
+    abi: modelRegistryAbi,
+    functionName: "modelOf",
+    args: [modelId],
+  });
+  return model.verifier;
+}

@@ -1,0 +1,94 @@
+// `npm start` as a new user runs it: the launcher comes up, prints the system's addresses, those addresses answer
+// plain viem calls, governance holds every role, and Ctrl-C stops everything the launcher started.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPublicClient, http, type Address } from "viem";
+import { accessManagerAbi, parseDeployment, sovraTokenAbi, testStablecoinAbi, timelockControllerAbi, type Deployment } from "@sovra/contracts";
+import { freePort } from "@sovra/deploy";
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+describe("npm start", () => {
+  let launcher: ChildProcess;
+  let output = "";
+  let rpcUrl = "";
+  let deployment: Deployment;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    launcher = spawn(process.execPath, ["deploy/scripts/start.ts"], {
+      cwd: repoRoot,
+      env: { ...process.env, SOVRA_CHAIN_PORT: String(port) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    launcher.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    launcher.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        if (output.includes("Press Ctrl-C")) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 200);
+      launcher.once("exit", (code) => {
+        clearInterval(timer);
+        reject(new Error(`npm start exited with ${code}:\n${output}`));
+      });
+    });
+    rpcUrl = /RPC\s+(http:\S+)/.exec(output)?.[1] ?? "";
+    const file = /deployment\s+(\S+\.json)/.exec(output)?.[1] ?? "";
+    deployment = parseDeployment(JSON.parse(await readFile(path.resolve(repoRoot, file), "utf8")));
+  });
+
+  afterAll(() => {
+    if (launcher.exitCode === null) launcher.kill("SIGKILL");
+  });
+
+  it("prints addresses that answer plain viem calls", async () => {
+    expect(rpcUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const client = createPublicClient({ transport: http(rpcUrl) });
+    for (const [name, address] of Object.entries(deployment.contracts)) {
+      expect(output, `${name} printed`).toContain(address);
+      const code = await client.getCode({ address: address as Address });
+      expect(code?.length ?? 0, `${name} has code`).toBeGreaterThan(2);
+    }
+    const symbol = await client.readContract({ address: deployment.contracts.sovraToken, abi: sovraTokenAbi, functionName: "symbol" });
+    expect(symbol).toBe("SOV");
+  });
+
+  it("funds the test accounts and hands every role to the timelock", async () => {
+    const client = createPublicClient({ transport: http(rpcUrl) });
+    const [deployer, provider] = [...output.matchAll(/#\d+ (0x[0-9a-fA-F]{40})/g)].map((match) => match[1] as Address);
+    if (deployer === undefined || provider === undefined) throw new Error(`accounts not printed:\n${output}`);
+    const tusd = await client.readContract({
+      address: deployment.contracts.paymentToken,
+      abi: testStablecoinAbi,
+      functionName: "balanceOf",
+      args: [provider],
+    });
+    expect(tusd).toBe(1_000_000_000n);
+    const votes = await client.readContract({ address: deployment.contracts.sovraToken, abi: sovraTokenAbi, functionName: "getVotes", args: [provider] });
+    expect(votes).toBe(10_000n * 10n ** 18n);
+
+    const { accessManager, timelock, governor } = deployment.contracts;
+    const [timelockIsAdmin] = await client.readContract({ address: accessManager, abi: accessManagerAbi, functionName: "hasRole", args: [0n, timelock] });
+    const [deployerIsAdmin] = await client.readContract({ address: accessManager, abi: accessManagerAbi, functionName: "hasRole", args: [0n, deployer] });
+    expect(timelockIsAdmin).toBe(true);
+    expect(deployerIsAdmin).toBe(false);
+    const adminRole = await client.readContract({ address: timelock, abi: timelockControllerAbi, functionName: "DEFAULT_ADMIN_ROLE" });
+    const proposerRole = await client.readContract({ address: timelock, abi: timelockControllerAbi, functionName: "PROPOSER_ROLE" });
+    expect(await client.readContract({ address: timelock, abi: timelockControllerAbi, functionName: "hasRole", args: [adminRole, deployer] })).toBe(false);
+    expect(await client.readContract({ address: timelock, abi: timelockControllerAbi, functionName: "hasRole", args: [proposerRole, governor] })).toBe(true);
+  });
+
+  it("stops the chain it started on Ctrl-C", async () => {
+    const exited = new Promise<number | null>((resolve) => launcher.once("exit", (code) => resolve(code)));
+    launcher.kill("SIGINT");
+    expect(await exited).toBe(0);
+    const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 2_000 }) });
+    await expect(client.getChainId()).rejects.toThrow();
+  });
+});

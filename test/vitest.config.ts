@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+// End-to-end suites start real processes (chain, Redis, workers): run files one at a time, with room to boot.
+export default defineConfig({
+  test: {
+    include: ["**/*.test.ts"],
+    exclude: ["node_modules/**"],
+    fileParallelism: false,
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
+  },
+});
