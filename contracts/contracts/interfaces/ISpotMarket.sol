@@ -81,19 +81,91 @@ interface ISpotMarket {
     event CallbackResult(uint256 indexed jobId, bool success);
     event Withdrawal(address indexed account, address indexed to, uint256 amount);
 
+    /// @notice A resting order as the UI and the provider node read it.
+    struct OrderView {
+        address owner;
+        uint32 marketId;
+        Side side;
+        uint16 tick;
+        uint32 remaining; // ask: unfilled capacity; bid: 1
+        uint64 expiry; // ask: expiresAt; bid: job deadline
+        bool callback;
+        uint96 amount; // bid: escrowed payment; ask: collateral reserved per unit
+        uint256 inputHash; // bid only
+        uint256 prev; // previous order in the tick's FIFO (0 = head)
+        uint256 next; // next order in the tick's FIFO (0 = tail)
+    }
+
+    /// @notice One price level of one side of a book.
+    struct LevelView {
+        uint16 tick;
+        uint32 orders;
+        uint64 quantity; // asks: total unfilled capacity; bids: number of bids
+        uint256 head; // first order id in FIFO order
+    }
+
+    /// @notice Permit data for `placeBidWithPermit` (EIP-2612 on the payment token).
+    struct PermitData {
+        uint256 value;
+        uint256 deadline;
+        uint8 v;
+        bytes32 r;
+        bytes32 s;
+    }
+
+    error MarketNotFound(uint32 marketId);
+    error MarketExists(bytes32 modelId, uint32 policyClass);
+    error ModelNotApproved(bytes32 modelId);
+    error InvalidParams();
+    error MarketInactive(uint32 marketId);
+    error InvalidTick(uint16 tick);
+    error InvalidCapacity(uint32 capacity);
+    error InvalidExpiry(uint64 expiresAt);
+    error InvalidDeadline(uint64 deadline);
+    error NotRegistered(address provider);
+    error InsufficientVram(address provider, uint32 vramMb, uint32 minVramMb);
+    error NotEligible(address provider, uint32 policyClass);
+    error OrderNotFound(uint256 orderId);
+    error NotOrderOwner(uint256 orderId, address caller);
+    error JobNotMatched(uint256 jobId, JobStatus status);
+    error NotJobProvider(uint256 jobId, address caller);
+    error DeadlinePassed(uint256 jobId, uint64 deadline);
+    error JobNotExpired(uint256 jobId, uint64 deadline);
+    error InvalidProof(uint256 jobId);
+    error InsufficientCallbackGas(uint256 jobId);
+    error NothingToWithdraw(address account);
+    error ZeroAddress();
+    error CollateralVersionsExhausted(uint32 marketId);
+
     function createMarket(bytes32 modelId, uint32 policyClass, MarketParams calldata params) external returns (uint32);
     function setMarketParams(uint32 marketId, MarketParams calldata params) external;
     function setTreasury(address treasury) external;
 
     /// @notice List `capacity` jobs at `tick`; reserves `capacity * collateralPerJob` of the caller's stake.
+    /// Crossing resting bids are filled first at their prices. Returns the ask's id (as in `AskPlaced` and
+    /// `JobMatched.askId`); it rests only with the capacity left unmatched. When `MAX_SWEEP` stale bids were
+    /// removed and the book still crosses, the rest does not rest (and reserves nothing): place it again.
     function placeAsk(uint32 marketId, uint16 tick, uint32 capacity, uint64 expiresAt) external returns (uint256 orderId);
 
     /// @notice Buy one job at `maxTick` or better; escrows the price (only the traded price if it matches now).
-    /// @return orderId The resting bid's id, or 0 when it matched at once.
+    /// @return orderId The bid's id (as in `BidPlaced` and `JobMatched.bidId`); it rests only when `jobId` is 0.
+    /// Both are 0 when the bid could not be placed because `MAX_SWEEP` stale asks were removed first (retry).
     /// @return jobId The job's id when it matched at once, else 0.
     function placeBid(uint32 marketId, uint16 maxTick, uint256 inputHash, bytes calldata inputRef, uint64 deadline, bool callback)
         external
         returns (uint256 orderId, uint256 jobId);
+
+    /// @notice `placeBid` after trying `permit` on the payment token (a failed permit is ignored, so a
+    /// front-run permit or an existing allowance still works).
+    function placeBidWithPermit(
+        uint32 marketId,
+        uint16 maxTick,
+        uint256 inputHash,
+        bytes calldata inputRef,
+        uint64 deadline,
+        bool callback,
+        PermitData calldata permit
+    ) external returns (uint256 orderId, uint256 jobId);
 
     function cancelOrder(uint256 orderId) external;
 
@@ -109,4 +181,13 @@ interface ISpotMarket {
     function jobOf(uint256 jobId) external view returns (Job memory);
     function marketOf(uint32 marketId) external view returns (MarketInfo memory);
     function bestTick(uint32 marketId, Side side) external view returns (bool exists, uint16 tick);
+    function marketIdOf(bytes32 modelId, uint32 policyClass) external view returns (uint32);
+    function marketCount() external view returns (uint32);
+    function orderOf(uint256 orderId) external view returns (OrderView memory);
+    function levelOf(uint32 marketId, Side side, uint16 tick) external view returns (LevelView memory);
+    /// @notice The first non-empty tick at or worse than `tick` on one side (asks: at or above; bids: at or
+    /// below). With `bestTick` and `levelOf` it walks a book level by level for depth charts.
+    function nextTick(uint32 marketId, Side side, uint16 tick) external view returns (bool exists, uint16 next);
+    /// @notice Collateral a job of `marketId` locks per unit, under collateral version `version`.
+    function collateralOf(uint32 marketId, uint16 version) external view returns (uint96);
 }

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+pragma solidity ^0.8.28;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IInferenceConsumer} from "../interfaces/IInferenceConsumer.sol";
+import {ISpotMarket} from "../interfaces/ISpotMarket.sol";
+
+/// @title ExampleDigitConsumer
+/// @notice What another protocol writes to buy inference from Sovra: it holds payment tokens, asks an
+/// MNIST classifier market to classify a digit (only the input's Poseidon hash goes on-chain), and receives
+/// the verified output in a callback, from which it takes the predicted digit (argmax of the logits).
+///
+/// Output packing (the circuits package follows it): each output value `v` is stored as `v + 2^(B-1)` in a
+/// `B`-bit lane, lane 0 least significant, `floor(253 / B)` lanes per field element, in order.
+///
+/// WARNING: the callback is gas-capped by the market and may not arrive at all (the market never lets a
+/// consumer block settlement): state that matters must not depend on it alone. Refunds of expired requests
+/// wait in the market until `withdrawRefunds` pulls them.
+contract ExampleDigitConsumer is IInferenceConsumer, Ownable {
+    using SafeERC20 for IERC20;
+
+    enum RequestStatus {
+        None,
+        Pending,
+        Classified,
+        Expired
+    }
+
+    struct Request {
+        RequestStatus status;
+        uint8 digit;
+        int256 score; // the winning logit
+    }
+
+    ISpotMarket public immutable market;
+    IERC20 public immutable token;
+    uint32 public immutable marketId;
+    uint8 public immutable laneBits;
+    uint8 public immutable classes;
+
+    mapping(uint256 jobId => Request) public requests;
+    /// @notice Bids that rest in the book, by order id (they become jobs when an ask fills them).
+    mapping(uint256 orderId => bool) public restingBids;
+
+    event DigitRequested(uint256 indexed orderId, uint256 indexed jobId, uint256 inputHash);
+    event DigitClassified(uint256 indexed jobId, uint8 digit, int256 score);
+    event RequestExpired(uint256 indexed jobId);
+
+    error OnlyMarket(address caller);
+    error InvalidLaneBits(uint8 laneBits);
+    error OutputTooShort(uint256 jobId);
+    error BidNotPlaced();
+
+    /// @param market_ The Sovra spot market.
+    /// @param marketId_ The market of the digit classifier (model + policy class).
+    /// @param laneBits_ B, the bit width of one packed output lane (the model's io spec says which).
+    /// @param classes_ Number of logits (10 for MNIST).
+    constructor(ISpotMarket market_, IERC20 token_, uint32 marketId_, uint8 laneBits_, uint8 classes_, address owner_)
+        Ownable(owner_)
+    {
+        if (laneBits_ < 2 || laneBits_ > 126) revert InvalidLaneBits(laneBits_);
+        market = market_;
+        token = token_;
+        marketId = marketId_;
+        laneBits = laneBits_;
+        classes = classes_;
+        token_.forceApprove(address(market_), type(uint256).max);
+    }
+
+    /// @notice Bids for one classification of the input committed to by `inputHash`, paying from this
+    /// contract's balance. `inputRef` tells the provider where to fetch the input (e.g. a CID, or the input).
+    function requestDigit(uint16 maxTick, uint256 inputHash, bytes calldata inputRef, uint64 deadline)
+        external
+        onlyOwner
+        returns (uint256 orderId, uint256 jobId)
+    {
+        (orderId, jobId) = market.placeBid(marketId, maxTick, inputHash, inputRef, deadline, true);
+        if (orderId == 0) revert BidNotPlaced();
+        if (jobId != 0) requests[jobId].status = RequestStatus.Pending;
+        else restingBids[orderId] = true;
+        emit DigitRequested(orderId, jobId, inputHash);
+    }
+
+    /// @inheritdoc IInferenceConsumer
+    function onInferenceResult(uint256 jobId, uint256[] calldata output) external {
+        if (msg.sender != address(market)) revert OnlyMarket(msg.sender);
+        (uint8 digit, int256 score) = argmax(output);
+        requests[jobId] = Request({status: RequestStatus.Classified, digit: digit, score: score});
+        emit DigitClassified(jobId, digit, score);
+    }
+
+    /// @inheritdoc IInferenceConsumer
+    function onInferenceExpired(uint256 jobId) external {
+        if (msg.sender != address(market)) revert OnlyMarket(msg.sender);
+        requests[jobId].status = RequestStatus.Expired;
+        emit RequestExpired(jobId);
+    }
+
+    /// @notice Pulls refunds (expired jobs, cancelled bids) from the market and sends this contract's
+    /// whole token balance to `to`.
+    function withdrawRefunds(address to) external onlyOwner returns (uint256 amount) {
+        if (market.owed(address(this)) != 0) market.withdraw(address(this));
+        amount = token.balanceOf(address(this));
+        token.safeTransfer(to, amount);
+    }
+
+    /// @notice Cancels a resting request; its escrow becomes withdrawable.
+    function cancel(uint256 orderId) external onlyOwner {
+        restingBids[orderId] = false;
+        market.cancelOrder(orderId);
+    }
+
+    /// @notice Unpacks `classes` logits from `output` and returns the index of the largest (first on ties).
+    function argmax(uint256[] calldata output) public view returns (uint8 digit, int256 best) {
+        uint256 b = laneBits;
+        uint256 perElement = 253 / b;
+        uint256 n = classes;
+        if (output.length * perElement < n) revert OutputTooShort(0);
+        uint256 mask = (uint256(1) << b) - 1;
+        int256 offset = int256(uint256(1) << (b - 1));
+        best = type(int256).min;
+        for (uint256 i; i < n; ++i) {
+            uint256 lane = (output[i / perElement] >> ((i % perElement) * b)) & mask;
+            int256 v = int256(lane) - offset;
+            if (v > best) {
+                best = v;
+                digit = uint8(i);
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+pragma solidity ^0.8.28;
+
+/// @title OrderQueue
+/// @notice Resting orders and the per-(market, side, tick) FIFO queues that hold them. Each tick's queue is
+/// a doubly linked list threaded through the orders themselves, so appending, popping the head and removing
+/// any order (cancel, stale sweep) are all O(1) and touch at most three orders.
+/// @dev Order ids are `uint40` (10^12 orders) so that the links, the expiry and the amount share one slot.
+library OrderQueue {
+    /// @notice A resting order, in three storage slots (the third only for bids).
+    struct Order {
+        // slot 0
+        address owner;
+        uint32 marketId;
+        uint16 tick;
+        uint8 side; // ISpotMarket.Side
+        uint32 remaining; // ask: unfilled capacity; bid: 1
+        // slot 1
+        uint40 prev;
+        uint40 next;
+        uint64 expiry; // ask: expiresAt; bid: job deadline
+        bool callback; // bid: call the buyer back on settlement/expiry
+        uint96 amount; // bid: escrowed payment; ask: the market's collateral version its reservation used
+        // slot 2
+        uint256 inputHash; // bid only
+    }
+
+    /// @notice One price level: its queue's ends and what the depth chart needs, in one slot.
+    struct Level {
+        uint40 head;
+        uint40 tail;
+        uint32 orders;
+        uint64 quantity; // sum of `remaining` over the level's orders
+    }
+
+    /// @notice Appends order `id` (already written, links unset) at the back of `level`.
+    function pushBack(Level storage level, mapping(uint256 => Order) storage orders, uint40 id, uint32 quantity)
+        internal
+    {
+        Level memory l = level;
+        if (l.tail == 0) {
+            l.head = id;
+        } else {
+            orders[l.tail].next = id;
+            orders[id].prev = l.tail;
+        }
+        l.tail = id;
+        unchecked {
+            l.orders += 1;
+            l.quantity += quantity;
+        }
+        _store(level, l);
+    }
+
+    /// @notice Unlinks order `id` from `level`, whose quantity drops by `quantity` (the order's remaining).
+    /// @return empty Whether the level has no order left.
+    function remove(Level storage level, mapping(uint256 => Order) storage orders, uint40 id, uint32 quantity)
+        internal
+        returns (bool empty)
+    {
+        Order storage o = orders[id];
+        uint40 prev = o.prev;
+        uint40 next = o.next;
+        Level memory l = level;
+        if (prev == 0) l.head = next;
+        else orders[prev].next = next;
+        if (next == 0) l.tail = prev;
+        else orders[next].prev = prev;
+        unchecked {
+            l.orders -= 1;
+            l.quantity -= quantity;
+        }
+        _store(level, l);
+        return l.orders == 0;
+    }
+
+    /// @dev Writes a level back with a single SSTORE, in Level's layout.
+    function _store(Level storage level, Level memory l) private {
+        uint256 word =
+            uint256(l.head) | (uint256(l.tail) << 40) | (uint256(l.orders) << 80) | (uint256(l.quantity) << 112);
+        assembly ("memory-safe") {
+            sstore(level.slot, word)
+        }
+    }
+}
