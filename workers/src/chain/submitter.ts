@@ -1,0 +1,139 @@
+import type { Redis } from "ioredis";
+import { BaseError, encodeFunctionData, keccak256, type Address, type Hex, type PublicClient } from "viem";
+import type { LocalAccount } from "viem/accounts";
+import type { Logger } from "../logger.ts";
+import { JobStatus, jobStatusName, spotMarketAbi } from "./abis.ts";
+
+export type SubmitterClients = {
+  publicClient: PublicClient;
+  /** The provider key: transactions are signed here, recorded, then broadcast. */
+  account: LocalAccount;
+  redis: Redis;
+  chainId: number;
+  market: Address;
+  logger?: Logger;
+  /** How long to wait for one receipt before the attempt fails (and is retried). */
+  receiptTimeoutMs?: number;
+};
+
+export type SubmitRequest = { jobId: bigint; output: bigint[]; proof: Hex };
+
+export type SubmitOutcome =
+  | { outcome: "settled"; transactionHash: Hex; blockNumber: bigint; gasUsed: bigint; resumed: boolean }
+  | { outcome: "already_final"; status: (typeof jobStatusName)[number] }
+  | { outcome: "expired"; deadline: bigint };
+
+/** Raised for jobs the node must not submit (not ours, no such job): retrying cannot help. */
+export class NotSubmittableError extends Error {
+  override name = "NotSubmittableError";
+}
+
+type Record = { hash: Hex; raw: Hex };
+
+export function submitRecordKey(chainId: number, market: Address, jobId: bigint): string {
+  return `sovra:submit:${chainId}:${market.toLowerCase()}:${jobId}`;
+}
+
+function message(error: unknown): string {
+  return error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Submits one job's result exactly once.
+ *
+ * 1. Reads `jobOf(jobId)`: a job that already left `Matched` (settled by an earlier attempt, or expired) is
+ *    never submitted again; a job past its deadline is not submitted (it would revert).
+ * 2. A transaction recorded by an earlier attempt is resumed: its receipt is awaited, and its signed bytes
+ *    re-broadcast if the node lost it. A new transaction is only signed when that one can no longer land
+ *    (its nonce was used by something else) and the job is still `Matched`.
+ * 3. A new transaction is simulated, signed locally, recorded in Redis (hash + raw bytes), and only then
+ *    broadcast, so a crash at any point leaves a record to resume instead of a second submission.
+ *
+ * Callers must run one submitter per signer at a time (the submit queue has concurrency 1): nonces are
+ * taken from the pending count.
+ */
+export async function submitResult(clients: SubmitterClients, request: SubmitRequest): Promise<SubmitOutcome> {
+  const { publicClient, account, redis, market, logger } = clients;
+  const me = account.address;
+  const key = submitRecordKey(clients.chainId, market, request.jobId);
+  const timeout = clients.receiptTimeoutMs ?? 120_000;
+
+  const check = async (): Promise<SubmitOutcome | null> => {
+    const job = await publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "jobOf", args: [request.jobId] });
+    if (job.status === JobStatus.None) throw new NotSubmittableError(`job ${request.jobId} does not exist on market ${market}`);
+    if (job.provider.toLowerCase() !== me.toLowerCase()) throw new NotSubmittableError(`job ${request.jobId} belongs to ${job.provider}, not ${me}`);
+    if (job.status !== JobStatus.Matched) return { outcome: "already_final", status: jobStatusName[job.status] ?? "None" };
+    const block = await publicClient.getBlock({ blockTag: "latest" });
+    // The next block is later than the latest one, so a deadline already reached cannot be met.
+    if (block.timestamp >= job.deadline) return { outcome: "expired", deadline: job.deadline };
+    return null;
+  };
+
+  const awaitReceipt = async (hash: Hex, resumed: boolean): Promise<SubmitOutcome> => {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout, pollingInterval: 250 });
+    if (receipt.status === "success") {
+      logger?.info({ jobId: request.jobId.toString(), tx: hash, gasUsed: receipt.gasUsed.toString(), resumed }, "result submitted");
+      return { outcome: "settled", transactionHash: hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed, resumed };
+    }
+    await redis.del(key);
+    const after = await check();
+    if (after !== null) return after;
+    throw new Error(`submitResult transaction ${hash} for job ${request.jobId} reverted`);
+  };
+
+  const early = await check();
+  if (early !== null) {
+    logger?.info({ jobId: request.jobId.toString(), ...early }, "job not submitted");
+    return early;
+  }
+
+  const stored = await redis.get(key);
+  if (stored !== null) {
+    const record = JSON.parse(stored) as Record;
+    const receipt = await publicClient.getTransactionReceipt({ hash: record.hash }).catch(() => null);
+    if (receipt !== null) return awaitReceipt(record.hash, true);
+    try {
+      await publicClient.sendRawTransaction({ serializedTransaction: record.raw });
+      logger?.warn({ jobId: request.jobId.toString(), tx: record.hash }, "re-broadcast recorded submission");
+      return await awaitReceipt(record.hash, true);
+    } catch (error) {
+      const text = message(error).toLowerCase();
+      if (text.includes("already known") || text.includes("already imported") || text.includes("known transaction")) {
+        return awaitReceipt(record.hash, true);
+      }
+      if (!text.includes("nonce")) throw error;
+      // The recorded transaction's nonce went to another transaction: it can never land. The job is still
+      // Matched (checked above), so a fresh submission is safe.
+      logger?.warn({ jobId: request.jobId.toString(), tx: record.hash, reason: message(error) }, "recorded submission superseded");
+      await redis.del(key);
+    }
+  }
+
+  const data = encodeFunctionData({ abi: spotMarketAbi, functionName: "submitResult", args: [request.jobId, request.output, request.proof] });
+  // Simulating first turns a bad proof into a clear error without spending gas.
+  await publicClient
+    .simulateContract({ address: market, abi: spotMarketAbi, functionName: "submitResult", args: [request.jobId, request.output, request.proof], account: me })
+    .catch((error: unknown) => {
+      throw new Error(`submitResult for job ${request.jobId} would revert: ${message(error)}`);
+    });
+  const [nonce, gas, fees] = await Promise.all([
+    publicClient.getTransactionCount({ address: me, blockTag: "pending" }),
+    publicClient.estimateGas({ account: me, to: market, data }),
+    publicClient.estimateFeesPerGas(),
+  ]);
+  const raw = await account.signTransaction({
+    type: "eip1559",
+    chainId: clients.chainId,
+    to: market,
+    data,
+    nonce,
+    // Verification gas depends only on the proof's shape; a fifth more covers estimation drift.
+    gas: (gas * 6n) / 5n,
+    maxFeePerGas: fees.maxFeePerGas,
+    maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+  });
+  const hash = keccak256(raw);
+  await redis.set(key, JSON.stringify({ hash, raw } satisfies Record), "EX", 30 * 24 * 3600);
+  await publicClient.sendRawTransaction({ serializedTransaction: raw });
+  return awaitReceipt(hash, false);
+}

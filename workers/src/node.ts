@@ -1,0 +1,158 @@
+import { Redis } from "ioredis";
+import type { Server } from "node:http";
+import type { Address, PublicClient } from "viem";
+import type { LocalAccount } from "viem/accounts";
+import type { Deployment } from "@sovra/contracts";
+import { submitResult } from "./chain/submitter.ts";
+import { createWatcher, type MatchedJob, type Watcher } from "./chain/watcher.ts";
+import type { Config } from "./config.ts";
+import { createInferenceEngine, type InferenceEngine } from "./engine.ts";
+import type { Logger } from "./logger.ts";
+import { serveMetrics, type Metrics } from "./metrics.ts";
+import { inferDataFromMatch } from "./pipeline/jobs.ts";
+import { inferStage, proveStage, submitStage } from "./pipeline/processors.ts";
+import { createQueues, enqueueJobs, recordQueueDepth, redisOptions, startWorkers, type Queues, type Workers } from "./pipeline/runtime.ts";
+import type { Prover } from "./prover.ts";
+import { createWeightStore } from "./weights/store.ts";
+
+/** A model this node serves: its deployment entry plus what the loaded ONNX says about its input. */
+export type ServedModel = { name: string; weightsCid: string; inputBytes: number; marketIds: number[] };
+
+export type ProviderNodeOptions = {
+  config: Config;
+  deployment: Deployment;
+  publicClient: PublicClient;
+  account: LocalAccount;
+  prover: Prover;
+  logger: Logger;
+  metrics: Metrics;
+  /** Called after each weight download while pre-warming. */
+  onPrewarm?: (done: number, total: number) => void;
+  /** Stages this process runs (default all) and whether it watches the chain (default yes). */
+  stages?: { infer?: boolean; prove?: boolean; submit?: boolean; watch?: boolean };
+};
+
+export type ProviderNode = {
+  models: ServedModel[];
+  warmup: { name: string; from: string; fetchSeconds: number; loadSeconds: number; device: string }[];
+  watcher: Watcher;
+  queues: Queues;
+  metricsUrl: string | undefined;
+  stop(): Promise<void>;
+};
+
+/** Resolves the config's model names against the deployment (name -> weights CID, markets). */
+export function modelsToServe(config: Pick<Config, "models">, deployment: Deployment): Omit<ServedModel, "inputBytes">[] {
+  return config.models.map((name) => {
+    const entry = deployment.models.find((m) => m.name === name);
+    if (entry === undefined) {
+      throw new Error(`model '${name}' is not in the deployment (known: ${deployment.models.map((m) => m.name).join(", ") || "none"}); fix "models" in the config`);
+    }
+    const marketIds = deployment.markets.filter((m) => m.modelId.toLowerCase() === entry.modelId.toLowerCase()).map((m) => m.marketId);
+    return { name, weightsCid: entry.weightsCid, marketIds };
+  });
+}
+
+/**
+ * Starts the provider node: pre-warms the models (weight store -> onnxruntime sessions), starts the stage
+ * workers, the chain watcher and the metrics endpoint.
+ */
+export async function startProviderNode(options: ProviderNodeOptions): Promise<ProviderNode> {
+  const { config, deployment, publicClient, account, prover, logger, metrics } = options;
+  const stages = { infer: true, prove: true, submit: true, watch: true, ...options.stages };
+  const store = createWeightStore({ ...config.weights, logger: logger.child({ part: "weights" }) });
+  const engine: InferenceEngine = createInferenceEngine({ store, order: config.inference.executionProviders, logger });
+  const wanted = modelsToServe(config, deployment);
+  const warmup: ProviderNode["warmup"] = [];
+  const models: ServedModel[] = [];
+  for (const [i, model] of wanted.entries()) {
+    const loaded = await engine.load(model.weightsCid);
+    warmup.push({ name: model.name, ...loaded });
+    models.push({ ...model, inputBytes: await engine.inputSize(model.weightsCid) });
+    options.onPrewarm?.(i + 1, wanted.length);
+    logger.info({ model: model.name, cid: model.weightsCid, ...loaded, start: loaded.from === "cache" ? "warm" : "cold" }, "model ready");
+  }
+  const byMarket = new Map<number, ServedModel>();
+  for (const model of models) for (const id of model.marketIds) byMarket.set(id, model);
+
+  const connection = redisOptions(config.redisUrl);
+  const redis = new Redis(connection);
+  const queues = createQueues(connection);
+  const market = deployment.contracts.spotMarket as Address;
+  const workers: Workers = startWorkers({
+    connection,
+    queues,
+    logger,
+    concurrency: { infer: config.inference.concurrency, prove: config.prover.concurrency },
+    handlers: {
+      ...(stages.infer ? { infer: (data) => inferStage({ prover, inference: engine, logger, metrics }, data) } : {}),
+      ...(stages.prove ? { prove: (data) => proveStage({ prover, logger, metrics }, data) } : {}),
+      ...(stages.submit
+        ? {
+            submit: (data) =>
+              submitStage(
+                { submit: (request) => submitResult({ publicClient, account, redis, chainId: config.chainId, market, logger }, request), logger, metrics },
+                data,
+              ),
+          }
+        : {}),
+    },
+  });
+
+  const watcher = createWatcher({
+    client: publicClient,
+    redis,
+    chainId: config.chainId,
+    market,
+    provider: account.address,
+    startBlock: BigInt(deployment.startBlock),
+    confirmations: config.confirmations,
+    logRange: config.logRange,
+    logger: logger.child({ part: "watcher" }),
+    metrics,
+    onJobs: async (jobs: MatchedJob[]) => {
+      const known = jobs.flatMap((job) => {
+        const model = byMarket.get(job.marketId);
+        if (model === undefined) {
+          // Matched on a market this node does not serve (an ask placed by hand): still ours to deliver,
+          // but without the model loaded it cannot be; it will expire. Say so loudly.
+          logger.error({ jobId: job.jobId.toString(), marketId: job.marketId }, "job matched on a market whose model this node does not serve");
+          return [];
+        }
+        return [inferDataFromMatch(job, model)];
+      });
+      await enqueueJobs(queues, known);
+      for (const job of known) logger.info({ jobId: job.jobId, model: job.model, deadline: job.deadline }, "job enqueued");
+    },
+  });
+  if (stages.watch) watcher.start(config.pollIntervalMs);
+
+  const depthTimer = setInterval(() => {
+    recordQueueDepth(queues, metrics).catch((error: unknown) => logger.warn({ err: (error as Error).message }, "queue depth not read"));
+  }, 5000);
+  let metricsServer: Server | undefined;
+  let metricsUrl: string | undefined;
+  if (config.metrics.port > 0) {
+    const served = await serveMetrics(metrics, config.metrics.port, config.metrics.host);
+    metricsServer = served.server;
+    metricsUrl = served.url;
+    logger.info({ url: metricsUrl }, "metrics endpoint");
+  }
+
+  return {
+    models,
+    warmup,
+    watcher,
+    queues,
+    metricsUrl,
+    async stop() {
+      clearInterval(depthTimer);
+      await watcher.stop();
+      await workers.close();
+      await queues.close();
+      await redis.quit();
+      await engine.close();
+      await new Promise<void>((resolve) => (metricsServer === undefined ? resolve() : metricsServer.close(() => resolve())));
+    },
+  };
+}
