@@ -17,6 +17,14 @@ import {SovraToken} from "../contracts/token/SovraToken.sol";
 import {TestStablecoin} from "../contracts/token/TestStablecoin.sol";
 
 interface Vm {
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
+
+    function recordLogs() external;
+    function getRecordedLogs() external returns (Log[] memory);
     function warp(uint256) external;
     function prank(address) external;
     function startPrank(address) external;
@@ -59,21 +67,26 @@ contract MarketWorld {
         manager.grantRole(1, address(market), 0);
         models.registerModel(MODEL, "bafkrei", IInferenceVerifier(address(verifier)), "", 0);
         models.setModelApproved(MODEL, true);
-        market.createMarket(
-            MODEL,
-            0,
-            ISpotMarket.MarketParams({
-                tickSize: 1e4,
-                collateralPerJob: 1e18,
-                feeBps: 300,
-                slashBuyerBps: 5000,
-                slashCallerBps: 1000,
-                minJobWindow: 100,
-                callbackGasLimit: 100_000,
-                maxAskCapacity: 4,
-                active: true
-            })
-        );
+        market.createMarket(MODEL, 0, params(1e18));
+    }
+
+    function params(uint96 collateralPerJob) public pure returns (ISpotMarket.MarketParams memory) {
+        return ISpotMarket.MarketParams({
+            tickSize: 1e4,
+            collateralPerJob: collateralPerJob,
+            feeBps: 300,
+            slashBuyerBps: 5000,
+            slashCallerBps: 1000,
+            minJobWindow: 100,
+            callbackGasLimit: 100_000,
+            maxAskCapacity: 4,
+            active: true
+        });
+    }
+
+    /// @dev Governance changes the collateral per job (this contract is the AccessManager's admin).
+    function setCollateral(uint96 collateralPerJob) external {
+        market.setMarketParams(1, params(collateralPerJob));
     }
 
     function fundProvider(address p) external {
@@ -99,8 +112,10 @@ contract MarketHandler {
     address[3] public buyers = [address(0xB1), address(0xB2), address(0xB3)];
     uint256[] public orderIds;
     uint256[] public jobIds;
+    mapping(uint256 jobId => ISpotMarket.JobTerms) internal _terms;
     mapping(uint256 jobId => uint256) public finalizations;
     bool public doubleFinalized;
+    bool public tamperedSettled;
 
     constructor(MarketWorld world_) {
         world = world_;
@@ -126,6 +141,10 @@ contract MarketHandler {
         return jobIds.length;
     }
 
+    function termsOf(uint256 jobId) external view returns (ISpotMarket.JobTerms memory) {
+        return _terms[jobId];
+    }
+
     function actors() external view returns (address[] memory all) {
         all = new address[](7);
         for (uint256 i; i < 3; ++i) {
@@ -141,25 +160,25 @@ contract MarketHandler {
         capacity = uint32(1 + (capacity % 4));
         uint64 expiresAt = uint64(block.timestamp + 1 + (life % 2000));
         vm.prank(p);
-        uint256 jobsBefore = _lastJob();
+        vm.recordLogs();
         try market.placeAsk(1, tick, capacity, expiresAt) returns (uint256 id) {
             orderIds.push(id);
         } catch {}
-        _recordJobs(jobsBefore);
+        _recordJobs();
     }
 
     function placeBid(uint256 who, uint16 tick, uint32 life) external {
         address b = buyers[who % 3];
         tick = uint16(1 + (tick % MAX_TICK));
         uint64 deadline = uint64(block.timestamp + 100 + (life % 2000));
-        uint256 jobsBefore = _lastJob();
+        vm.recordLogs();
         vm.prank(b);
         try market.placeBid(1, tick, uint256(keccak256(abi.encode(b, tick, life))), "", deadline, false) returns (
             uint256 id, uint256
         ) {
             if (id != 0) orderIds.push(id);
         } catch {}
-        _recordJobs(jobsBefore);
+        _recordJobs();
     }
 
     function cancel(uint256 index) external {
@@ -174,45 +193,75 @@ contract MarketHandler {
     function submit(uint256 index, uint256 out) external {
         if (jobIds.length == 0) return;
         uint256 id = jobIds[index % jobIds.length];
-        ISpotMarket.Job memory j = market.jobOf(id);
+        ISpotMarket.JobTerms memory t = _terms[id];
         uint256[] memory output = new uint256[](1);
         output[0] = out;
-        bytes memory proof = abi.encode(keccak256(abi.encode(j.inputHash, output)));
-        vm.prank(j.provider);
-        try market.submitResult(id, output, proof) {
+        bytes memory proof = abi.encode(keccak256(abi.encode(t.inputHash, output)));
+        vm.prank(t.provider);
+        try market.submitResult(id, t, output, proof) {
             if (++finalizations[id] > 1) doubleFinalized = true;
+        } catch {}
+    }
+
+    /// @dev Settling with terms other than the committed ones (here: a higher price) must always fail.
+    function submitTampered(uint256 index, uint96 extra) external {
+        if (jobIds.length == 0) return;
+        uint256 id = jobIds[index % jobIds.length];
+        ISpotMarket.JobTerms memory t = _terms[id];
+        t.price += 1 + (extra % 1e9);
+        uint256[] memory output = new uint256[](1);
+        bytes memory proof = abi.encode(keccak256(abi.encode(t.inputHash, output)));
+        vm.prank(t.provider);
+        try market.submitResult(id, t, output, proof) {
+            tamperedSettled = true;
         } catch {}
     }
 
     function expire(uint256 index) external {
         if (jobIds.length == 0) return;
         uint256 id = jobIds[index % jobIds.length];
-        try market.expire(id) {
+        try market.expire(id, _terms[id]) {
             if (++finalizations[id] > 1) doubleFinalized = true;
         } catch {}
     }
 
+    function release(uint256 who) external {
+        address p = providers[who % 3];
+        if (market.releasableOf(p) == 0) return;
+        vm.prank(p);
+        market.releaseCollateral();
+    }
+
     function withdraw(uint256 who) external {
         address a = who % 2 == 0 ? providers[who % 3] : buyers[who % 3];
-        if (market.owed(a) == 0) return;
+        if (market.owed(a) == 0 && market.releasableOf(a) == 0) return;
         vm.prank(a);
         market.withdraw(a);
+    }
+
+    /// @dev Resting asks and open jobs must keep the collateral they reserved under the old setting.
+    function setCollateral(uint8 units) external {
+        world.setCollateral(uint96(1 + (units % 4)) * 0.5e18);
     }
 
     function warp(uint16 secs) external {
         vm.warp(block.timestamp + (secs % 1500));
     }
 
-    function _lastJob() private view returns (uint256 n) {
-        n = jobIds.length == 0 ? 0 : jobIds[jobIds.length - 1];
-    }
-
-    /// @dev Job ids are sequential: record every id minted since `before`.
-    function _recordJobs(uint256 before) private {
-        uint256 id = before + 1;
-        while (market.jobOf(id).status != ISpotMarket.JobStatus.None) {
+    /// @dev Records the terms of every job the last call matched, from its JobMatched events (as the
+    /// provider node does).
+    function _recordJobs() private {
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        for (uint256 i; i < logs.length; ++i) {
+            Vm.Log memory l = logs[i];
+            if (l.emitter != address(market) || l.topics[0] != ISpotMarket.JobMatched.selector) continue;
+            uint256 id = uint256(l.topics[1]);
+            (, ISpotMarket.JobTerms memory t) = abi.decode(l.data, (uint256, ISpotMarket.JobTerms));
+            require(market.hashJob(t) == keccak256(abi.encode(t)), "hashJob");
+            (ISpotMarket.JobStatus status, bytes32 commitment) = market.jobOf(id);
+            require(status == ISpotMarket.JobStatus.Matched && commitment == keccak256(abi.encode(t)), "commitment");
+            _terms[id] = t;
             jobIds.push(id);
-            ++id;
         }
     }
 }
@@ -236,6 +285,8 @@ contract SpotMarketInvariantTest {
     }
 
     /// @notice market token balance == resting bid escrow + open job escrow + owed.
+    /// hardhat-config: invariant.runs = 64
+    /// hardhat-config: invariant.depth = 200
     function invariant_solvency() public view {
         uint256 expected;
         uint256 n = handler.orderCount();
@@ -245,8 +296,8 @@ contract SpotMarketInvariantTest {
         }
         n = handler.jobCount();
         for (uint256 i; i < n; ++i) {
-            ISpotMarket.Job memory j = market.jobOf(handler.jobIds(i));
-            if (j.status == ISpotMarket.JobStatus.Matched) expected += j.price;
+            uint256 id = handler.jobIds(i);
+            if (market.jobStatus(id) == ISpotMarket.JobStatus.Matched) expected += handler.termsOf(id).price;
         }
         address[] memory actors = handler.actors();
         for (uint256 i; i < actors.length; ++i) {
@@ -256,12 +307,17 @@ contract SpotMarketInvariantTest {
         require(world.usd().balanceOf(address(market)) == expected, "market balance != escrow + jobs + owed");
     }
 
-    /// @notice A job leaves Matched at most once.
+    /// @notice A job leaves Matched at most once, and only with the terms it committed to.
+    /// hardhat-config: invariant.runs = 64
+    /// hardhat-config: invariant.depth = 200
     function invariant_settlesOnce() public view {
         require(!handler.doubleFinalized(), "job finalized twice");
+        require(!handler.tamperedSettled(), "settled with tampered terms");
     }
 
     /// @notice The book never crosses, and every level's FIFO is consistent with its counters and sides.
+    /// hardhat-config: invariant.runs = 64
+    /// hardhat-config: invariant.depth = 200
     function invariant_bookOrdered() public view {
         (bool hasAsk, uint16 ask) = market.bestTick(1, ISpotMarket.Side.Ask);
         (bool hasBid, uint16 bid) = market.bestTick(1, ISpotMarket.Side.Bid);
@@ -291,7 +347,10 @@ contract SpotMarketInvariantTest {
         }
     }
 
-    /// @notice Reserved collateral in the registry equals what resting asks and open jobs hold.
+    /// @notice Locked collateral in the registry equals resting asks' reservations + open jobs' collateral +
+    /// settled jobs' collateral not yet released.
+    /// hardhat-config: invariant.runs = 64
+    /// hardhat-config: invariant.depth = 200
     function invariant_collateral() public view {
         uint256 expected;
         uint256 n = handler.orderCount();
@@ -301,13 +360,16 @@ contract SpotMarketInvariantTest {
         }
         n = handler.jobCount();
         for (uint256 i; i < n; ++i) {
-            if (market.jobOf(handler.jobIds(i)).status == ISpotMarket.JobStatus.Matched) expected += 1e18;
+            uint256 id = handler.jobIds(i);
+            if (market.jobStatus(id) == ISpotMarket.JobStatus.Matched) expected += handler.termsOf(id).collateral;
         }
         uint256 locked;
         for (uint256 i; i < 3; ++i) {
-            locked += world.registry().stakeInfoOf(handler.providers(i)).locked;
+            address p = handler.providers(i);
+            locked += world.registry().stakeInfoOf(p).locked;
+            expected += market.releasableOf(p);
         }
-        require(locked == expected, "locked collateral != asks + jobs");
+        require(locked == expected, "locked collateral != asks + jobs + releasable");
     }
 }
 

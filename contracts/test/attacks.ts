@@ -1,8 +1,18 @@
 import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
 import { network } from "hardhat";
-import { encodeFunctionData, maxUint256 } from "viem";
-import { DEFAULT_MARKET_PARAMS, type MarketDeployment, commitProof, marketActions, marketEvents, marketFixture, now, usd } from "./fixtures/market.ts";
+import { encodeFunctionData, getAddress, maxUint256 } from "viem";
+import {
+  DEFAULT_MARKET_PARAMS,
+  type MarketDeployment,
+  commitProof,
+  marketActions,
+  marketEvents,
+  marketFixture,
+  now,
+  termsOf,
+  usd,
+} from "./fixtures/market.ts";
 
 const MODE = { Revert: 0, BurnGas: 1, ReturnBomb: 2, Reenter: 3, Succeed: 4 } as const;
 
@@ -28,7 +38,10 @@ describe("SpotMarket attacks", async () => {
     const hash = await consumer.write.bid([m.marketId, 100, 31n, deadline]);
     const matched = (await marketEvents(m, hash)).events.find((e) => e.eventName === "JobMatched");
     assert.ok(matched?.eventName === "JobMatched");
-    return { consumer, provider, jobId: matched.args.jobId, deadline };
+    const terms = { ...matched.args.terms };
+    assert.equal(terms.callback, true);
+    assert.equal(terms.buyer, getAddress(consumer.address));
+    return { consumer, provider, jobId: matched.args.jobId, terms, deadline };
   }
 
   for (const [name, mode] of [
@@ -41,7 +54,7 @@ describe("SpotMarket attacks", async () => {
       await consumer.write.setMode([mode]);
       const { events, receipt } = await act.submit(provider, jobId, [1n], 1_000_000n);
       assert.ok(events.some((e) => e.eventName === "CallbackResult" && !e.args.success));
-      assert.equal((await m.market.read.jobOf([jobId])).status, 2);
+      assert.equal(await m.market.read.jobStatus([jobId]), 2);
       assert.ok(receipt.gasUsed < 1_000_000n);
       // the callback was capped: it cannot use more than callbackGasLimit
       assert.ok(receipt.gasUsed < 200_000n + BigInt(DEFAULT_MARKET_PARAMS.callbackGasLimit));
@@ -52,14 +65,15 @@ describe("SpotMarket attacks", async () => {
     const { consumer, jobId, deadline } = await consumerJob();
     await consumer.write.setMode([MODE.BurnGas]);
     await networkHelpers.time.increaseTo(deadline + 1n);
-    const { events } = await marketEvents(m, await m.market.write.expire([jobId], { gas: 1_000_000n }));
+    const { events } = await act.expire(jobId, undefined, 1_000_000n);
     assert.ok(events.some((e) => e.eventName === "CallbackResult" && !e.args.success));
     assert.equal(await m.market.read.owed([consumer.address]), 100n * DEFAULT_MARKET_PARAMS.tickSize);
   });
 
   it("a consumer re-entering from its callback cannot settle twice or drain the market", async () => {
-    const { consumer, provider, jobId } = await consumerJob();
+    const { consumer, provider, jobId, terms } = await consumerJob();
     await consumer.write.setMode([MODE.Reenter]);
+    await consumer.write.setTerms([terms]);
     const balance = await m.stablecoin.read.balanceOf([m.market.address]);
     const { events } = await act.submit(provider, jobId, [1n]);
     assert.ok(events.some((e) => e.eventName === "CallbackResult" && e.args.success));
@@ -71,14 +85,14 @@ describe("SpotMarket attacks", async () => {
   it("the provider cannot starve the callback by sending too little gas", async () => {
     const { consumer, provider, jobId } = await consumerJob();
     await consumer.write.setMode([MODE.Succeed]);
-    const job = await m.market.read.jobOf([jobId]);
+    const job = await termsOf(m, jobId);
     await viem.assertions.revertWithCustomErrorWithArgs(
-      m.market.write.submitResult([jobId, [1n], commitProof(job.inputHash, [1n])], { account: provider.account, gas: 180_000n }),
+      m.market.write.submitResult([jobId, job, [1n], commitProof(job.inputHash, [1n])], { account: provider.account, gas: 180_000n }),
       m.market,
       "InsufficientCallbackGas",
       [jobId],
     );
-    assert.equal((await m.market.read.jobOf([jobId])).status, 1);
+    assert.equal(await m.market.read.jobStatus([jobId]), 1);
     const { events } = await act.submit(provider, jobId, [1n]);
     assert.ok(events.some((e) => e.eventName === "CallbackResult" && e.args.success));
   });

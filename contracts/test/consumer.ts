@@ -107,7 +107,7 @@ describe("ExampleDigitConsumer", async () => {
     const { jobs } = await act.ask(provider, 100, 1);
     const jobId = jobs[0] ?? 0n;
     await networkHelpers.time.increaseTo(deadline + 1n);
-    const { events } = await marketEvents(m, await m.market.write.expire([jobId]));
+    const { events } = await act.expire(jobId);
     assert.ok(events.some((e) => e.eventName === "CallbackResult" && e.args.success));
     assert.equal((await consumer.read.requests([jobId]))[0], 3); // Expired
     // another resting request, cancelled

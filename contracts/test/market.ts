@@ -7,10 +7,13 @@ import {
   MODEL_ID,
   type MarketDeployment,
   commitProof,
+  hashJob,
   marketActions,
+  marketEvents,
   marketFixture,
   now,
   sov,
+  termsOf,
   usd,
 } from "./fixtures/market.ts";
 
@@ -38,7 +41,9 @@ describe("SpotMarket", async () => {
   });
 
   const locked = async (who: Address) => (await m.providerRegistry.read.stakeInfoOf([who])).locked;
+  const statusOf = (jobId: bigint) => m.market.read.jobStatus([jobId]);
   const usdOf = (who: Address) => m.stablecoin.read.balanceOf([who]);
+  const marketEventsOf = (hash: `0x${string}`) => marketEvents(m, hash);
 
   describe("governance", () => {
     it("creates a market with the model's verifier and rejects duplicates, unapproved models, bad params", async () => {
@@ -49,7 +54,6 @@ describe("SpotMarket", async () => {
       assert.equal(await m.market.read.marketIdOf([MODEL_ID, 0]), 1);
       assert.equal(await m.market.read.marketCount(), 1);
       assert.equal((await m.market.read.verifierOf([1])).toLowerCase(), m.verifier.address.toLowerCase());
-      assert.equal(await m.market.read.collateralOf([1, 0]), COLLATERAL);
 
       await viem.assertions.revertWithCustomErrorWithArgs(
         m.market.write.createMarket([MODEL_ID, 0, DEFAULT_MARKET_PARAMS]),
@@ -96,25 +100,38 @@ describe("SpotMarket", async () => {
       );
     });
 
-    it("updates params, versions collateral so that old reservations unlock what they locked", async () => {
+    it("updates params; resting asks and open jobs keep the collateral they reserved", async () => {
       const { orderId } = await act.ask(p1, 100, 2);
       assert.equal(await locked(p1.account.address), 2n * COLLATERAL);
       const next = { ...DEFAULT_MARKET_PARAMS, collateralPerJob: sov("25"), feeBps: 100 };
       await viem.assertions.emitWithArgs(m.market.write.setMarketParams([1, next]), m.market, "MarketParamsUpdated", [1, next]);
       assert.deepEqual((await m.market.read.marketOf([1])).params, next);
-      assert.equal(await m.market.read.collateralOf([1, 1]), sov("25"));
       assert.equal((await m.market.read.orderOf([orderId])).amount, COLLATERAL);
       // a job from the old ask keeps the old collateral; new asks use the new one
-      const { jobId } = await act.bid(b1, 100, 7n);
-      await act.ask(p2, 120, 1);
+      const { jobId, terms } = await act.bid(b1, 100, 7n);
+      assert.equal(terms?.collateral, COLLATERAL);
+      const newer = await act.ask(p2, 120, 1);
       assert.equal(await locked(p2.account.address), sov("25"));
+      assert.equal((await m.market.read.orderOf([newer.orderId])).amount, sov("25"));
       await act.submit(p1, jobId, [1n]);
-      assert.equal(await locked(p1.account.address), COLLATERAL);
+      // settled: the job's collateral stays locked until released, but is releasable
+      assert.equal(await locked(p1.account.address), 2n * COLLATERAL);
+      assert.equal(await m.market.read.releasableOf([p1.account.address]), COLLATERAL);
       await m.market.write.cancelOrder([orderId], { account: p1.account });
+      assert.equal(await locked(p1.account.address), COLLATERAL);
+      await viem.assertions.emitWithArgs(
+        m.market.write.releaseCollateral({ account: p1.account }),
+        m.market,
+        "CollateralReleased",
+        [getAddress(p1.account.address), COLLATERAL],
+      );
       assert.equal(await locked(p1.account.address), 0n);
-      // unchanged collateral does not create a version
-      await m.market.write.setMarketParams([1, next]);
-      assert.equal(await m.market.read.collateralOf([1, 2]), 0n);
+      assert.equal(await m.market.read.releasableOf([p1.account.address]), 0n);
+      // a job filled by an arriving ask takes the collateral of that ask's market setting
+      const rest = await act.bid(b2, 110, 8n);
+      const filled = await act.ask(p2, 110, 1);
+      assert.equal(filled.jobs[0], rest.orderId);
+      assert.equal(filled.terms[0]?.collateral, sov("25"));
       await viem.assertions.revertWithCustomErrorWithArgs(
         m.market.write.setMarketParams([9, next]),
         m.market,
@@ -125,6 +142,28 @@ describe("SpotMarket", async () => {
         m.market.write.setMarketParams([1, { ...next, tickSize: 0n }]),
         m.market,
         "InvalidParams",
+      );
+    });
+
+    it("caches whether the policy class is open and re-reads it on sync", async () => {
+      // the fixture's market uses class 0 (no claim): matching skips the eligibility call
+      const gdpr = keccak256(stringToHex("GDPR"));
+      const ask = await act.ask(p1, 100, 1);
+      await m.attestationRegistry.write.setPolicyClass([0, [gdpr]]);
+      await viem.assertions.emitWithArgs(m.market.write.syncPolicy([1], { account: m.stranger.account }), m.market, "PolicySynced", [1, false]);
+      // p1 holds no GDPR attestation: its resting ask is now stale and is swept by the next bid
+      const r = await act.bid(b1, 100, 1n);
+      assert.equal(r.jobId, 0n);
+      assert.ok(r.events.some((e) => e.eventName === "OrderRemoved" && e.args.orderId === ask.orderId));
+      await m.attestationRegistry.write.setPolicyClass([0, []]);
+      await viem.assertions.emitWithArgs(m.market.write.syncPolicy([1]), m.market, "PolicySynced", [1, true]);
+      await viem.assertions.revertWithCustomErrorWithArgs(m.market.write.syncPolicy([9]), m.market, "MarketNotFound", [9]);
+      // an undefined class is never open
+      await viem.assertions.emitWithArgs(
+        m.market.write.createMarket([MODEL_ID, 42, DEFAULT_MARKET_PARAMS]),
+        m.market,
+        "PolicySynced",
+        [2, false],
       );
     });
 
@@ -241,21 +280,31 @@ describe("SpotMarket", async () => {
       await act.ask(p2, 110, 1);
       const before = await usdOf(b1.account.address);
       const r = await act.bid(b1, 150, 42n, { callback: false });
-      assert.equal(r.jobId, 1n);
+      // the job's id is the bid's order id
+      assert.equal(r.jobId, 3n);
+      assert.equal(r.jobId, r.orderId);
       assert.equal(before - (await usdOf(b1.account.address)), 110n * TICK);
-      const job = await m.market.read.jobOf([1n]);
-      assert.equal(job.provider.toLowerCase(), p2.account.address.toLowerCase());
-      assert.equal(job.buyer.toLowerCase(), b1.account.address.toLowerCase());
-      assert.equal(job.price, 110n * TICK);
-      assert.equal(job.inputHash, 42n);
-      assert.equal(job.deadline, r.deadline);
-      assert.equal(job.status, STATUS.Matched);
-      assert.equal(job.marketId, 1);
-      assert.equal(job.callback, false);
+      const job = await termsOf(m, r.jobId);
+      assert.deepEqual(job, {
+        buyer: getAddress(b1.account.address),
+        provider: getAddress(p2.account.address),
+        marketId: 1,
+        price: 110n * TICK,
+        collateral: COLLATERAL,
+        deadline: r.deadline,
+        inputHash: 42n,
+        callback: false,
+      });
+      // one slot: the terms' hash
+      assert.deepEqual(await m.market.read.jobOf([r.jobId]), [STATUS.Matched, hashJob(job)]);
+      assert.equal(await m.market.read.hashJob([job]), hashJob(job));
+      assert.equal(await statusOf(r.jobId), STATUS.Matched);
+      assert.equal(await statusOf(99n), STATUS.None);
       const matched = r.events.find((e) => e.eventName === "JobMatched");
       assert.ok(matched?.eventName === "JobMatched");
       assert.equal(matched.args.askId, 2n);
-      assert.equal(matched.args.bidId, r.orderId);
+      assert.equal(matched.args.marketId, 1);
+      assert.equal(matched.args.provider, getAddress(p2.account.address));
       // no bid order was written
       assert.equal((await m.market.read.orderOf([r.orderId])).owner, zeroAddress);
       assert.deepEqual(await m.market.read.bestTick([1, ASK]), [true, 120]);
@@ -269,7 +318,7 @@ describe("SpotMarket", async () => {
       const j1 = await act.bid(b1, 100, 1n);
       const j2 = await act.bid(b1, 100, 2n);
       const j3 = await act.bid(b2, 100, 3n);
-      const providerOf = async (id: bigint) => (await m.market.read.jobOf([id])).provider.toLowerCase();
+      const providerOf = async (id: bigint) => (await termsOf(m, id)).provider.toLowerCase();
       assert.equal(await providerOf(j1.jobId), p1.account.address.toLowerCase());
       assert.equal(await providerOf(j2.jobId), p1.account.address.toLowerCase());
       assert.equal(await providerOf(j3.jobId), p2.account.address.toLowerCase());
@@ -290,7 +339,8 @@ describe("SpotMarket", async () => {
       await act.bid(b2, 50, 14n); // does not cross
       const r = await act.ask(p1, 80, 5);
       assert.equal(r.jobs.length, 3);
-      const jobs = await Promise.all(r.jobs.map((id) => m.market.read.jobOf([id])));
+      const jobs = r.terms;
+      assert.ok(jobs.every((j) => j.provider === getAddress(p1.account.address) && j.collateral === COLLATERAL));
       assert.deepEqual(
         jobs.map((j) => j.inputHash),
         [12n, 13n, 11n],
@@ -300,8 +350,8 @@ describe("SpotMarket", async () => {
         [120n * TICK, 120n * TICK, 100n * TICK],
       );
       assert.equal(jobs[2]?.callback, true);
-      const bidIds = r.events.flatMap((e) => (e.eventName === "JobMatched" ? [e.args.bidId] : []));
-      assert.deepEqual(bidIds, [y.orderId, z.orderId, x.orderId]);
+      // job ids are the bids' order ids
+      assert.deepEqual(r.jobs, [y.orderId, z.orderId, x.orderId]);
       // 3 matched + 2 resting units reserved
       assert.equal(await locked(p1.account.address), 5n * COLLATERAL);
       assert.equal((await m.market.read.orderOf([r.orderId])).remaining, 2);
@@ -409,7 +459,7 @@ describe("SpotMarket", async () => {
       assert.ok(removed[0]?.eventName === "OrderRemoved");
       assert.equal(removed[0].args.orderId, stale.orderId);
       assert.equal(await locked(p1.account.address), 0n);
-      assert.equal((await m.market.read.jobOf([r.jobId])).provider.toLowerCase(), p2.account.address.toLowerCase());
+      assert.equal((await termsOf(m, r.jobId)).provider.toLowerCase(), p2.account.address.toLowerCase());
     });
 
     it("sweeps asks of providers that lost eligibility", async () => {
@@ -438,7 +488,7 @@ describe("SpotMarket", async () => {
       assert.equal(await m.market.read.owed([b1.account.address]), 100n * TICK);
       const matched = r.events.find((e) => e.eventName === "JobMatched");
       assert.ok(matched?.eventName === "JobMatched");
-      assert.equal(matched.args.bidId, fresh.orderId);
+      assert.equal(matched.args.jobId, fresh.orderId);
       const before = await usdOf(b1.account.address);
       await m.market.write.withdraw([b1.account.address], { account: b1.account });
       assert.equal((await usdOf(b1.account.address)) - before, 100n * TICK);
@@ -523,18 +573,20 @@ describe("SpotMarket", async () => {
       await m.market.write.cancelOrder([c.orderId], { account: b1.account });
       assert.deepEqual(await m.market.read.levelOf([1, BID, 100]), { tick: 100, orders: 1, quantity: 1n, head: a.orderId });
       const r = await act.ask(p1, 100, 1);
-      assert.equal((await m.market.read.jobOf([r.jobs[0] ?? 0n])).inputHash, 1n);
+      assert.equal(r.terms[0]?.inputHash, 1n);
     });
   });
 
   describe("settlement", () => {
     async function matched() {
       await act.ask(p1, 100, 1);
-      return act.bid(b1, 100, 77n);
+      const r = await act.bid(b1, 100, 77n);
+      assert.ok(r.terms);
+      return { ...r, terms: r.terms };
     }
 
-    it("pays provider and treasury exactly, unlocks collateral, settles once", async () => {
-      const { jobId } = await matched();
+    it("pays provider and treasury exactly, makes collateral releasable, settles once", async () => {
+      const { jobId, terms } = await matched();
       assert.equal(await locked(p1.account.address), COLLATERAL);
       const output = [5n, 6n];
       const price = 100n * TICK;
@@ -546,78 +598,101 @@ describe("SpotMarket", async () => {
       assert.equal(events.some((e) => e.eventName === "CallbackResult"), false);
       assert.equal(await m.market.read.owed([p1.account.address]), price - fee);
       assert.equal(await m.market.read.owed([m.treasury.account.address]), fee);
-      assert.equal(await locked(p1.account.address), 0n);
-      assert.equal((await m.market.read.jobOf([jobId])).status, STATUS.Settled);
+      // settlement does not call the registry: the collateral is released with the next withdraw
+      assert.equal(await locked(p1.account.address), COLLATERAL);
+      assert.equal(await m.market.read.releasableOf([p1.account.address]), COLLATERAL);
+      assert.equal(await statusOf(jobId), STATUS.Settled);
+      assert.deepEqual(await m.market.read.jobOf([jobId]), [STATUS.Settled, `0x${"2".padStart(64, "0")}`]);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        m.market.write.submitResult([jobId, output, commitProof(77n, output)], { account: p1.account }),
+        m.market.write.submitResult([jobId, terms, output, commitProof(77n, output)], { account: p1.account }),
         m.market,
         "JobNotMatched",
         [jobId, STATUS.Settled],
       );
       await networkHelpers.time.increase(4_000);
-      await viem.assertions.revertWithCustomErrorWithArgs(m.market.write.expire([jobId]), m.market, "JobNotMatched", [
+      await viem.assertions.revertWithCustomErrorWithArgs(m.market.write.expire([jobId, terms]), m.market, "JobNotMatched", [
         jobId,
         STATUS.Settled,
       ]);
-      // pull payments
+      // pull payments; the provider's withdraw also releases its settled jobs' collateral
       const before = await usdOf(p1.account.address);
-      await viem.assertions.emitWithArgs(
-        m.market.write.withdraw([p1.account.address], { account: p1.account }),
-        m.market,
-        "Withdrawal",
-        [p1.account.address, p1.account.address, price - fee],
-      );
+      const hash = m.market.write.withdraw([p1.account.address], { account: p1.account });
+      await viem.assertions.emitWithArgs(hash, m.market, "Withdrawal", [p1.account.address, p1.account.address, price - fee]);
+      const { events: withdrawn } = await marketEventsOf(await hash);
+      assert.ok(withdrawn.some((e) => e.eventName === "CollateralReleased" && e.args.amount === COLLATERAL));
       assert.equal((await usdOf(p1.account.address)) - before, price - fee);
+      assert.equal(await locked(p1.account.address), 0n);
+      assert.equal(await m.market.read.releasableOf([p1.account.address]), 0n);
       await m.market.write.withdraw([m.treasury.account.address], { account: m.treasury.account });
       assert.equal(await usdOf(m.treasury.account.address), fee);
       assert.equal(await usdOf(m.market.address), 0n);
     });
 
-    it("rejects tampered outputs, strangers and late submissions", async () => {
-      const { jobId } = await matched();
+    it("rejects tampered terms and outputs, strangers and late submissions", async () => {
+      const { jobId, terms } = await matched();
       const output = [5n];
+      const proof = commitProof(77n, output);
+      for (const tampered of [
+        { ...terms, price: terms.price + 1n },
+        { ...terms, collateral: terms.collateral * 2n },
+        { ...terms, deadline: terms.deadline + 1_000n },
+        { ...terms, provider: getAddress(p2.account.address) },
+        { ...terms, callback: true },
+      ]) {
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          m.market.write.submitResult([jobId, tampered, output, proof], { account: tampered.provider === terms.provider ? p1.account : p2.account }),
+          m.market,
+          "InvalidJobTerms",
+          [jobId],
+        );
+      }
       await viem.assertions.revertWithCustomErrorWithArgs(
-        m.market.write.submitResult([jobId, [6n], commitProof(77n, output)], { account: p1.account }),
+        m.market.write.submitResult([jobId, terms, [6n], proof], { account: p1.account }),
         m.market,
         "InvalidProof",
         [jobId],
       );
       await viem.assertions.revertWithCustomErrorWithArgs(
-        m.market.write.submitResult([jobId, output, "0x01"], { account: p1.account }),
+        m.market.write.submitResult([jobId, terms, output, "0x01"], { account: p1.account }),
         m.market,
         "InvalidProof",
         [jobId],
       );
       await viem.assertions.revertWithCustomErrorWithArgs(
-        m.market.write.submitResult([jobId, output, commitProof(77n, output)], { account: p2.account }),
+        m.market.write.submitResult([jobId, terms, output, proof], { account: p2.account }),
         m.market,
         "NotJobProvider",
         [jobId, p2.account.address],
       );
       await viem.assertions.revertWithCustomErrorWithArgs(
-        m.market.write.submitResult([99n, output, commitProof(77n, output)], { account: p1.account }),
+        m.market.write.submitResult([99n, terms, output, proof], { account: p1.account }),
         m.market,
         "JobNotMatched",
         [99n, STATUS.None],
       );
-      const job = await m.market.read.jobOf([jobId]);
-      await networkHelpers.time.increaseTo(job.deadline + 1n);
+      await networkHelpers.time.increaseTo(terms.deadline + 1n);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        m.market.write.submitResult([jobId, output, commitProof(77n, output)], { account: p1.account }),
+        m.market.write.submitResult([jobId, terms, output, proof], { account: p1.account }),
         m.market,
         "DeadlinePassed",
-        [jobId, job.deadline],
+        [jobId, terms.deadline],
       );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        m.market.write.expire([jobId, { ...terms, price: 1n }]),
+        m.market,
+        "InvalidJobTerms",
+        [jobId],
+      );
+      assert.equal(await statusOf(jobId), STATUS.Matched);
     });
 
     it("expires after the deadline: buyer refunded, collateral slashed buyer/caller/treasury", async () => {
-      const { jobId } = await matched();
-      const job = await m.market.read.jobOf([jobId]);
-      await viem.assertions.revertWithCustomErrorWithArgs(m.market.write.expire([jobId]), m.market, "JobNotExpired", [
+      const { jobId, terms } = await matched();
+      await viem.assertions.revertWithCustomErrorWithArgs(m.market.write.expire([jobId, terms]), m.market, "JobNotExpired", [
         jobId,
-        job.deadline,
+        terms.deadline,
       ]);
-      await networkHelpers.time.increaseTo(job.deadline + 1n);
+      await networkHelpers.time.increaseTo(terms.deadline + 1n);
       const sovOf = (a: Address) => m.sovraToken.read.balanceOf([a]);
       const [buyerSov, callerSov, treasurySov] = await Promise.all([
         sovOf(b1.account.address),
@@ -625,7 +700,7 @@ describe("SpotMarket", async () => {
         sovOf(m.treasury.account.address),
       ]);
       const stakedBefore = (await m.providerRegistry.read.stakeInfoOf([p1.account.address])).staked;
-      const hash = m.market.write.expire([jobId], { account: m.stranger.account });
+      const hash = m.market.write.expire([jobId, terms], { account: m.stranger.account });
       await viem.assertions.emitWithArgs(hash, m.market, "JobExpired", [jobId, m.stranger.account.address, COLLATERAL]);
       assert.equal((await sovOf(b1.account.address)) - buyerSov, COLLATERAL / 2n);
       assert.equal((await sovOf(m.stranger.account.address)) - callerSov, COLLATERAL / 10n);
@@ -633,19 +708,26 @@ describe("SpotMarket", async () => {
       const info = await m.providerRegistry.read.stakeInfoOf([p1.account.address]);
       assert.equal(info.locked, 0n);
       assert.equal(stakedBefore - info.staked, COLLATERAL);
+      assert.equal(await m.market.read.releasableOf([p1.account.address]), 0n);
       assert.equal(await m.market.read.owed([b1.account.address]), 100n * TICK);
-      assert.equal((await m.market.read.jobOf([jobId])).status, STATUS.Expired);
-      await viem.assertions.revertWithCustomErrorWithArgs(m.market.write.expire([jobId]), m.market, "JobNotMatched", [
+      assert.equal(await statusOf(jobId), STATUS.Expired);
+      await viem.assertions.revertWithCustomErrorWithArgs(m.market.write.expire([jobId, terms]), m.market, "JobNotMatched", [
         jobId,
         STATUS.Expired,
       ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        m.market.write.submitResult([jobId, terms, [1n], commitProof(77n, [1n])], { account: p1.account }),
+        m.market,
+        "JobNotMatched",
+        [jobId, STATUS.Expired],
+      );
       const before = await usdOf(b1.account.address);
       await m.market.write.withdraw([b1.account.address], { account: b1.account });
       assert.equal((await usdOf(b1.account.address)) - before, 100n * TICK);
       assert.equal(await usdOf(m.market.address), 0n);
     });
 
-    it("withdraw rejects nothing owed and the zero address", async () => {
+    it("withdraw rejects nothing owed and the zero address; release rejects nothing releasable", async () => {
       await viem.assertions.revertWithCustomErrorWithArgs(
         m.market.write.withdraw([b1.account.address], { account: b1.account }),
         m.market,
@@ -657,6 +739,42 @@ describe("SpotMarket", async () => {
         m.market,
         "ZeroAddress",
       );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        m.market.write.releaseCollateral({ account: p1.account }),
+        m.market,
+        "NothingToRelease",
+        [getAddress(p1.account.address)],
+      );
+    });
+
+    it("withdraw with only releasable collateral (all of the price went to fees) releases it and pays nothing", async () => {
+      await m.market.write.setMarketParams([1, { ...DEFAULT_MARKET_PARAMS, feeBps: 10_000 }]);
+      const { jobId } = await matched();
+      await act.submit(p1, jobId, [1n]);
+      assert.equal(await m.market.read.owed([p1.account.address]), 0n);
+      assert.equal(await m.market.read.releasableOf([p1.account.address]), COLLATERAL);
+      const before = await usdOf(p1.account.address);
+      const { events } = await marketEventsOf(await m.market.write.withdraw([p1.account.address], { account: p1.account }));
+      assert.equal(events.some((e) => e.eventName === "Withdrawal"), false);
+      assert.ok(events.some((e) => e.eventName === "CollateralReleased"));
+      assert.equal(await usdOf(p1.account.address), before);
+      assert.equal(await locked(p1.account.address), 0n);
+      assert.equal(await m.market.read.owed([m.treasury.account.address]), 100n * TICK);
+    });
+
+    it("a provider can unbond its settled jobs' collateral once released", async () => {
+      const { jobId } = await matched();
+      await act.submit(p1, jobId, [1n]);
+      const staked = (await m.providerRegistry.read.stakeInfoOf([p1.account.address])).staked;
+      await viem.assertions.revertWithCustomError(
+        m.providerRegistry.write.requestUnbond([staked], { account: p1.account }),
+        m.providerRegistry,
+        "InsufficientFreeStake",
+      );
+      await m.market.write.releaseCollateral({ account: p1.account });
+      await m.providerRegistry.write.requestUnbond([staked], { account: p1.account });
+      // the owed payment is untouched by the release
+      assert.equal(await m.market.read.owed([p1.account.address]), 100n * TICK - (100n * TICK * 250n) / 10_000n);
     });
   });
 

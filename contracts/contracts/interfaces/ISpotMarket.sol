@@ -38,15 +38,18 @@ interface ISpotMarket {
         MarketParams params;
     }
 
-    struct Job {
+    /// @notice Everything a job's settlement needs. The market stores only `keccak256(abi.encode(terms))`
+    /// (see `hashJob`) while the job is open; `JobMatched` carries the terms, and `submitResult` / `expire`
+    /// take them back as calldata and check them against that commitment.
+    struct JobTerms {
         address buyer;
-        uint64 deadline;
-        uint32 marketId;
-        JobStatus status;
-        bool callback;
         address provider;
-        uint96 price;
+        uint32 marketId;
+        uint96 price; // escrowed payment
+        uint96 collateral; // provider collateral locked for the job (the ask's per-unit reservation)
+        uint64 deadline; // last second a result is accepted
         uint256 inputHash;
+        bool callback; // call the buyer back (IInferenceConsumer) on settlement / expiry
     }
 
     event MarketCreated(uint32 indexed marketId, bytes32 indexed modelId, uint32 indexed policyClass, MarketParams params);
@@ -65,21 +68,16 @@ interface ISpotMarket {
     );
     event OrderCancelled(uint256 indexed orderId, Side side);
     event OrderRemoved(uint256 indexed orderId, Side side); // stale order swept during matching
-    event JobMatched(
-        uint256 indexed jobId,
-        uint32 indexed marketId,
-        address indexed provider,
-        address buyer,
-        uint256 askId,
-        uint256 bidId,
-        uint96 price,
-        uint256 inputHash,
-        uint64 deadline
-    );
+    /// @dev `jobId` is the bid's order id (as in `BidPlaced`); `terms` is what `submitResult` and `expire` need.
+    event JobMatched(uint256 indexed jobId, uint32 indexed marketId, address indexed provider, uint256 askId, JobTerms terms);
     event JobSettled(uint256 indexed jobId, address indexed provider, uint256[] output, uint96 providerAmount, uint96 fee);
     event JobExpired(uint256 indexed jobId, address indexed caller, uint256 slashed);
     event CallbackResult(uint256 indexed jobId, bool success);
     event Withdrawal(address indexed account, address indexed to, uint256 amount);
+    /// @notice Collateral of settled jobs handed back to the provider's free stake in the registry.
+    event CollateralReleased(address indexed provider, uint256 amount);
+    /// @notice The market re-read whether its policy class requires any claim.
+    event PolicySynced(uint32 indexed marketId, bool open);
 
     /// @notice A resting order as the UI and the provider node read it.
     struct OrderView {
@@ -90,7 +88,7 @@ interface ISpotMarket {
         uint32 remaining; // ask: unfilled capacity; bid: 1
         uint64 expiry; // ask: expiresAt; bid: job deadline
         bool callback;
-        uint96 amount; // bid: escrowed payment; ask: collateral reserved per unit
+        uint96 amount; // bid: escrowed payment; ask: collateral reserved per unit (each job takes one)
         uint256 inputHash; // bid only
         uint256 prev; // previous order in the tick's FIFO (0 = head)
         uint256 next; // next order in the tick's FIFO (0 = tail)
@@ -128,18 +126,23 @@ interface ISpotMarket {
     error OrderNotFound(uint256 orderId);
     error NotOrderOwner(uint256 orderId, address caller);
     error JobNotMatched(uint256 jobId, JobStatus status);
+    error InvalidJobTerms(uint256 jobId);
     error NotJobProvider(uint256 jobId, address caller);
     error DeadlinePassed(uint256 jobId, uint64 deadline);
     error JobNotExpired(uint256 jobId, uint64 deadline);
     error InvalidProof(uint256 jobId);
     error InsufficientCallbackGas(uint256 jobId);
     error NothingToWithdraw(address account);
+    error NothingToRelease(address provider);
+    error AmountOverflow();
     error ZeroAddress();
-    error CollateralVersionsExhausted(uint32 marketId);
 
     function createMarket(bytes32 modelId, uint32 policyClass, MarketParams calldata params) external returns (uint32);
     function setMarketParams(uint32 marketId, MarketParams calldata params) external;
     function setTreasury(address treasury) external;
+    /// @notice Re-reads whether the market's policy class requires claims (anyone may call; governance
+    /// should call it in the proposal that redefines a class). Open classes skip the eligibility call at match.
+    function syncPolicy(uint32 marketId) external;
 
     /// @notice List `capacity` jobs at `tick`; reserves `capacity * collateralPerJob` of the caller's stake.
     /// Crossing resting bids are filled first at their prices. Returns the ask's id (as in `AskPlaced` and
@@ -150,7 +153,7 @@ interface ISpotMarket {
     /// @notice Buy one job at `maxTick` or better; escrows the price (only the traded price if it matches now).
     /// @return orderId The bid's id (as in `BidPlaced` and `JobMatched.bidId`); it rests only when `jobId` is 0.
     /// Both are 0 when the bid could not be placed because `MAX_SWEEP` stale asks were removed first (retry).
-    /// @return jobId The job's id when it matched at once, else 0.
+    /// @return jobId The job's id (equal to `orderId`) when it matched at once, else 0.
     function placeBid(uint32 marketId, uint16 maxTick, uint256 inputHash, bytes calldata inputRef, uint64 deadline, bool callback)
         external
         returns (uint256 orderId, uint256 jobId);
@@ -170,15 +173,28 @@ interface ISpotMarket {
     function cancelOrder(uint256 orderId) external;
 
     /// @notice The job's provider delivers the output with a proof; pays out on success, reverts otherwise.
-    function submitResult(uint256 jobId, uint256[] calldata output, bytes calldata proof) external;
+    /// `terms` are the job's terms as emitted in `JobMatched`. The provider is owed `price - fee` and the job's
+    /// collateral becomes releasable (handed back to the registry by `withdraw` or `releaseCollateral`).
+    function submitResult(uint256 jobId, JobTerms calldata terms, uint256[] calldata output, bytes calldata proof)
+        external;
 
     /// @notice After the deadline anyone may expire an unsettled job: refund the buyer, slash the provider.
-    function expire(uint256 jobId) external;
+    function expire(uint256 jobId, JobTerms calldata terms) external;
 
+    /// @notice Pays the caller everything the market owes it to `to`, and releases its releasable collateral.
     function withdraw(address to) external returns (uint256 amount);
 
+    /// @notice Hands the caller's releasable collateral (from settled jobs) back to its free stake.
+    function releaseCollateral() external returns (uint256 amount);
+
     function owed(address account) external view returns (uint256);
-    function jobOf(uint256 jobId) external view returns (Job memory);
+    /// @notice Collateral of `provider`'s settled jobs still locked in the registry until released.
+    function releasableOf(address provider) external view returns (uint256);
+    /// @notice The commitment the market holds for a job (`hashJob(terms)` while Matched) and its status.
+    function jobOf(uint256 jobId) external view returns (JobStatus status, bytes32 commitment);
+    function jobStatus(uint256 jobId) external view returns (JobStatus);
+    /// @notice `keccak256(abi.encode(terms))`, the commitment a matched job stores.
+    function hashJob(JobTerms calldata terms) external pure returns (bytes32);
     function marketOf(uint32 marketId) external view returns (MarketInfo memory);
     function bestTick(uint32 marketId, Side side) external view returns (bool exists, uint16 tick);
     function marketIdOf(bytes32 modelId, uint32 policyClass) external view returns (uint32);
@@ -188,6 +204,4 @@ interface ISpotMarket {
     /// @notice The first non-empty tick at or worse than `tick` on one side (asks: at or above; bids: at or
     /// below). With `bestTick` and `levelOf` it walks a book level by level for depth charts.
     function nextTick(uint32 marketId, Side side, uint16 tick) external view returns (bool exists, uint16 next);
-    /// @notice Collateral a job of `marketId` locks per unit, under collateral version `version`.
-    function collateralOf(uint32 marketId, uint16 version) external view returns (uint96);
 }

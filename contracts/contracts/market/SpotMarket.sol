@@ -26,7 +26,12 @@ import {TickBitmap} from "../libraries/TickBitmap.sol";
 /// scans the book. An arriving bid trades one job against the best ask at the ask's price and escrows only
 /// that price; an arriving ask fills crossing bids at their (already escrowed) prices, up to its capacity.
 /// Asks reserve `capacity * collateralPerJob` of the provider's free stake in the registry; each job keeps
-/// its unit until it settles (unlocked) or expires (slashed).
+/// its unit until it expires (slashed) or settles: then it becomes "releasable" and goes back to the
+/// provider's free stake, for all settled jobs at once, when the provider withdraws or calls
+/// `releaseCollateral` (so settlement never calls the registry).
+///
+/// A job is stored as one slot: the hash of its terms (`JobTerms`) while it is open, then a sentinel for
+/// settled or expired. `JobMatched` publishes the terms; settlement and expiry take them back as calldata.
 ///
 /// WARNING: the payment token must be a plain ERC20 (no fee on transfer, no rebasing): the market credits
 /// exactly the amounts it asks `transferFrom` to move. Consumer callbacks run after settlement is final and
@@ -42,50 +47,39 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
     uint256 private constant BPS = 10_000;
     /// @dev Gas kept back besides the callback's own cap: the CALL itself (cold account) and the event after it.
     uint256 private constant CALLBACK_OVERHEAD = 10_000;
+    /// @dev What a job's slot holds once it left Matched (no keccak256 output is realistically either value).
+    bytes32 private constant SETTLED = bytes32(uint256(2));
+    bytes32 private constant EXPIRED = bytes32(uint256(3));
+    /// @dev ABI size of `JobTerms` (eight static words), in calldata and in memory alike.
+    uint256 private constant TERMS_SIZE = 0x100;
 
-    /// @dev A market's policy and cached model data, laid out so that each hot path reads two slots.
+    /// @dev A market's policy and cached model / policy-class data: each hot path reads one slot.
     struct MarketData {
-        // slot 0: read by every order and settlement
+        // slot 0: read by every order
         uint96 tickSize;
-        uint96 collateralPerJob;
         uint32 minJobWindow;
-        uint16 feeBps;
-        bool active;
-        // slot 1
-        IInferenceVerifier verifier;
         uint32 policyClass;
-        uint32 callbackGasLimit;
-        uint16 collateralVersion;
-        uint16 slashBuyerBps;
-        // slot 2
-        uint16 slashCallerBps;
         uint32 maxAskCapacity;
         uint32 minVramMb;
+        bool active;
+        bool open; // the policy class requires no claim: matching skips the eligibility call
+        // slot 1: read by settlement and expiry
+        IInferenceVerifier verifier;
+        uint16 feeBps;
+        uint32 callbackGasLimit;
+        uint16 slashBuyerBps;
+        uint16 slashCallerBps;
+        // slot 2: read by asks
+        uint96 collateralPerJob;
         // slot 3
         bytes32 modelId;
-    }
-
-    /// @dev A job in three slots. `deadline` is a uint32 timestamp (good until 2106).
-    struct JobData {
-        // slot 0
-        address buyer;
-        uint32 deadline;
-        uint32 marketId;
-        uint16 collateralVersion;
-        JobStatus status;
-        bool callback;
-        // slot 1
-        address provider;
-        uint96 price;
-        // slot 2
-        uint256 inputHash;
     }
 
     /// @dev What filling resting bids for one arriving ask needs (kept in memory: the stack is short).
     struct FillContext {
         uint32 marketId;
         uint40 askId;
-        uint16 version;
+        uint96 collateral;
         uint256 minDeadline;
     }
 
@@ -110,16 +104,17 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
 
     uint32 private _marketCount;
     uint40 private _lastOrderId;
-    uint40 private _lastJobId;
 
     mapping(uint32 marketId => MarketData) private _markets;
     mapping(bytes32 modelAndClass => uint32 marketId) private _marketIds;
-    mapping(uint32 marketId => mapping(uint16 version => uint96 collateralPerJob)) private _collateralAt;
     mapping(uint32 marketId => mapping(Side side => TickBitmap.Bitmap)) private _bitmaps;
     mapping(uint32 marketId => mapping(Side side => mapping(uint16 tick => OrderQueue.Level))) private _levels;
     mapping(uint256 orderId => OrderQueue.Order) private _orders;
-    mapping(uint256 jobId => JobData) private _jobs;
-    mapping(address account => uint256) private _owed;
+    /// @dev jobId (= the bid's order id) => hashJob(terms) while Matched, then SETTLED or EXPIRED.
+    mapping(uint256 jobId => bytes32) private _jobs;
+    /// @dev Low 128 bits: payment tokens owed; high 128 bits: collateral releasable to the registry. One slot,
+    /// so a settlement credits both with one write.
+    mapping(address account => uint256) private _accounts;
 
     /// @param authority The AccessManager holding every privileged role.
     /// @param token The payment token.
@@ -168,38 +163,35 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         marketId = ++_marketCount;
         _marketIds[key] = marketId;
         MarketData storage m = _markets[marketId];
-        _writeParams(m, params);
-        m.verifier = model.verifier;
         m.policyClass = policyClass;
         m.minVramMb = model.minVramMb;
+        m.verifier = model.verifier;
         m.modelId = modelId;
-        _collateralAt[marketId][0] = params.collateralPerJob;
+        _writeParams(m, params);
         emit MarketCreated(marketId, modelId, policyClass, params);
+        _syncPolicy(marketId, m);
     }
 
-    /// @notice Replaces a market's policy. Orders and jobs already made keep the collateral they reserved;
+    /// @notice Replaces a market's policy. Resting asks and open jobs keep the collateral they reserved;
     /// resting bids keep the escrow they paid.
     function setMarketParams(uint32 marketId, MarketParams calldata params) external restricted {
         MarketData storage m = _market(marketId);
         _validate(params);
-        if (params.collateralPerJob != m.collateralPerJob) {
-            uint16 version = m.collateralVersion;
-            if (version == type(uint16).max) revert CollateralVersionsExhausted(marketId);
-            unchecked {
-                ++version;
-            }
-            m.collateralVersion = version;
-            _collateralAt[marketId][version] = params.collateralPerJob;
-        }
         _writeParams(m, params);
         emit MarketParamsUpdated(marketId, params);
+        _syncPolicy(marketId, m);
+    }
+
+    /// @inheritdoc ISpotMarket
+    function syncPolicy(uint32 marketId) external {
+        _syncPolicy(marketId, _market(marketId));
     }
 
     /// @notice Sets the treasury; fees the old treasury has not withdrawn stay owed to it.
     function setTreasury(address newTreasury) external restricted {
         if (newTreasury == address(0)) revert ZeroAddress();
         uint96 fees = _treasuryFees;
-        if (fees != 0) _owed[_treasury] += fees;
+        if (fees != 0) _credit(_treasury, fees, 0);
         _treasury = newTreasury;
         _treasuryFees = 0;
         emit TreasuryUpdated(newTreasury);
@@ -228,17 +220,19 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         uint40 id = _nextOrderId();
         orderId = id;
         emit AskPlaced(id, marketId, msg.sender, tick, capacity, expiresAt);
-        uint16 version = m.collateralVersion;
+        uint96 collateral = m.collateralPerJob;
         (uint32 left, bool rest) = _fillBids(
-            FillContext({marketId: marketId, askId: id, version: version, minDeadline: block.timestamp + m.minJobWindow}),
+            FillContext({
+                marketId: marketId, askId: id, collateral: collateral, minDeadline: block.timestamp + m.minJobWindow
+            }),
             tick,
             capacity
         );
         uint32 resting = rest ? left : 0;
         uint256 units = capacity - left + resting;
-        if (units != 0) registry.lockCollateral(msg.sender, units * m.collateralPerJob);
+        if (units != 0) registry.lockCollateral(msg.sender, units * collateral);
         if (resting != 0) {
-            _writeOrder(id, _orderWord0(marketId, tick, Side.Ask, resting), _orderWord1(expiresAt, false, version), 0);
+            _writeOrder(id, _orderWord0(marketId, tick, Side.Ask, resting), _orderWord1(expiresAt, false, collateral), 0);
             _enqueue(marketId, Side.Ask, tick, id, resting);
         }
     }
@@ -292,33 +286,50 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
     /// @inheritdoc ISpotMarket
     /// @dev The caller must send enough gas for the consumer callback (`callbackGasLimit` plus 1/63 of it):
     /// otherwise the call reverts with `InsufficientCallbackGas`, so a provider cannot starve the consumer.
-    function submitResult(uint256 jobId, uint256[] calldata output, bytes calldata proof) external {
-        (address buyer, bool callback, uint32 gasLimit) = _settle(jobId, output, proof);
-        if (callback) {
-            _callback(jobId, buyer, abi.encodeCall(IInferenceConsumer.onInferenceResult, (jobId, output)), gasLimit);
+    function submitResult(uint256 jobId, JobTerms calldata terms, uint256[] calldata output, bytes calldata proof)
+        external
+    {
+        uint32 gasLimit = _settle(jobId, terms, output, proof);
+        if (terms.callback) {
+            _callback(jobId, terms.buyer, abi.encodeCall(IInferenceConsumer.onInferenceResult, (jobId, output)), gasLimit);
         }
     }
 
     /// @inheritdoc ISpotMarket
-    function expire(uint256 jobId) external {
-        (address buyer, bool callback, uint32 gasLimit) = _expire(jobId);
-        if (callback) {
-            _callback(jobId, buyer, abi.encodeCall(IInferenceConsumer.onInferenceExpired, (jobId)), gasLimit);
+    function expire(uint256 jobId, JobTerms calldata terms) external {
+        uint32 gasLimit = _expire(jobId, terms);
+        if (terms.callback) {
+            _callback(jobId, terms.buyer, abi.encodeCall(IInferenceConsumer.onInferenceExpired, (jobId)), gasLimit);
         }
     }
 
-    /// @notice Pays the caller everything the market owes it (refunds, earnings, fees) to `to`.
+    /// @inheritdoc ISpotMarket
+    /// @dev Reverts with `NothingToWithdraw` only when nothing is owed and nothing is releasable.
     function withdraw(address to) external nonReentrant returns (uint256 amount) {
         if (to == address(0)) revert ZeroAddress();
-        amount = _owed[msg.sender];
-        _owed[msg.sender] = 0;
+        uint256 word = _accounts[msg.sender];
+        delete _accounts[msg.sender];
+        amount = uint128(word);
+        uint256 releasable = word >> 128;
         if (msg.sender == _treasury) {
             amount += _treasuryFees;
             _treasuryFees = 0;
         }
-        if (amount == 0) revert NothingToWithdraw(msg.sender);
-        emit Withdrawal(msg.sender, to, amount);
-        paymentToken.safeTransfer(to, amount);
+        if (amount == 0 && releasable == 0) revert NothingToWithdraw(msg.sender);
+        if (releasable != 0) _release(releasable);
+        if (amount != 0) {
+            emit Withdrawal(msg.sender, to, amount);
+            paymentToken.safeTransfer(to, amount);
+        }
+    }
+
+    /// @inheritdoc ISpotMarket
+    function releaseCollateral() external nonReentrant returns (uint256 amount) {
+        uint256 word = _accounts[msg.sender];
+        amount = word >> 128;
+        if (amount == 0) revert NothingToRelease(msg.sender);
+        _accounts[msg.sender] = uint128(word);
+        _release(amount);
     }
 
     // ------------------------------------------------------------------------------------------------------
@@ -332,24 +343,30 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
 
     /// @inheritdoc ISpotMarket
     function owed(address account) external view returns (uint256) {
-        uint256 amount = _owed[account];
+        uint256 amount = uint128(_accounts[account]);
         if (account == _treasury) amount += _treasuryFees;
         return amount;
     }
 
     /// @inheritdoc ISpotMarket
-    function jobOf(uint256 jobId) external view returns (Job memory) {
-        JobData storage j = _jobs[jobId];
-        return Job({
-            buyer: j.buyer,
-            deadline: j.deadline,
-            marketId: j.marketId,
-            status: j.status,
-            callback: j.callback,
-            provider: j.provider,
-            price: j.price,
-            inputHash: j.inputHash
-        });
+    function releasableOf(address provider) external view returns (uint256) {
+        return _accounts[provider] >> 128;
+    }
+
+    /// @inheritdoc ISpotMarket
+    function jobOf(uint256 jobId) external view returns (JobStatus status, bytes32 commitment) {
+        commitment = _jobs[jobId];
+        status = _statusOf(commitment);
+    }
+
+    /// @inheritdoc ISpotMarket
+    function jobStatus(uint256 jobId) external view returns (JobStatus) {
+        return _statusOf(_jobs[jobId]);
+    }
+
+    /// @inheritdoc ISpotMarket
+    function hashJob(JobTerms calldata terms) external pure returns (bytes32) {
+        return _hashCalldata(terms);
     }
 
     /// @inheritdoc ISpotMarket
@@ -373,9 +390,9 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         return _market(marketId).verifier;
     }
 
-    /// @inheritdoc ISpotMarket
-    function collateralOf(uint32 marketId, uint16 version) public view returns (uint96) {
-        return _collateralAt[marketId][version];
+    /// @notice Whether the market's policy class was open (no claim required) when last synced.
+    function isOpen(uint32 marketId) external view returns (bool) {
+        return _market(marketId).open;
     }
 
     /// @inheritdoc ISpotMarket
@@ -387,18 +404,15 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
     /// @inheritdoc ISpotMarket
     function orderOf(uint256 orderId) external view returns (OrderView memory) {
         OrderQueue.Order storage o = _orders[orderId];
-        Side side = Side(o.side);
         return OrderView({
             owner: o.owner,
             marketId: o.marketId,
-            side: side,
+            side: Side(o.side),
             tick: o.tick,
             remaining: o.remaining,
             expiry: o.expiry,
             callback: o.callback,
-            amount: side == Side.Ask && o.owner != address(0)
-                ? _collateralAt[o.marketId][uint16(o.amount)]
-                : o.amount,
+            amount: o.amount,
             inputHash: o.inputHash,
             prev: o.prev,
             next: o.next
@@ -428,14 +442,16 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         if (r.deadline > type(uint32).max || r.deadline < block.timestamp + m.minJobWindow) {
             revert InvalidDeadline(r.deadline);
         }
-        (bool found, uint16 askTick, uint40 askId, bool exhausted) = _bestLiveAsk(r.marketId, m.policyClass, r.maxTick);
+        (bool found, uint16 askTick, uint40 askId, bool exhausted) =
+            _bestLiveAsk(r.marketId, m.open, m.policyClass, r.maxTick);
         if (exhausted) return (0, 0);
         uint40 id = _nextOrderId();
         orderId = id;
         _emitBidPlaced(id, r, inputRef);
         if (found) {
             uint96 price = uint96(askTick) * m.tickSize;
-            jobId = _matchAsk(r, askTick, askId, id, price);
+            _matchAsk(r, askTick, askId, id, price);
+            jobId = id;
             paymentToken.safeTransferFrom(msg.sender, address(this), price);
         } else {
             uint96 escrow = uint96(r.maxTick) * m.tickSize;
@@ -467,8 +483,9 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
 
     /// @dev The head of the best ask level at or below `maxTick` whose provider can still work, removing at
     /// most `MAX_SWEEP` stale asks on the way. `exhausted` is set when the sweep budget ran out while the book
-    /// still crossed (the bid must then not rest, or the book would be crossed).
-    function _bestLiveAsk(uint32 marketId, uint32 policyClass, uint16 maxTick)
+    /// still crossed (the bid must then not rest, or the book would be crossed). An open policy class needs
+    /// no attestation, so its eligibility is not asked for.
+    function _bestLiveAsk(uint32 marketId, bool open, uint32 policyClass, uint16 maxTick)
         private
         returns (bool found, uint16 tick, uint40 askId, bool exhausted)
     {
@@ -479,7 +496,7 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
             if (!exists || tick > maxTick) return (false, 0, 0, false);
             askId = _levels[marketId][Side.Ask][tick].head;
             OrderQueue.Order storage a = _orders[askId];
-            if (a.expiry > block.timestamp && attestations.isEligible(a.owner, policyClass)) {
+            if (a.expiry > block.timestamp && (open || attestations.isEligible(a.owner, policyClass))) {
                 return (true, tick, askId, false);
             }
             if (swept == MAX_SWEEP) return (false, 0, 0, true);
@@ -491,22 +508,18 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Takes one unit of ask `askId` (the head of `askTick`) for bid `bidId` and opens the job.
-    function _matchAsk(BidRequest memory r, uint16 askTick, uint40 askId, uint40 bidId, uint96 price)
-        private
-        returns (uint256 jobId)
-    {
+    /// @dev Takes one unit of ask `askId` (the head of `askTick`) for bid `bidId` and opens job `bidId`.
+    function _matchAsk(BidRequest memory r, uint16 askTick, uint40 askId, uint40 bidId, uint96 price) private {
         OrderQueue.Order storage a = _orders[askId];
-        JobData memory job = JobData({
+        JobTerms memory terms = JobTerms({
             buyer: msg.sender,
-            deadline: uint32(r.deadline),
-            marketId: r.marketId,
-            collateralVersion: uint16(a.amount),
-            status: JobStatus.Matched,
-            callback: r.callback,
             provider: a.owner,
+            marketId: r.marketId,
             price: price,
-            inputHash: r.inputHash
+            collateral: a.amount,
+            deadline: r.deadline,
+            inputHash: r.inputHash,
+            callback: r.callback
         });
         uint32 remaining = a.remaining;
         OrderQueue.Level storage level = _levels[r.marketId][Side.Ask][askTick];
@@ -519,14 +532,7 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
                 level.quantity -= 1;
             }
         }
-        jobId = _openJob(job);
-        _emitMatched(jobId, job, askId, bidId);
-    }
-
-    function _emitMatched(uint256 jobId, JobData memory job, uint40 askId, uint40 bidId) private {
-        emit JobMatched(
-            jobId, job.marketId, job.provider, job.buyer, askId, bidId, job.price, job.inputHash, job.deadline
-        );
+        _openJob(bidId, askId, terms);
     }
 
     /// @dev Fills crossing resting bids (highest first, FIFO) with up to `capacity` units of the arriving ask.
@@ -558,47 +564,31 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         return (left, true);
     }
 
-    /// @dev Turns resting bid `bidId` (head of `bidTick`) into a job for the arriving ask `askId`.
+    /// @dev Turns resting bid `bidId` (head of `bidTick`) into job `bidId` for the arriving ask.
     function _takeBid(FillContext memory ctx, uint16 bidTick, uint40 bidId) private {
         uint32 marketId = ctx.marketId;
         OrderQueue.Order storage b = _orders[bidId];
-        JobData memory job = JobData({
+        JobTerms memory terms = JobTerms({
             buyer: b.owner,
-            deadline: uint32(b.expiry),
-            marketId: marketId,
-            collateralVersion: ctx.version,
-            status: JobStatus.Matched,
-            callback: b.callback,
             provider: msg.sender,
+            marketId: marketId,
             price: b.amount,
-            inputHash: b.inputHash
+            collateral: ctx.collateral,
+            deadline: b.expiry,
+            inputHash: b.inputHash,
+            callback: b.callback
         });
         if (_levels[marketId][Side.Bid][bidTick].remove(_orders, bidId, 1)) {
             _bitmaps[marketId][Side.Bid].clear(bidTick);
         }
         _clearOrder(bidId, true);
-        _emitMatched(_openJob(job), job, ctx.askId, bidId);
+        _openJob(bidId, ctx.askId, terms);
     }
 
-    function _openJob(JobData memory job) private returns (uint256 jobId) {
-        uint40 id;
-        unchecked {
-            id = ++_lastJobId;
-        }
-        JobData storage j = _jobs[id];
-        // One SSTORE per slot, in the struct's own layout (see JobData).
-        uint256 word0 = uint256(uint160(job.buyer)) | (uint256(job.deadline) << 160) | (uint256(job.marketId) << 192)
-            | (uint256(job.collateralVersion) << 224) | (uint256(uint8(job.status)) << 240)
-            | (job.callback ? uint256(1) << 248 : 0);
-        uint256 word1 = uint256(uint160(job.provider)) | (uint256(job.price) << 160);
-        uint256 inputHash = job.inputHash;
-        assembly ("memory-safe") {
-            let slot := j.slot
-            sstore(slot, word0)
-            sstore(add(slot, 1), word1)
-            sstore(add(slot, 2), inputHash)
-        }
-        return id;
+    /// @dev Stores the job's commitment (its only slot) and publishes its terms.
+    function _openJob(uint40 jobId, uint40 askId, JobTerms memory terms) private {
+        _jobs[jobId] = _hashMemory(terms);
+        emit JobMatched(jobId, terms.marketId, terms.provider, askId, terms);
     }
 
     /// @dev Writes a new order (links unset) with one SSTORE per slot; words from `_orderWord0/1`.
@@ -639,9 +629,9 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         if (_levels[marketId][side][tick].remove(_orders, id, remaining)) _bitmaps[marketId][side].clear(tick);
         _clearOrder(id, side == Side.Bid);
         if (side == Side.Bid) {
-            _owed[owner] += amount;
+            _credit(owner, amount, 0);
         } else {
-            registry.unlockCollateral(owner, uint256(remaining) * _collateral(marketId, uint16(amount)));
+            registry.unlockCollateral(owner, uint256(remaining) * amount);
         }
     }
 
@@ -666,55 +656,37 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
     // Internals: settlement
     // ------------------------------------------------------------------------------------------------------
 
-    function _settle(uint256 jobId, uint256[] calldata output, bytes calldata proof)
+    function _settle(uint256 jobId, JobTerms calldata terms, uint256[] calldata output, bytes calldata proof)
         private
         nonReentrant
-        returns (address buyer, bool callback, uint32 gasLimit)
+        returns (uint32 gasLimit)
     {
-        JobData storage j = _jobs[jobId];
-        address provider = _checkSubmit(j, jobId);
-        MarketData storage m = _markets[j.marketId];
-        if (!m.verifier.verifyInference(j.inputHash, output, proof)) revert InvalidProof(jobId);
-
-        j.status = JobStatus.Settled;
-        (uint96 providerAmount, uint96 fee) = _payout(provider, j.price, m.feeBps);
-        registry.unlockCollateral(provider, _collateral(m, j.marketId, j.collateralVersion));
-        emit JobSettled(jobId, provider, output, providerAmount, fee);
-        return (j.buyer, j.callback, m.callbackGasLimit);
-    }
-
-    function _checkSubmit(JobData storage j, uint256 jobId) private view returns (address provider) {
-        JobStatus status = j.status;
-        if (status != JobStatus.Matched) revert JobNotMatched(jobId, status);
-        provider = j.provider;
+        _close(jobId, terms, SETTLED);
+        address provider = terms.provider;
         if (provider != msg.sender) revert NotJobProvider(jobId, msg.sender);
-        uint32 deadline = j.deadline;
+        uint64 deadline = terms.deadline;
         if (block.timestamp > deadline) revert DeadlinePassed(jobId, deadline);
-    }
+        MarketData storage m = _markets[terms.marketId];
+        if (!m.verifier.verifyInference(terms.inputHash, output, proof)) revert InvalidProof(jobId);
 
-    function _payout(address provider, uint96 price, uint16 feeBps)
-        private
-        returns (uint96 providerAmount, uint96 fee)
-    {
-        fee = uint96((uint256(price) * feeBps) / BPS);
-        providerAmount = price - fee;
-        _owed[provider] += providerAmount;
+        uint96 price = terms.price;
+        uint96 fee = uint96((uint256(price) * m.feeBps) / BPS);
+        uint96 providerAmount = price - fee;
+        _credit(provider, providerAmount, terms.collateral);
         if (fee != 0) _creditTreasury(fee);
+        emit JobSettled(jobId, provider, output, providerAmount, fee);
+        return m.callbackGasLimit;
     }
 
-    function _expire(uint256 jobId) private nonReentrant returns (address buyer, bool callback, uint32 gasLimit) {
-        JobData storage j = _jobs[jobId];
-        JobStatus status = j.status;
-        if (status != JobStatus.Matched) revert JobNotMatched(jobId, status);
-        uint32 deadline = j.deadline;
+    function _expire(uint256 jobId, JobTerms calldata terms) private nonReentrant returns (uint32 gasLimit) {
+        _close(jobId, terms, EXPIRED);
+        uint64 deadline = terms.deadline;
         if (block.timestamp <= deadline) revert JobNotExpired(jobId, deadline);
-        j.status = JobStatus.Expired;
-        buyer = j.buyer;
-        uint32 marketId = j.marketId;
-        MarketData storage m = _markets[marketId];
-        _owed[buyer] += j.price;
+        address buyer = terms.buyer;
+        _credit(buyer, terms.price, 0);
+        MarketData storage m = _markets[terms.marketId];
 
-        uint256 slashed = _collateral(m, marketId, j.collateralVersion);
+        uint256 slashed = terms.collateral;
         address[] memory recipients = new address[](3);
         uint256[] memory amounts = new uint256[](3);
         recipients[0] = buyer;
@@ -723,9 +695,60 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         amounts[0] = (slashed * m.slashBuyerBps) / BPS;
         amounts[1] = (slashed * m.slashCallerBps) / BPS;
         amounts[2] = slashed - amounts[0] - amounts[1];
-        registry.slashCollateral(j.provider, slashed, recipients, amounts);
+        registry.slashCollateral(terms.provider, slashed, recipients, amounts);
         emit JobExpired(jobId, msg.sender, slashed);
-        return (buyer, j.callback, m.callbackGasLimit);
+        return m.callbackGasLimit;
+    }
+
+    /// @dev Moves job `jobId` out of Matched (to `sentinel`) if `terms` are the ones it committed to.
+    function _close(uint256 jobId, JobTerms calldata terms, bytes32 sentinel) private {
+        bytes32 stored = _jobs[jobId];
+        if (stored != _hashCalldata(terms)) {
+            JobStatus status = _statusOf(stored);
+            if (status != JobStatus.Matched) revert JobNotMatched(jobId, status);
+            revert InvalidJobTerms(jobId);
+        }
+        _jobs[jobId] = sentinel;
+    }
+
+    function _statusOf(bytes32 commitment) private pure returns (JobStatus) {
+        if (commitment == 0) return JobStatus.None;
+        if (commitment == SETTLED) return JobStatus.Settled;
+        if (commitment == EXPIRED) return JobStatus.Expired;
+        return JobStatus.Matched;
+    }
+
+    /// @dev keccak256(abi.encode(terms)) over the raw calldata words: a non-canonical encoding (dirty high
+    /// bits) hashes differently and so can never match a commitment, which was made from clean values.
+    function _hashCalldata(JobTerms calldata terms) private pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            calldatacopy(ptr, terms, TERMS_SIZE)
+            h := keccak256(ptr, TERMS_SIZE)
+        }
+    }
+
+    /// @dev A memory struct of static fields is laid out exactly as its ABI encoding (one clean word each).
+    function _hashMemory(JobTerms memory terms) private pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            h := keccak256(terms, TERMS_SIZE)
+        }
+    }
+
+    /// @dev Adds to `account`'s owed payment and releasable collateral with one read and one write.
+    function _credit(address account, uint256 amount, uint256 collateral) private {
+        uint256 word = _accounts[account];
+        uint256 newOwed = uint128(word) + amount;
+        uint256 newReleasable = (word >> 128) + collateral;
+        // Both halves are bounded by token supplies; the check keeps a corrupt sum from spilling over.
+        if ((newOwed | newReleasable) >> 128 != 0) revert AmountOverflow();
+        _accounts[account] = newOwed | (newReleasable << 128);
+    }
+
+    /// @dev Hands `amount` of the caller's settled jobs' collateral back to its free stake.
+    function _release(uint256 amount) private {
+        registry.unlockCollateral(msg.sender, amount);
+        emit CollateralReleased(msg.sender, amount);
     }
 
     /// @dev Calls the consumer with a hard gas cap and no returndata copy (a return bomb costs us nothing);
@@ -748,7 +771,7 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
                 return;
             }
         }
-        _owed[_treasury] += fee;
+        _credit(_treasury, fee, 0);
     }
 
     // ------------------------------------------------------------------------------------------------------
@@ -757,16 +780,16 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
 
     function _market(uint32 marketId) private view returns (MarketData storage m) {
         m = _markets[marketId];
-        if (address(m.verifier) == address(0)) revert MarketNotFound(marketId);
+        if (m.tickSize == 0) revert MarketNotFound(marketId);
     }
 
-    function _collateral(uint32 marketId, uint16 version) private view returns (uint256) {
-        return _collateralAt[marketId][version];
-    }
-
-    /// @dev The current version's amount is in the market's first slot, which settlement reads anyway.
-    function _collateral(MarketData storage m, uint32 marketId, uint16 version) private view returns (uint256) {
-        return version == m.collateralVersion ? m.collateralPerJob : _collateralAt[marketId][version];
+    /// @dev Caches whether the policy class is open (defined, no claim), so matching can skip the registry.
+    function _syncPolicy(uint32 marketId, MarketData storage m) private {
+        uint32 policyClass = m.policyClass;
+        bool open =
+            attestations.claimsOf(policyClass).length == 0 && attestations.isEligible(address(0), policyClass);
+        m.open = open;
+        emit PolicySynced(marketId, open);
     }
 
     function _validate(MarketParams calldata p) private pure {
@@ -776,21 +799,17 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         ) revert InvalidParams();
     }
 
-    /// @dev Writes the policy fields of a market with one SSTORE per slot, keeping the cached model fields
-    /// (verifier, policy class, collateral version, min VRAM); offsets follow MarketData's layout.
+    /// @dev Writes the policy fields of a market, keeping the cached model / class fields.
     function _writeParams(MarketData storage m, MarketParams calldata p) private {
-        uint256 word0 = uint256(p.tickSize) | (uint256(p.collateralPerJob) << 96) | (uint256(p.minJobWindow) << 192)
-            | (uint256(p.feeBps) << 224) | (p.active ? uint256(1) << 240 : 0);
-        uint256 set1 = (uint256(p.callbackGasLimit) << 192) | (uint256(p.slashBuyerBps) << 240);
-        uint256 keep1 = ~((uint256(type(uint32).max) << 192) | (uint256(type(uint16).max) << 240));
-        uint256 set2 = uint256(p.slashCallerBps) | (uint256(p.maxAskCapacity) << 16);
-        uint256 keep2 = ~uint256(type(uint48).max);
-        assembly ("memory-safe") {
-            let slot := m.slot
-            sstore(slot, word0)
-            sstore(add(slot, 1), or(and(sload(add(slot, 1)), keep1), set1))
-            sstore(add(slot, 2), or(and(sload(add(slot, 2)), keep2), set2))
-        }
+        m.tickSize = p.tickSize;
+        m.minJobWindow = p.minJobWindow;
+        m.maxAskCapacity = p.maxAskCapacity;
+        m.active = p.active;
+        m.feeBps = p.feeBps;
+        m.callbackGasLimit = p.callbackGasLimit;
+        m.slashBuyerBps = p.slashBuyerBps;
+        m.slashCallerBps = p.slashCallerBps;
+        m.collateralPerJob = p.collateralPerJob;
     }
 
     function _params(MarketData storage m) private view returns (MarketParams memory) {

@@ -19,6 +19,8 @@ contract MaliciousConsumer is IInferenceConsumer {
 
     ISpotMarket public immutable market;
     Mode public mode;
+    /// @dev The terms of the job it re-enters with (set by the test from JobMatched).
+    ISpotMarket.JobTerms internal _terms;
     bool public reentrySucceeded;
     uint256 public calls;
 
@@ -31,6 +33,10 @@ contract MaliciousConsumer is IInferenceConsumer {
 
     function setMode(Mode mode_) external {
         mode = mode_;
+    }
+
+    function setTerms(ISpotMarket.JobTerms calldata terms) external {
+        _terms = terms;
     }
 
     function bid(uint32 marketId, uint16 maxTick, uint256 inputHash, uint64 deadline) external returns (uint256 jobId) {
@@ -60,9 +66,11 @@ contract MaliciousConsumer is IInferenceConsumer {
         }
         if (m == Mode.Reenter) {
             // Try to settle/expire the same job again and to drain the market; each must fail.
-            (bool a,) = address(market).call(abi.encodeCall(ISpotMarket.expire, (jobId)));
+            uint256[] memory output = new uint256[](1);
+            (bool a,) = address(market).call(abi.encodeCall(ISpotMarket.expire, (jobId, _terms)));
             (bool b,) = address(market).call(abi.encodeCall(ISpotMarket.withdraw, (address(this))));
-            reentrySucceeded = a || b;
+            (bool c,) = address(market).call(abi.encodeCall(ISpotMarket.submitResult, (jobId, _terms, output, "")));
+            reentrySucceeded = a || b || c;
         }
     }
 }
