@@ -104,8 +104,9 @@ const steps: Record<string, number> = {};
   steps["expire (refund + slash)"] = Number(
     await gasOf(await market.write.expire([toExpire.jobId, expireTerms], { account: m.stranger.account })),
   );
-  // The provider's withdraw pays its earnings and releases the collateral of every job settled since the last one.
-  steps["withdraw (provider: payment + collateral release)"] = Number(
+  // The provider's withdraw pays its earnings, releases the collateral of every job settled since the last one and
+  // moves their pending fees to the treasury.
+  steps["withdraw (provider: payment + collateral release + fee flush)"] = Number(
     await gasOf(await market.write.withdraw([p1.account.address], { account: p1.account })),
   );
   steps["withdraw (buyer refund only)"] = Number(await gasOf(await market.write.withdraw([b1.account.address], { account: b1.account })));
@@ -122,8 +123,14 @@ const steps: Record<string, number> = {};
   steps["submitResult (provider owed nothing before)"] = Number(coldSubmit);
   const again = await act.bid(b1, BEST_TICK, 7n);
   await act.submit(p1, again.jobId, output);
-  steps["releaseCollateral (2 settled jobs)"] = Number(
+  steps["releaseCollateral (2 settled jobs, + fee flush)"] = Number(
     await gasOf(await market.write.releaseCollateral({ account: p1.account })),
+  );
+  await act.ask(p1, BEST_TICK, 1);
+  const third = await act.bid(b1, BEST_TICK, 8n);
+  await act.submit(p1, third.jobId, output);
+  steps["flushFees (anyone, 1 settled job's fee)"] = Number(
+    await gasOf(await market.write.flushFees([p1.account.address], { account: m.stranger.account })),
   );
 
   const d1 = matchGasByDepth["1"] ?? 0;
@@ -136,7 +143,8 @@ const steps: Record<string, number> = {};
     lifecycleGas,
     lifecycleGasNote:
       "placeBid that matches + submitResult that settles it (HashCommitVerifier, no callback, provider already owed); " +
-      "the collateral release is paid once per withdraw / releaseCollateral, for all jobs settled since",
+      "the collateral release and the move of pending fees to the treasury are paid once per withdraw / " +
+      "releaseCollateral / flushFees, for all jobs settled since",
     steps,
   };
   writeFileSync(new URL("./results.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);

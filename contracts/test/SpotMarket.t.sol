@@ -113,6 +113,8 @@ contract MarketHandler {
     uint256[] public orderIds;
     uint256[] public jobIds;
     mapping(uint256 jobId => ISpotMarket.JobTerms) internal _terms;
+    /// @dev What each bid's BidPlaced said (a resting bid's job is matched in a later call).
+    mapping(uint256 orderId => ISpotMarket.JobTerms) internal _bids;
     mapping(uint256 jobId => uint256) public finalizations;
     bool public doubleFinalized;
     bool public tamperedSettled;
@@ -232,9 +234,14 @@ contract MarketHandler {
         market.releaseCollateral();
     }
 
+    /// @dev Anyone may move a provider's pending fees to the treasury.
+    function flushFees(uint256 who) external {
+        market.flushFees(providers[who % 3]);
+    }
+
     function withdraw(uint256 who) external {
         address a = who % 2 == 0 ? providers[who % 3] : buyers[who % 3];
-        if (market.owed(a) == 0 && market.releasableOf(a) == 0) return;
+        if (market.owed(a) == 0 && market.releasableOf(a) == 0 && market.pendingFeesOf(a) == 0) return;
         vm.prank(a);
         market.withdraw(a);
     }
@@ -248,15 +255,26 @@ contract MarketHandler {
         vm.warp(block.timestamp + (secs % 1500));
     }
 
-    /// @dev Records the terms of every job the last call matched, from its JobMatched events (as the
-    /// provider node does).
+    /// @dev Records the terms of every job the last call matched, rebuilt from its JobMatched event and its
+    /// bid's BidPlaced (as the provider node does).
     function _recordJobs() private {
         Vm.Log[] memory logs = vm.getRecordedLogs();
         for (uint256 i; i < logs.length; ++i) {
             Vm.Log memory l = logs[i];
-            if (l.emitter != address(market) || l.topics[0] != ISpotMarket.JobMatched.selector) continue;
+            if (l.emitter != address(market)) continue;
+            if (l.topics[0] == ISpotMarket.BidPlaced.selector) {
+                ISpotMarket.JobTerms storage b = _bids[uint256(l.topics[1])];
+                b.marketId = uint32(uint256(l.topics[2]));
+                b.buyer = address(uint160(uint256(l.topics[3])));
+                (, b.inputHash,, b.deadline, b.callback) = abi.decode(l.data, (uint16, uint256, bytes, uint64, bool));
+                continue;
+            }
+            if (l.topics[0] != ISpotMarket.JobMatched.selector) continue;
             uint256 id = uint256(l.topics[1]);
-            (, ISpotMarket.JobTerms memory t) = abi.decode(l.data, (uint256, ISpotMarket.JobTerms));
+            ISpotMarket.JobTerms memory t = _bids[id];
+            require(t.buyer != address(0), "JobMatched without BidPlaced");
+            t.provider = address(uint160(uint256(l.topics[2])));
+            (, t.price, t.collateral) = abi.decode(l.data, (uint256, uint96, uint96));
             require(market.hashJob(t) == keccak256(abi.encode(t)), "hashJob");
             (ISpotMarket.JobStatus status, bytes32 commitment) = market.jobOf(id);
             require(status == ISpotMarket.JobStatus.Matched && commitment == keccak256(abi.encode(t)), "commitment");
@@ -284,7 +302,8 @@ contract SpotMarketInvariantTest {
         targets[0] = address(handler);
     }
 
-    /// @notice market token balance == resting bid escrow + open job escrow + owed.
+    /// @notice market token balance == resting bid escrow + open job escrow + owed + fees pending in providers'
+    /// accounts (owed includes the treasury's flushed fees).
     /// hardhat-config: invariant.runs = 64
     /// hardhat-config: invariant.depth = 200
     function invariant_solvency() public view {
@@ -304,7 +323,10 @@ contract SpotMarketInvariantTest {
             expected += market.owed(actors[i]);
         }
         expected += market.owed(world.TREASURY());
-        require(world.usd().balanceOf(address(market)) == expected, "market balance != escrow + jobs + owed");
+        for (uint256 i; i < 3; ++i) {
+            expected += market.pendingFeesOf(handler.providers(i));
+        }
+        require(world.usd().balanceOf(address(market)) == expected, "market balance != escrow + jobs + owed + fees");
     }
 
     /// @notice A job leaves Matched at most once, and only with the terms it committed to.

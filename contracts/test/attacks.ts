@@ -38,7 +38,7 @@ describe("SpotMarket attacks", async () => {
     const hash = await consumer.write.bid([m.marketId, 100, 31n, deadline]);
     const matched = (await marketEvents(m, hash)).events.find((e) => e.eventName === "JobMatched");
     assert.ok(matched?.eventName === "JobMatched");
-    const terms = { ...matched.args.terms };
+    const terms = await termsOf(m, matched.args.jobId);
     assert.equal(terms.callback, true);
     assert.equal(terms.buyer, getAddress(consumer.address));
     return { consumer, provider, jobId: matched.args.jobId, terms, deadline };

@@ -84,8 +84,8 @@ describe("AttestationRegistry: governance", () => {
     );
   });
 
-  it("defines policy classes (bounded, distinct, nonzero claims)", async () => {
-    const { attestationRegistry: reg, deployer } = await networkHelpers.loadFixture(coreFixture);
+  it("defines policy classes (bounded, distinct, nonzero claims); class 0 is fixed", async () => {
+    const { attestationRegistry: reg, deployer, wallets } = await networkHelpers.loadFixture(coreFixture);
     const account = deployer.account;
     assert.equal(await reg.read.isPolicyClassDefined([0]), true);
     assert.deepEqual(await reg.read.claimsOf([0]), []);
@@ -117,6 +117,11 @@ describe("AttestationRegistry: governance", () => {
     // Redefinition replaces the set.
     await reg.write.setPolicyClass([7, [SOC2]], { account });
     assert.deepEqual(await reg.read.claimsOf([7]), [SOC2]);
+    // Class 0 stays open for good (markets cache that), whatever set governance passes.
+    await viem.assertions.revertWithCustomError(reg.write.setPolicyClass([0, [GDPR]], { account }), reg, "OpenClassImmutable");
+    await viem.assertions.revertWithCustomError(reg.write.setPolicyClass([0, []], { account }), reg, "OpenClassImmutable");
+    assert.deepEqual(await reg.read.claimsOf([0]), []);
+    assert.equal(await reg.read.isEligible([wallets[1]!.account.address, 0]), true);
   });
 
   it("every privileged function reverts for a stranger", async () => {

@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
 import { network } from "hardhat";
-import { type Address, getAddress, keccak256, parseSignature, stringToHex, zeroAddress } from "viem";
+import { type Address, getAddress, keccak256, parseEventLogs, parseSignature, stringToHex, zeroAddress, zeroHash } from "viem";
+import { hashJobTerms, jobTermsFromEvents } from "../src/index.ts";
 import {
   DEFAULT_MARKET_PARAMS,
   MODEL_ID,
   type MarketDeployment,
+  bidPlacedOf,
   commitProof,
   hashJob,
   marketActions,
@@ -19,7 +21,7 @@ import {
 
 const ASK = 0;
 const BID = 1;
-const STATUS = { None: 0, Matched: 1, Settled: 2, Expired: 3 } as const;
+const STATUS = { None: 0, Matched: 1, Closed: 2 } as const;
 const TICK = DEFAULT_MARKET_PARAMS.tickSize;
 const COLLATERAL = DEFAULT_MARKET_PARAMS.collateralPerJob;
 
@@ -146,35 +148,62 @@ describe("SpotMarket", async () => {
     });
 
     it("caches whether the policy class is open and re-reads it on sync", async () => {
-      // the fixture's market uses class 0 (no claim): matching skips the eligibility call
+      // the fixture's market uses class 0, fixed open: matching skips the eligibility call
+      assert.equal(await m.market.read.isOpen([1]), true);
+      // class 5, open when the market is created, later redefined by governance
       const gdpr = keccak256(stringToHex("GDPR"));
-      const ask = await act.ask(p1, 100, 1);
-      await m.attestationRegistry.write.setPolicyClass([0, [gdpr]]);
-      await viem.assertions.emitWithArgs(m.market.write.syncPolicy([1], { account: m.stranger.account }), m.market, "PolicySynced", [1, false]);
+      await m.attestationRegistry.write.setPolicyClass([5, []]);
+      await viem.assertions.emitWithArgs(
+        m.market.write.createMarket([MODEL_ID, 5, DEFAULT_MARKET_PARAMS]),
+        m.market,
+        "PolicySynced",
+        [2, true],
+      );
+      const ask = await act.ask(p1, 100, 1, 86_400n, 2);
+      await m.attestationRegistry.write.setPolicyClass([5, [gdpr]]);
+      await viem.assertions.emitWithArgs(m.market.write.syncPolicy([2], { account: m.stranger.account }), m.market, "PolicySynced", [2, false]);
+      assert.equal(await m.market.read.isOpen([2]), false);
       // p1 holds no GDPR attestation: its resting ask is now stale and is swept by the next bid
-      const r = await act.bid(b1, 100, 1n);
+      const r = await act.bid(b1, 100, 1n, { id: 2 });
       assert.equal(r.jobId, 0n);
       assert.ok(r.events.some((e) => e.eventName === "OrderRemoved" && e.args.orderId === ask.orderId));
-      await m.attestationRegistry.write.setPolicyClass([0, []]);
-      await viem.assertions.emitWithArgs(m.market.write.syncPolicy([1]), m.market, "PolicySynced", [1, true]);
+      await m.attestationRegistry.write.setPolicyClass([5, []]);
+      await viem.assertions.emitWithArgs(m.market.write.syncPolicy([2]), m.market, "PolicySynced", [2, true]);
       await viem.assertions.revertWithCustomErrorWithArgs(m.market.write.syncPolicy([9]), m.market, "MarketNotFound", [9]);
       // an undefined class is never open
       await viem.assertions.emitWithArgs(
         m.market.write.createMarket([MODEL_ID, 42, DEFAULT_MARKET_PARAMS]),
         m.market,
         "PolicySynced",
-        [2, false],
+        [3, false],
       );
     });
 
-    it("sets the treasury, keeping fees owed to the old one", async () => {
+    it("sets the treasury, keeping flushed fees owed to the old one; pending fees go to the new one", async () => {
       const { jobId } = await act.bid(b1, 100, 1n);
       assert.equal(jobId, 0n); // no ask yet: it rests
-      const { jobs } = await act.ask(p1, 100, 1);
+      const { jobs } = await act.ask(p1, 100, 2);
       await act.submit(p1, jobs[0] ?? 0n, [1n]);
       const fee = (100n * TICK * 250n) / 10_000n;
       const oldTreasury = m.treasury.account.address;
+      // the fee waits in the provider's account until flushed (anyone may flush)
+      assert.equal(await m.market.read.owed([oldTreasury]), 0n);
+      assert.equal(await m.market.read.pendingFeesOf([p1.account.address]), fee);
+      await viem.assertions.emitWithArgs(
+        m.market.write.flushFees([p1.account.address], { account: m.stranger.account }),
+        m.market,
+        "FeesFlushed",
+        [getAddress(p1.account.address), fee],
+      );
+      assert.equal(await m.market.read.pendingFeesOf([p1.account.address]), 0n);
       assert.equal(await m.market.read.owed([oldTreasury]), fee);
+      // nothing pending: a no-op (no event, nothing moves)
+      const { events: none } = await marketEventsOf(await m.market.write.flushFees([p1.account.address]));
+      assert.equal(none.length, 0);
+      assert.equal(await m.market.read.owed([oldTreasury]), fee);
+      // a second job's fee is still pending when the treasury changes
+      const second = await act.bid(b2, 100, 2n);
+      await act.submit(p1, second.jobId, [1n]);
       await viem.assertions.revertWithCustomError(m.market.write.setTreasury([zeroAddress]), m.market, "ZeroAddress");
       await viem.assertions.emitWithArgs(
         m.market.write.setTreasury([m.stranger.account.address]),
@@ -187,6 +216,9 @@ describe("SpotMarket", async () => {
       assert.equal(await m.market.read.owed([m.stranger.account.address]), 0n);
       await m.market.write.withdraw([oldTreasury], { account: m.treasury.account });
       assert.equal(await usdOf(oldTreasury), fee);
+      await m.market.write.flushFees([p1.account.address]);
+      assert.equal(await m.market.read.owed([m.stranger.account.address]), fee);
+      assert.equal(await m.market.read.owed([oldTreasury]), 0n);
     });
 
     it("rejects a zero address at deployment", async () => {
@@ -230,6 +262,9 @@ describe("SpotMarket", async () => {
       await viem.assertions.revertWithCustomErrorWithArgs(w([1, 1, 0, t + 100n]), m.market, "InvalidCapacity", [0]);
       await viem.assertions.revertWithCustomErrorWithArgs(w([1, 1, 17, t + 100n]), m.market, "InvalidCapacity", [17]);
       await viem.assertions.revertWithCustomErrorWithArgs(w([1, 1, 1, t]), m.market, "InvalidExpiry", [t]);
+      // expiries are stored in 32 bits
+      await viem.assertions.revertWithCustomErrorWithArgs(w([1, 1, 1, 2n ** 32n]), m.market, "InvalidExpiry", [2n ** 32n]);
+      await w([1, 1, 1, 2n ** 32n - 1n]);
       await viem.assertions.revertWithCustomErrorWithArgs(
         w([1, 1, 1, t + 100n], m.stranger),
         m.market,
@@ -302,9 +337,25 @@ describe("SpotMarket", async () => {
       assert.equal(await statusOf(99n), STATUS.None);
       const matched = r.events.find((e) => e.eventName === "JobMatched");
       assert.ok(matched?.eventName === "JobMatched");
-      assert.equal(matched.args.askId, 2n);
-      assert.equal(matched.args.marketId, 1);
-      assert.equal(matched.args.provider, getAddress(p2.account.address));
+      // JobMatched carries only what BidPlaced (same transaction, emitted first) does not
+      assert.deepEqual(matched.args, {
+        jobId: r.jobId,
+        provider: getAddress(p2.account.address),
+        askId: 2n,
+        price: 110n * TICK,
+        collateral: COLLATERAL,
+      });
+      assert.deepEqual(
+        r.events.map((e) => e.eventName),
+        ["BidPlaced", "JobMatched"],
+      );
+      // ids: the ask id is Closed once fully taken, a resting bid is None until it becomes a job
+      assert.equal(await statusOf(2n), STATUS.Closed);
+      assert.equal(await statusOf(0n), STATUS.None);
+      const resting = await act.bid(b2, 50, 43n);
+      assert.equal(await statusOf(resting.orderId), STATUS.None);
+      await m.market.write.cancelOrder([resting.orderId], { account: b2.account });
+      assert.equal(await statusOf(resting.orderId), STATUS.Closed);
       // no bid order was written
       assert.equal((await m.market.read.orderOf([r.orderId])).owner, zeroAddress);
       assert.deepEqual(await m.market.read.bestTick([1, ASK]), [true, 120]);
@@ -316,7 +367,11 @@ describe("SpotMarket", async () => {
       const b = await act.ask(p2, 100, 1);
       assert.deepEqual(await m.market.read.levelOf([1, ASK, 100]), { tick: 100, orders: 2, quantity: 3n, head: a.orderId });
       const j1 = await act.bid(b1, 100, 1n);
+      // a partial fill of the head writes only the head order; the views still show the unfilled quantity
+      assert.deepEqual(await m.market.read.levelOf([1, ASK, 100]), { tick: 100, orders: 2, quantity: 2n, head: a.orderId });
+      assert.equal((await m.market.read.orderOf([a.orderId])).remaining, 1);
       const j2 = await act.bid(b1, 100, 2n);
+      assert.deepEqual(await m.market.read.levelOf([1, ASK, 100]), { tick: 100, orders: 1, quantity: 1n, head: b.orderId });
       const j3 = await act.bid(b2, 100, 3n);
       const providerOf = async (id: bigint) => (await termsOf(m, id)).provider.toLowerCase();
       assert.equal(await providerOf(j1.jobId), p1.account.address.toLowerCase());
@@ -445,6 +500,47 @@ describe("SpotMarket", async () => {
       // replaying the used permit fails inside, the remaining allowance still pays
       await m.market.write.placeBidWithPermit([1, 100, 6n, "0x", deadline, false, permit], { account: fresh.account });
       assert.equal((await m.market.read.levelOf([1, BID, 100])).orders, 2);
+    });
+  });
+
+  describe("job terms from events", () => {
+    it("the exported helper rebuilds the terms from BidPlaced + JobMatched and hashes them as hashJob does", async () => {
+      // a bid that matched on arrival: both events in one transaction
+      await act.ask(p1, 100, 1);
+      const now1 = await act.bid(b1, 120, 5n, { callback: true });
+      const placed = now1.events.find((e) => e.eventName === "BidPlaced");
+      const matched = now1.events.find((e) => e.eventName === "JobMatched");
+      assert.ok(placed?.eventName === "BidPlaced" && matched?.eventName === "JobMatched");
+      const terms = jobTermsFromEvents(placed.args, matched.args);
+      assert.deepEqual(terms, {
+        buyer: getAddress(b1.account.address),
+        provider: getAddress(p1.account.address),
+        marketId: 1,
+        price: 100n * TICK,
+        collateral: COLLATERAL,
+        deadline: now1.deadline,
+        inputHash: 5n,
+        callback: true,
+      });
+      assert.equal(hashJobTerms(terms), await m.market.read.hashJob([terms]));
+      assert.deepEqual(await m.market.read.jobOf([now1.jobId]), [STATUS.Matched, hashJobTerms(terms)]);
+      // a resting bid filled later: its BidPlaced is older, the price is its escrow
+      const rest = await act.bid(b2, 90, 6n);
+      const later = await act.ask(p2, 80, 1);
+      const laterMatched = later.events.find((e) => e.eventName === "JobMatched");
+      const restPlaced = await bidPlacedOf(m, rest.orderId);
+      assert.ok(laterMatched?.eventName === "JobMatched");
+      const restTerms = jobTermsFromEvents(restPlaced, laterMatched.args);
+      assert.equal(restTerms.price, 90n * TICK);
+      assert.equal(restTerms.provider, getAddress(p2.account.address));
+      assert.equal(hashJobTerms(restTerms), await m.market.read.hashJob([restTerms]));
+      assert.deepEqual(await m.market.read.jobOf([rest.orderId]), [STATUS.Matched, hashJobTerms(restTerms)]);
+      // the rebuilt terms settle the job
+      const output = [3n];
+      await m.market.write.submitResult([rest.orderId, restTerms, output, commitProof(6n, output)], { account: p2.account });
+      assert.equal(await statusOf(rest.orderId), STATUS.Closed);
+      // events of different jobs are refused
+      assert.throws(() => jobTermsFromEvents(placed.args, laterMatched.args), /BidPlaced is for order/);
     });
   });
 
@@ -597,22 +693,25 @@ describe("SpotMarket", async () => {
       assert.deepEqual(settled.args, { jobId, provider: getAddress(p1.account.address), output, providerAmount: price - fee, fee });
       assert.equal(events.some((e) => e.eventName === "CallbackResult"), false);
       assert.equal(await m.market.read.owed([p1.account.address]), price - fee);
-      assert.equal(await m.market.read.owed([m.treasury.account.address]), fee);
+      // settlement does not touch the treasury's slot: the fee waits in the provider's account
+      assert.equal(await m.market.read.owed([m.treasury.account.address]), 0n);
+      assert.equal(await m.market.read.pendingFeesOf([p1.account.address]), fee);
       // settlement does not call the registry: the collateral is released with the next withdraw
       assert.equal(await locked(p1.account.address), COLLATERAL);
       assert.equal(await m.market.read.releasableOf([p1.account.address]), COLLATERAL);
-      assert.equal(await statusOf(jobId), STATUS.Settled);
-      assert.deepEqual(await m.market.read.jobOf([jobId]), [STATUS.Settled, `0x${"2".padStart(64, "0")}`]);
+      // the slot is cleared (gas refund): Closed, no commitment
+      assert.equal(await statusOf(jobId), STATUS.Closed);
+      assert.deepEqual(await m.market.read.jobOf([jobId]), [STATUS.Closed, zeroHash]);
       await viem.assertions.revertWithCustomErrorWithArgs(
         m.market.write.submitResult([jobId, terms, output, commitProof(77n, output)], { account: p1.account }),
         m.market,
         "JobNotMatched",
-        [jobId, STATUS.Settled],
+        [jobId, STATUS.Closed],
       );
       await networkHelpers.time.increase(4_000);
       await viem.assertions.revertWithCustomErrorWithArgs(m.market.write.expire([jobId, terms]), m.market, "JobNotMatched", [
         jobId,
-        STATUS.Settled,
+        STATUS.Closed,
       ]);
       // pull payments; the provider's withdraw also releases its settled jobs' collateral
       const before = await usdOf(p1.account.address);
@@ -620,6 +719,10 @@ describe("SpotMarket", async () => {
       await viem.assertions.emitWithArgs(hash, m.market, "Withdrawal", [p1.account.address, p1.account.address, price - fee]);
       const { events: withdrawn } = await marketEventsOf(await hash);
       assert.ok(withdrawn.some((e) => e.eventName === "CollateralReleased" && e.args.amount === COLLATERAL));
+      // ...and moves its pending fee to the treasury, exactly
+      assert.ok(withdrawn.some((e) => e.eventName === "FeesFlushed" && e.args.amount === fee));
+      assert.equal(await m.market.read.pendingFeesOf([p1.account.address]), 0n);
+      assert.equal(await m.market.read.owed([m.treasury.account.address]), fee);
       assert.equal((await usdOf(p1.account.address)) - before, price - fee);
       assert.equal(await locked(p1.account.address), 0n);
       assert.equal(await m.market.read.releasableOf([p1.account.address]), 0n);
@@ -710,16 +813,16 @@ describe("SpotMarket", async () => {
       assert.equal(stakedBefore - info.staked, COLLATERAL);
       assert.equal(await m.market.read.releasableOf([p1.account.address]), 0n);
       assert.equal(await m.market.read.owed([b1.account.address]), 100n * TICK);
-      assert.equal(await statusOf(jobId), STATUS.Expired);
+      assert.equal(await statusOf(jobId), STATUS.Closed);
       await viem.assertions.revertWithCustomErrorWithArgs(m.market.write.expire([jobId, terms]), m.market, "JobNotMatched", [
         jobId,
-        STATUS.Expired,
+        STATUS.Closed,
       ]);
       await viem.assertions.revertWithCustomErrorWithArgs(
         m.market.write.submitResult([jobId, terms, [1n], commitProof(77n, [1n])], { account: p1.account }),
         m.market,
         "JobNotMatched",
-        [jobId, STATUS.Expired],
+        [jobId, STATUS.Closed],
       );
       const before = await usdOf(b1.account.address);
       await m.market.write.withdraw([b1.account.address], { account: b1.account });
@@ -771,14 +874,69 @@ describe("SpotMarket", async () => {
         m.providerRegistry,
         "InsufficientFreeStake",
       );
-      await m.market.write.releaseCollateral({ account: p1.account });
+      const fee = (100n * TICK * 250n) / 10_000n;
+      const { events } = await marketEventsOf(await m.market.write.releaseCollateral({ account: p1.account }));
       await m.providerRegistry.write.requestUnbond([staked], { account: p1.account });
-      // the owed payment is untouched by the release
-      assert.equal(await m.market.read.owed([p1.account.address]), 100n * TICK - (100n * TICK * 250n) / 10_000n);
+      // the owed payment is untouched by the release; the pending fee moved to the treasury
+      assert.equal(await m.market.read.owed([p1.account.address]), 100n * TICK - fee);
+      assert.ok(events.some((e) => e.eventName === "FeesFlushed" && e.args.amount === fee));
+      assert.equal(await m.market.read.pendingFeesOf([p1.account.address]), 0n);
+      assert.equal(await m.market.read.owed([m.treasury.account.address]), fee);
     });
   });
 
   describe("accounting", () => {
+    it("flushes a field that would overflow instead of reverting (fee to treasury, owed to its spill slot)", async () => {
+      // a token with more than 2^96 units in circulation, and prices near 2^96
+      const token = await viem.deployContract("ReentrantToken");
+      const market = await viem.deployContract("SpotMarket", [
+        m.accessManager.address,
+        token.address,
+        m.providerRegistry.address,
+        m.attestationRegistry.address,
+        m.modelRegistry.address,
+        m.treasury.account.address,
+      ]);
+      await m.accessManager.write.grantRole([1n, market.address, 0]);
+      await market.write.createMarket([MODEL_ID, 0, { ...DEFAULT_MARKET_PARAMS, tickSize: 2n ** 80n, feeBps: 5_000 }]);
+      await token.write.mint([b1.account.address, 2n ** 100n]);
+      await token.write.approve([market.address, 2n ** 100n], { account: b1.account });
+      const price = 60_000n * 2n ** 80n; // just below 2^96
+      const fee = price / 2n; // above 2^64: never fits the pending-fee field
+      const expiresAt = (await now(m)) + 86_400n;
+      await market.write.placeAsk([1, 60_000, 5, expiresAt], { account: p1.account });
+      const p = p1.account.address;
+      const treasury = m.treasury.account.address;
+      for (let i = 1n; i <= 5n; i++) {
+        const hash = await market.write.placeBid([1, 60_000, i, "0x", (await now(m)) + 3_600n, false], { account: b1.account });
+        const { logs } = await m.publicClient.waitForTransactionReceipt({ hash });
+        const events = parseEventLogs({ abi: market.abi, logs });
+        const placed = events.find((e) => e.eventName === "BidPlaced");
+        const matched = events.find((e) => e.eventName === "JobMatched");
+        assert.ok(placed?.eventName === "BidPlaced" && matched?.eventName === "JobMatched");
+        const terms = jobTermsFromEvents(placed.args, matched.args);
+        const settle = await market.write.submitResult([matched.args.jobId, terms, [1n], commitProof(i, [1n])], { account: p1.account });
+        const settled = parseEventLogs({ abi: market.abi, logs: (await m.publicClient.waitForTransactionReceipt({ hash: settle })).logs });
+        // the fee moved to the treasury at once
+        assert.ok(settled.some((e) => e.eventName === "FeesFlushed" && e.args.amount === fee));
+        assert.equal(await market.read.pendingFeesOf([p]), 0n);
+        assert.equal(await market.read.owed([p]), i * (price - fee));
+        assert.equal(await market.read.owed([treasury]), i * fee);
+        assert.equal(await market.read.releasableOf([p]), i * COLLATERAL);
+      }
+      // owed amounts above 2^96 were kept exactly and are paid in full
+      assert.ok(5n * (price - fee) > 2n ** 96n && 5n * fee > 2n ** 96n);
+      assert.equal(await token.read.balanceOf([market.address]), 5n * price);
+      await market.write.withdraw([p], { account: p1.account });
+      await market.write.withdraw([treasury], { account: m.treasury.account });
+      assert.equal(await token.read.balanceOf([p]), 5n * (price - fee));
+      assert.equal(await token.read.balanceOf([treasury]), 5n * fee);
+      assert.equal(await token.read.balanceOf([market.address]), 0n);
+      assert.equal(await market.read.owed([p]), 0n);
+      assert.equal(await market.read.owed([treasury]), 0n);
+      assert.equal(await locked(p), 0n);
+    });
+
     it("holds exactly resting escrow + open jobs + owed through a mixed sequence", async () => {
       const bal = () => usdOf(m.market.address);
       await act.bid(b1, 100, 1n); // rests 100

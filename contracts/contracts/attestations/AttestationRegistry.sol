@@ -13,8 +13,9 @@ import {IAttestationRegistry} from "../interfaces/IAttestationRegistry.sol";
 /// claim until an expiry, directly or through a relayer with an EIP-712 signature. An attestation counts only
 /// while its attester is still trusted for the claim, it has not expired and it has not been revoked.
 ///
-/// Class 0 exists from deployment with no claims: every provider is eligible for it. Any other class must be
-/// defined by governance first; a provider is never eligible for an undefined class.
+/// Class 0 exists from deployment with no claims and can never be redefined: every provider is eligible for
+/// it, always (markets may cache that). Any other class must be defined by governance first; a provider is
+/// never eligible for an undefined class.
 ///
 /// WARNING: a provider holds at most one attestation per claim. A new attestation for the same (provider,
 /// claim), by any trusted attester, replaces the previous one, whatever its expiry. Distrusting an attester
@@ -65,6 +66,8 @@ contract AttestationRegistry is IAttestationRegistry, AccessManaged, EIP712, Non
     error NoAttestation(address provider, bytes32 claim);
     /// @notice Only the attester who issued the attestation (or governance) may revoke it.
     error NotAttestationIssuer(address caller, address attester);
+    /// @notice Policy class 0 is open to every provider for good and cannot be redefined.
+    error OpenClassImmutable();
 
     /// @param authority The AccessManager holding this registry's roles.
     constructor(address authority) AccessManaged(authority) EIP712("Sovra Attestations", "1") {
@@ -85,10 +88,13 @@ contract AttestationRegistry is IAttestationRegistry, AccessManaged, EIP712, Non
         emit AttesterTrustSet(claim, attester, trusted);
     }
 
-    /// @notice Defines (or redefines) policy class `classId` as the set `claims` (distinct, nonzero, at most
-    /// `MAX_CLAIMS_PER_CLASS`). An empty set makes the class open to every provider.
-    /// @dev Restricted (governance). Markets already using the class see the new set at once.
+    /// @notice Defines (or redefines) policy class `classId` (not 0) as the set `claims` (distinct, nonzero, at
+    /// most `MAX_CLAIMS_PER_CLASS`). An empty set makes the class open to every provider.
+    /// @dev Restricted (governance). Markets already using the class see the new set at once for eligibility
+    /// checks; a spot market's cached "open" flag is re-read by its `syncPolicy`, which the redefining proposal
+    /// should call. Class 0 is fixed (`OpenClassImmutable`), so that flag never goes stale for it.
     function setPolicyClass(uint32 classId, bytes32[] calldata claims) external restricted {
+        if (classId == 0) revert OpenClassImmutable();
         uint256 n = claims.length;
         if (n > MAX_CLAIMS_PER_CLASS) revert TooManyClaims(n);
         for (uint256 i; i < n; ++i) {

@@ -12,11 +12,14 @@ interface ISpotMarket {
         Bid
     }
 
+    /// @notice `None`: no such job (id not issued yet, or a bid still resting). `Matched`: open, its commitment
+    /// is stored. `Closed`: an issued id holding no job and no resting order: a job that settled (`JobSettled`)
+    /// or expired (`JobExpired`), or an id that never became a job (an ask, a cancelled or swept bid; its
+    /// events tell which). The market clears a job's slot when it leaves Matched, so it cannot tell these apart.
     enum JobStatus {
         None,
         Matched,
-        Settled,
-        Expired
+        Closed
     }
 
     /// @notice Policy of one market, owned by governance.
@@ -39,8 +42,16 @@ interface ISpotMarket {
     }
 
     /// @notice Everything a job's settlement needs. The market stores only `keccak256(abi.encode(terms))`
-    /// (see `hashJob`) while the job is open; `JobMatched` carries the terms, and `submitResult` / `expire`
-    /// take them back as calldata and check them against that commitment.
+    /// (see `hashJob`) while the job is open; `submitResult` / `expire` take the terms back as calldata and
+    /// check them against that commitment.
+    ///
+    /// Rebuilding the terms from events: a job's id is its bid's order id, so join `JobMatched(jobId, ...)` with
+    /// `BidPlaced(orderId == jobId, ...)`. From `BidPlaced`: `buyer`, `marketId`, `deadline`, `inputHash`,
+    /// `callback`. From `JobMatched`: `provider`, `price` (the traded price: the ask's for a bid that matched on
+    /// arrival, the bid's escrow for a resting bid filled later), `collateral`. A bid that matched on arrival
+    /// emits both events in one transaction (`BidPlaced` first); a resting bid filled by an arriving ask emitted
+    /// its `BidPlaced` when it was placed, earlier. `@sovra/contracts` exports `jobTermsFromEvents` and
+    /// `hashJobTerms` for this.
     struct JobTerms {
         address buyer;
         address provider;
@@ -68,14 +79,17 @@ interface ISpotMarket {
     );
     event OrderCancelled(uint256 indexed orderId, Side side);
     event OrderRemoved(uint256 indexed orderId, Side side); // stale order swept during matching
-    /// @dev `jobId` is the bid's order id (as in `BidPlaced`); `terms` is what `submitResult` and `expire` need.
-    event JobMatched(uint256 indexed jobId, uint32 indexed marketId, address indexed provider, uint256 askId, JobTerms terms);
+    /// @notice Job `jobId` opened: the bid with order id `jobId` (see its `BidPlaced`) traded with ask `askId` of
+    /// `provider` at `price`, locking `collateral`. Carries only what `BidPlaced` does not (see `JobTerms`).
+    event JobMatched(uint256 indexed jobId, address indexed provider, uint256 askId, uint96 price, uint96 collateral);
     event JobSettled(uint256 indexed jobId, address indexed provider, uint256[] output, uint96 providerAmount, uint96 fee);
     event JobExpired(uint256 indexed jobId, address indexed caller, uint256 slashed);
     event CallbackResult(uint256 indexed jobId, bool success);
     event Withdrawal(address indexed account, address indexed to, uint256 amount);
     /// @notice Collateral of settled jobs handed back to the provider's free stake in the registry.
     event CollateralReleased(address indexed provider, uint256 amount);
+    /// @notice Protocol fees of `provider`'s settlements, pending in its account, moved to the treasury.
+    event FeesFlushed(address indexed provider, uint256 amount);
     /// @notice The market re-read whether its policy class requires any claim.
     event PolicySynced(uint32 indexed marketId, bool open);
 
@@ -118,6 +132,7 @@ interface ISpotMarket {
     error MarketInactive(uint32 marketId);
     error InvalidTick(uint16 tick);
     error InvalidCapacity(uint32 capacity);
+    /// @notice An ask's `expiresAt` is not in the future or does not fit 32 bits (after year 2106).
     error InvalidExpiry(uint64 expiresAt);
     error InvalidDeadline(uint64 deadline);
     error NotRegistered(address provider);
@@ -134,7 +149,6 @@ interface ISpotMarket {
     error InsufficientCallbackGas(uint256 jobId);
     error NothingToWithdraw(address account);
     error NothingToRelease(address provider);
-    error AmountOverflow();
     error ZeroAddress();
 
     function createMarket(bytes32 modelId, uint32 policyClass, MarketParams calldata params) external returns (uint32);
@@ -144,14 +158,14 @@ interface ISpotMarket {
     /// should call it in the proposal that redefines a class). Open classes skip the eligibility call at match.
     function syncPolicy(uint32 marketId) external;
 
-    /// @notice List `capacity` jobs at `tick`; reserves `capacity * collateralPerJob` of the caller's stake.
+    /// @notice List `capacity` jobs at `tick` until `expiresAt` (at most 2^32 - 1); reserves `capacity * collateralPerJob` of the caller's stake.
     /// Crossing resting bids are filled first at their prices. Returns the ask's id (as in `AskPlaced` and
     /// `JobMatched.askId`); it rests only with the capacity left unmatched. When `MAX_SWEEP` stale bids were
     /// removed and the book still crosses, the rest does not rest (and reserves nothing): place it again.
     function placeAsk(uint32 marketId, uint16 tick, uint32 capacity, uint64 expiresAt) external returns (uint256 orderId);
 
     /// @notice Buy one job at `maxTick` or better; escrows the price (only the traded price if it matches now).
-    /// @return orderId The bid's id (as in `BidPlaced` and `JobMatched.bidId`); it rests only when `jobId` is 0.
+    /// @return orderId The bid's id (as in `BidPlaced` and `JobMatched.jobId`); it rests only when `jobId` is 0.
     /// Both are 0 when the bid could not be placed because `MAX_SWEEP` stale asks were removed first (retry).
     /// @return jobId The job's id (equal to `orderId`) when it matched at once, else 0.
     function placeBid(uint32 marketId, uint16 maxTick, uint256 inputHash, bytes calldata inputRef, uint64 deadline, bool callback)
@@ -173,7 +187,8 @@ interface ISpotMarket {
     function cancelOrder(uint256 orderId) external;
 
     /// @notice The job's provider delivers the output with a proof; pays out on success, reverts otherwise.
-    /// `terms` are the job's terms as emitted in `JobMatched`. The provider is owed `price - fee` and the job's
+    /// `terms` are the job's terms as rebuilt from `BidPlaced` and `JobMatched` (see `JobTerms`). The provider
+    /// is owed `price - fee`, the fee waits in its account for the treasury (`pendingFeesOf`), and the job's
     /// collateral becomes releasable (handed back to the registry by `withdraw` or `releaseCollateral`).
     function submitResult(uint256 jobId, JobTerms calldata terms, uint256[] calldata output, bytes calldata proof)
         external;
@@ -181,16 +196,28 @@ interface ISpotMarket {
     /// @notice After the deadline anyone may expire an unsettled job: refund the buyer, slash the provider.
     function expire(uint256 jobId, JobTerms calldata terms) external;
 
-    /// @notice Pays the caller everything the market owes it to `to`, and releases its releasable collateral.
+    /// @notice Pays the caller everything the market owes it to `to`, releases its releasable collateral and
+    /// moves its pending protocol fees to the treasury.
     function withdraw(address to) external returns (uint256 amount);
 
-    /// @notice Hands the caller's releasable collateral (from settled jobs) back to its free stake.
+    /// @notice Hands the caller's releasable collateral (from settled jobs) back to its free stake, and moves
+    /// its pending protocol fees to the treasury.
     function releaseCollateral() external returns (uint256 amount);
 
+    /// @notice Moves the protocol fees pending in `provider`'s account to the treasury (anyone may call, so the
+    /// treasury never waits on a provider). Returns the amount moved (0: nothing pending, nothing done).
+    function flushFees(address provider) external returns (uint256 fee);
+
+    /// @notice Payment tokens `account` may withdraw. For the treasury: fees flushed so far (exact), not those
+    /// still pending in providers' accounts (`pendingFeesOf`).
     function owed(address account) external view returns (uint256);
+    /// @notice Protocol fees of `provider`'s settlements not yet moved to the treasury (they move on its
+    /// `withdraw` / `releaseCollateral`, on `flushFees(provider)`, or at once if the 64-bit field would overflow).
+    function pendingFeesOf(address provider) external view returns (uint256);
     /// @notice Collateral of `provider`'s settled jobs still locked in the registry until released.
     function releasableOf(address provider) external view returns (uint256);
-    /// @notice The commitment the market holds for a job (`hashJob(terms)` while Matched) and its status.
+    /// @notice The commitment the market holds for a job (`hashJob(terms)` while Matched, zero otherwise) and its
+    /// status (see `JobStatus`).
     function jobOf(uint256 jobId) external view returns (JobStatus status, bytes32 commitment);
     function jobStatus(uint256 jobId) external view returns (JobStatus);
     /// @notice `keccak256(abi.encode(terms))`, the commitment a matched job stores.

@@ -14,11 +14,12 @@ library OrderQueue {
         uint32 marketId;
         uint16 tick;
         uint8 side; // ISpotMarket.Side
-        uint32 remaining; // ask: unfilled capacity; bid: 1
+        uint32 remaining; // ask: capacity when it was enqueued (unfilled = remaining - filled); bid: 1
         // slot 1
         uint40 prev;
         uint40 next;
-        uint64 expiry; // ask: expiresAt; bid: job deadline
+        uint32 expiry; // ask: expiresAt; bid: job deadline (both checked to fit 32 bits when placed)
+        uint32 filled; // ask: units taken while resting (only the head of a level is ever filled); bid: 0
         bool callback; // bid: call the buyer back on settlement/expiry
         uint96 amount; // bid: escrowed payment; ask: the market's collateral version its reservation used
         // slot 2
@@ -26,11 +27,13 @@ library OrderQueue {
     }
 
     /// @notice One price level: its queue's ends and what the depth chart needs, in one slot.
+    /// @dev `quantity` is the sum of the orders' `remaining` as enqueued: a partial fill (always of the head)
+    /// writes only the head's `filled`, so the level's unfilled quantity is `quantity - orders[head].filled`.
     struct Level {
         uint40 head;
         uint40 tail;
         uint32 orders;
-        uint64 quantity; // sum of `remaining` over the level's orders
+        uint64 quantity; // sum of `remaining` over the level's orders (the head's `filled` not subtracted)
     }
 
     /// @notice Appends order `id` (already written, links unset) at the back of `level`.
@@ -52,7 +55,7 @@ library OrderQueue {
         _store(level, l);
     }
 
-    /// @notice Unlinks order `id` from `level`, whose quantity drops by `quantity` (the order's remaining).
+    /// @notice Unlinks order `id` from `level`, whose quantity drops by `quantity` (the order's `remaining`).
     /// @return empty Whether the level has no order left.
     function remove(Level storage level, mapping(uint256 => Order) storage orders, uint40 id, uint32 quantity)
         internal

@@ -28,10 +28,12 @@ import {TickBitmap} from "../libraries/TickBitmap.sol";
 /// Asks reserve `capacity * collateralPerJob` of the provider's free stake in the registry; each job keeps
 /// its unit until it expires (slashed) or settles: then it becomes "releasable" and goes back to the
 /// provider's free stake, for all settled jobs at once, when the provider withdraws or calls
-/// `releaseCollateral` (so settlement never calls the registry).
+/// `releaseCollateral` (so settlement never calls the registry). Protocol fees likewise wait in the
+/// provider's account word until that provider withdraws or releases, or anyone calls `flushFees`.
 ///
-/// A job is stored as one slot: the hash of its terms (`JobTerms`) while it is open, then a sentinel for
-/// settled or expired. `JobMatched` publishes the terms; settlement and expiry take them back as calldata.
+/// A job is stored as one slot: the hash of its terms (`JobTerms`) while it is open, cleared to zero (a gas
+/// refund) when it settles or expires; a zero slot never equals a terms hash, so a job leaves Matched once.
+/// `BidPlaced` and `JobMatched` publish the terms; settlement and expiry take them back as calldata.
 ///
 /// WARNING: the payment token must be a plain ERC20 (no fee on transfer, no rebasing): the market credits
 /// exactly the amounts it asks `transferFrom` to move. Consumer callbacks run after settlement is final and
@@ -47,9 +49,12 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
     uint256 private constant BPS = 10_000;
     /// @dev Gas kept back besides the callback's own cap: the CALL itself (cold account) and the event after it.
     uint256 private constant CALLBACK_OVERHEAD = 10_000;
-    /// @dev What a job's slot holds once it left Matched (no keccak256 output is realistically either value).
-    bytes32 private constant SETTLED = bytes32(uint256(2));
-    bytes32 private constant EXPIRED = bytes32(uint256(3));
+    /// @dev An account word: owed payment (bits 0-95) | pending protocol fee (96-159) | releasable collateral
+    /// (160-255). Owed at its maximum marks that the account's owed amount lives in `_owedSpill` instead.
+    uint256 private constant MAX96 = type(uint96).max;
+    uint256 private constant MAX64 = type(uint64).max;
+    uint256 private constant FEE_SHIFT = 96;
+    uint256 private constant RELEASABLE_SHIFT = 160;
     /// @dev ABI size of `JobTerms` (eight static words), in calldata and in memory alike.
     uint256 private constant TERMS_SIZE = 0x100;
 
@@ -98,7 +103,8 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
     IAttestationRegistry public immutable attestations;
     IModelRegistry public immutable models;
 
-    // Treasury and its not yet withdrawn fees share a slot: a settlement then writes one slot for the fee.
+    // Treasury and its flushed, not yet withdrawn fees share a slot (settlements leave fees pending in the
+    // provider's account word; a flush then writes this one slot).
     address private _treasury;
     uint96 private _treasuryFees;
 
@@ -110,11 +116,14 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
     mapping(uint32 marketId => mapping(Side side => TickBitmap.Bitmap)) private _bitmaps;
     mapping(uint32 marketId => mapping(Side side => mapping(uint16 tick => OrderQueue.Level))) private _levels;
     mapping(uint256 orderId => OrderQueue.Order) private _orders;
-    /// @dev jobId (= the bid's order id) => hashJob(terms) while Matched, then SETTLED or EXPIRED.
+    /// @dev jobId (= the bid's order id) => hashJob(terms) while Matched, zero otherwise.
     mapping(uint256 jobId => bytes32) private _jobs;
-    /// @dev Low 128 bits: payment tokens owed; high 128 bits: collateral releasable to the registry. One slot,
-    /// so a settlement credits both with one write.
+    /// @dev Payment tokens owed | protocol fees of the provider's settlements not yet moved to the treasury |
+    /// collateral releasable to the registry (layout at MAX96). One slot, so a settlement credits all three with
+    /// one write and never touches the treasury's slot.
     mapping(address account => uint256) private _accounts;
+    /// @dev Owed amounts that outgrew the 96-bit field (only for tokens whose supply exceeds 2^96 units).
+    mapping(address account => uint256) private _owedSpill;
 
     /// @param authority The AccessManager holding every privileged role.
     /// @param token The payment token.
@@ -187,11 +196,12 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         _syncPolicy(marketId, _market(marketId));
     }
 
-    /// @notice Sets the treasury; fees the old treasury has not withdrawn stay owed to it.
+    /// @notice Sets the treasury; fees the old treasury has not withdrawn stay owed to it. Fees still pending in
+    /// providers' accounts go to the treasury in office when they are flushed.
     function setTreasury(address newTreasury) external restricted {
         if (newTreasury == address(0)) revert ZeroAddress();
         uint96 fees = _treasuryFees;
-        if (fees != 0) _credit(_treasury, fees, 0);
+        if (fees != 0) _credit(_treasury, fees, 0, 0);
         _treasury = newTreasury;
         _treasuryFees = 0;
         emit TreasuryUpdated(newTreasury);
@@ -211,7 +221,7 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         if (!m.active) revert MarketInactive(marketId);
         if (tick == 0) revert InvalidTick(tick);
         if (capacity == 0 || capacity > m.maxAskCapacity) revert InvalidCapacity(capacity);
-        if (expiresAt <= block.timestamp) revert InvalidExpiry(expiresAt);
+        if (expiresAt <= block.timestamp || expiresAt > type(uint32).max) revert InvalidExpiry(expiresAt);
         if (!registry.isRegistered(msg.sender)) revert NotRegistered(msg.sender);
         uint32 vram = registry.vramOf(msg.sender);
         if (vram < m.minVramMb) revert InsufficientVram(msg.sender, vram, m.minVramMb);
@@ -304,19 +314,26 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc ISpotMarket
-    /// @dev Reverts with `NothingToWithdraw` only when nothing is owed and nothing is releasable.
+    /// @dev Reverts with `NothingToWithdraw` only when nothing is owed, pending or releasable.
     function withdraw(address to) external nonReentrant returns (uint256 amount) {
         if (to == address(0)) revert ZeroAddress();
         uint256 word = _accounts[msg.sender];
         delete _accounts[msg.sender];
-        amount = uint128(word);
-        uint256 releasable = word >> 128;
+        amount = word & MAX96;
+        if (amount == MAX96) {
+            amount = _owedSpill[msg.sender];
+            delete _owedSpill[msg.sender];
+        }
+        uint256 fee = (word >> FEE_SHIFT) & MAX64;
+        uint256 releasable = word >> RELEASABLE_SHIFT;
+        // Flushed first, so that a treasury that is also a provider withdraws its own fee too.
+        if (fee != 0) _flushFee(msg.sender, fee);
         if (msg.sender == _treasury) {
             amount += _treasuryFees;
             _treasuryFees = 0;
         }
-        if (amount == 0 && releasable == 0) revert NothingToWithdraw(msg.sender);
-        if (releasable != 0) _release(releasable);
+        if (amount | releasable | fee == 0) revert NothingToWithdraw(msg.sender);
+        if (releasable != 0) _release(msg.sender, releasable);
         if (amount != 0) {
             emit Withdrawal(msg.sender, to, amount);
             paymentToken.safeTransfer(to, amount);
@@ -324,12 +341,25 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc ISpotMarket
+    /// @dev Also moves the caller's pending protocol fees to the treasury.
     function releaseCollateral() external nonReentrant returns (uint256 amount) {
         uint256 word = _accounts[msg.sender];
-        amount = word >> 128;
+        amount = word >> RELEASABLE_SHIFT;
         if (amount == 0) revert NothingToRelease(msg.sender);
-        _accounts[msg.sender] = uint128(word);
-        _release(amount);
+        _accounts[msg.sender] = word & MAX96;
+        uint256 fee = (word >> FEE_SHIFT) & MAX64;
+        if (fee != 0) _flushFee(msg.sender, fee);
+        _release(msg.sender, amount);
+    }
+
+    /// @inheritdoc ISpotMarket
+    function flushFees(address provider) external nonReentrant returns (uint256 fee) {
+        uint256 word = _accounts[provider];
+        fee = (word >> FEE_SHIFT) & MAX64;
+        if (fee != 0) {
+            _accounts[provider] = word & ~(MAX64 << FEE_SHIFT);
+            _flushFee(provider, fee);
+        }
     }
 
     // ------------------------------------------------------------------------------------------------------
@@ -342,26 +372,31 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc ISpotMarket
-    function owed(address account) external view returns (uint256) {
-        uint256 amount = uint128(_accounts[account]);
+    function owed(address account) external view returns (uint256 amount) {
+        amount = _accounts[account] & MAX96;
+        if (amount == MAX96) amount = _owedSpill[account];
         if (account == _treasury) amount += _treasuryFees;
-        return amount;
+    }
+
+    /// @inheritdoc ISpotMarket
+    function pendingFeesOf(address provider) external view returns (uint256) {
+        return (_accounts[provider] >> FEE_SHIFT) & MAX64;
     }
 
     /// @inheritdoc ISpotMarket
     function releasableOf(address provider) external view returns (uint256) {
-        return _accounts[provider] >> 128;
+        return _accounts[provider] >> RELEASABLE_SHIFT;
     }
 
     /// @inheritdoc ISpotMarket
     function jobOf(uint256 jobId) external view returns (JobStatus status, bytes32 commitment) {
         commitment = _jobs[jobId];
-        status = _statusOf(commitment);
+        status = _statusOf(jobId, commitment);
     }
 
     /// @inheritdoc ISpotMarket
     function jobStatus(uint256 jobId) external view returns (JobStatus) {
-        return _statusOf(_jobs[jobId]);
+        return _statusOf(jobId, _jobs[jobId]);
     }
 
     /// @inheritdoc ISpotMarket
@@ -409,7 +444,7 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
             marketId: o.marketId,
             side: Side(o.side),
             tick: o.tick,
-            remaining: o.remaining,
+            remaining: o.remaining - o.filled,
             expiry: o.expiry,
             callback: o.callback,
             amount: o.amount,
@@ -422,7 +457,8 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
     /// @inheritdoc ISpotMarket
     function levelOf(uint32 marketId, Side side, uint16 tick) public view returns (LevelView memory) {
         OrderQueue.Level storage l = _levels[marketId][side][tick];
-        return LevelView({tick: tick, orders: l.orders, quantity: l.quantity, head: l.head});
+        uint40 head = l.head;
+        return LevelView({tick: tick, orders: l.orders, quantity: l.quantity - _orders[head].filled, head: head});
     }
 
     /// @inheritdoc ISpotMarket
@@ -522,14 +558,16 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
             callback: r.callback
         });
         uint32 remaining = a.remaining;
-        OrderQueue.Level storage level = _levels[r.marketId][Side.Ask][askTick];
-        if (remaining == 1) {
-            if (level.remove(_orders, askId, 1)) _bitmaps[r.marketId][Side.Ask].clear(askTick);
-            _clearOrder(askId, false);
-        } else {
-            unchecked {
-                a.remaining = remaining - 1;
-                level.quantity -= 1;
+        uint32 filled = a.filled;
+        unchecked {
+            if (remaining - filled == 1) {
+                if (_levels[r.marketId][Side.Ask][askTick].remove(_orders, askId, remaining)) {
+                    _bitmaps[r.marketId][Side.Ask].clear(askTick);
+                }
+                _clearOrder(askId, false);
+            } else {
+                // The ask is its level's head: only its slot 1 changes (see OrderQueue.Level).
+                a.filled = filled + 1;
             }
         }
         _openJob(bidId, askId, terms);
@@ -585,10 +623,10 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         _openJob(bidId, ctx.askId, terms);
     }
 
-    /// @dev Stores the job's commitment (its only slot) and publishes its terms.
+    /// @dev Stores the job's commitment (its only slot) and publishes the terms its bid's `BidPlaced` lacks.
     function _openJob(uint40 jobId, uint40 askId, JobTerms memory terms) private {
         _jobs[jobId] = _hashMemory(terms);
-        emit JobMatched(jobId, terms.marketId, terms.provider, askId, terms);
+        emit JobMatched(jobId, terms.provider, askId, terms.price, terms.collateral);
     }
 
     /// @dev Writes a new order (links unset) with one SSTORE per slot; words from `_orderWord0/1`.
@@ -608,7 +646,7 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
             | (uint256(uint8(side)) << 208) | (uint256(remaining) << 216);
     }
 
-    /// @dev Slot 1 of a new order (prev = next = 0), in OrderQueue.Order's layout.
+    /// @dev Slot 1 of a new order (prev = next = filled = 0), in OrderQueue.Order's layout; `expiry` fits 32 bits.
     function _orderWord1(uint64 expiry, bool callback, uint96 amount) private pure returns (uint256) {
         return (uint256(expiry) << 80) | (callback ? uint256(1) << 144 : 0) | (uint256(amount) << 152);
     }
@@ -624,14 +662,15 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         uint32 marketId = o.marketId;
         uint16 tick = o.tick;
         uint32 remaining = o.remaining;
+        uint32 filled = o.filled;
         address owner = o.owner;
         uint96 amount = o.amount;
         if (_levels[marketId][side][tick].remove(_orders, id, remaining)) _bitmaps[marketId][side].clear(tick);
         _clearOrder(id, side == Side.Bid);
         if (side == Side.Bid) {
-            _credit(owner, amount, 0);
+            _credit(owner, amount, 0, 0);
         } else {
-            registry.unlockCollateral(owner, uint256(remaining) * amount);
+            registry.unlockCollateral(owner, uint256(remaining - filled) * amount);
         }
     }
 
@@ -661,7 +700,7 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         nonReentrant
         returns (uint32 gasLimit)
     {
-        _close(jobId, terms, SETTLED);
+        _close(jobId, terms);
         address provider = terms.provider;
         if (provider != msg.sender) revert NotJobProvider(jobId, msg.sender);
         uint64 deadline = terms.deadline;
@@ -672,18 +711,17 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         uint96 price = terms.price;
         uint96 fee = uint96((uint256(price) * m.feeBps) / BPS);
         uint96 providerAmount = price - fee;
-        _credit(provider, providerAmount, terms.collateral);
-        if (fee != 0) _creditTreasury(fee);
+        _credit(provider, providerAmount, fee, terms.collateral);
         emit JobSettled(jobId, provider, output, providerAmount, fee);
         return m.callbackGasLimit;
     }
 
     function _expire(uint256 jobId, JobTerms calldata terms) private nonReentrant returns (uint32 gasLimit) {
-        _close(jobId, terms, EXPIRED);
+        _close(jobId, terms);
         uint64 deadline = terms.deadline;
         if (block.timestamp <= deadline) revert JobNotExpired(jobId, deadline);
         address buyer = terms.buyer;
-        _credit(buyer, terms.price, 0);
+        _credit(buyer, terms.price, 0, 0);
         MarketData storage m = _markets[terms.marketId];
 
         uint256 slashed = terms.collateral;
@@ -700,22 +738,22 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         return m.callbackGasLimit;
     }
 
-    /// @dev Moves job `jobId` out of Matched (to `sentinel`) if `terms` are the ones it committed to.
-    function _close(uint256 jobId, JobTerms calldata terms, bytes32 sentinel) private {
+    /// @dev Moves job `jobId` out of Matched (clears its slot) if `terms` are the ones it committed to.
+    function _close(uint256 jobId, JobTerms calldata terms) private {
         bytes32 stored = _jobs[jobId];
         if (stored != _hashCalldata(terms)) {
-            JobStatus status = _statusOf(stored);
-            if (status != JobStatus.Matched) revert JobNotMatched(jobId, status);
+            if (stored == 0) revert JobNotMatched(jobId, _statusOf(jobId, 0));
             revert InvalidJobTerms(jobId);
         }
-        _jobs[jobId] = sentinel;
+        _jobs[jobId] = 0;
     }
 
-    function _statusOf(bytes32 commitment) private pure returns (JobStatus) {
-        if (commitment == 0) return JobStatus.None;
-        if (commitment == SETTLED) return JobStatus.Settled;
-        if (commitment == EXPIRED) return JobStatus.Expired;
-        return JobStatus.Matched;
+    /// @dev Matched while the commitment is set; Closed for an issued id that holds neither a commitment nor a
+    /// resting order; None for an id not issued yet or a bid still resting.
+    function _statusOf(uint256 jobId, bytes32 commitment) private view returns (JobStatus) {
+        if (commitment != 0) return JobStatus.Matched;
+        if (jobId == 0 || jobId > _lastOrderId || _orders[jobId].owner != address(0)) return JobStatus.None;
+        return JobStatus.Closed;
     }
 
     /// @dev keccak256(abi.encode(terms)) over the raw calldata words: a non-canonical encoding (dirty high
@@ -735,20 +773,46 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Adds to `account`'s owed payment and releasable collateral with one read and one write.
-    function _credit(address account, uint256 amount, uint256 collateral) private {
+    /// @dev Adds to `account`'s owed payment, pending fee and releasable collateral with one read and one write
+    /// (inputs below 2^128). A field that would overflow is flushed at once, whole, instead of reverting: owed
+    /// moves to `_owedSpill` (the field stays at MAX96), the pending fee goes to the treasury, releasable
+    /// collateral goes back to the registry.
+    function _credit(address account, uint256 amount, uint256 fee, uint256 collateral) private {
         uint256 word = _accounts[account];
-        uint256 newOwed = uint128(word) + amount;
-        uint256 newReleasable = (word >> 128) + collateral;
-        // Both halves are bounded by token supplies; the check keeps a corrupt sum from spilling over.
-        if ((newOwed | newReleasable) >> 128 != 0) revert AmountOverflow();
-        _accounts[account] = newOwed | (newReleasable << 128);
+        uint256 owedField = word & MAX96;
+        uint256 feeField = (word >> FEE_SHIFT) & MAX64;
+        uint256 releasable = word >> RELEASABLE_SHIFT;
+        unchecked {
+            owedField += amount;
+            if (owedField >= MAX96) {
+                // At MAX96 the spill already holds the whole owed amount; below, the field moves there.
+                _owedSpill[account] += owedField - (word & MAX96 == MAX96 ? MAX96 : 0);
+                owedField = MAX96;
+            }
+            feeField += fee;
+            if (feeField > MAX64) {
+                _flushFee(account, feeField);
+                feeField = 0;
+            }
+            releasable += collateral;
+            if (releasable > MAX96) {
+                _release(account, releasable);
+                releasable = 0;
+            }
+        }
+        _accounts[account] = owedField | (feeField << FEE_SHIFT) | (releasable << RELEASABLE_SHIFT);
     }
 
-    /// @dev Hands `amount` of the caller's settled jobs' collateral back to its free stake.
-    function _release(uint256 amount) private {
-        registry.unlockCollateral(msg.sender, amount);
-        emit CollateralReleased(msg.sender, amount);
+    /// @dev Moves `provider`'s pending protocol fee (already taken out of its account word) to the treasury.
+    function _flushFee(address provider, uint256 fee) private {
+        _creditTreasury(fee);
+        emit FeesFlushed(provider, fee);
+    }
+
+    /// @dev Hands `amount` of `provider`'s settled jobs' collateral back to its free stake.
+    function _release(address provider, uint256 amount) private {
+        registry.unlockCollateral(provider, amount);
+        emit CollateralReleased(provider, amount);
     }
 
     /// @dev Calls the consumer with a hard gas cap and no returndata copy (a return bomb costs us nothing);
@@ -763,15 +827,15 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         emit CallbackResult(jobId, success);
     }
 
-    function _creditTreasury(uint96 fee) private {
-        uint96 fees = _treasuryFees;
-        unchecked {
-            if (fees <= type(uint96).max - fee) {
-                _treasuryFees = fees + fee;
-                return;
-            }
+    /// @dev Adds `fee` (below 2^128) to the treasury's fees, in the treasury's slot while they fit in 96 bits,
+    /// else to its account.
+    function _creditTreasury(uint256 fee) private {
+        uint256 fees = _treasuryFees + fee;
+        if (fees <= MAX96) {
+            _treasuryFees = uint96(fees);
+            return;
         }
-        _credit(_treasury, fee, 0);
+        _credit(_treasury, fee, 0, 0);
     }
 
     // ------------------------------------------------------------------------------------------------------

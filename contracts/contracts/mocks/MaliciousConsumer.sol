@@ -19,7 +19,7 @@ contract MaliciousConsumer is IInferenceConsumer {
 
     ISpotMarket public immutable market;
     Mode public mode;
-    /// @dev The terms of the job it re-enters with (set by the test from JobMatched).
+    /// @dev The terms of the job it re-enters with (set by the test from BidPlaced + JobMatched).
     ISpotMarket.JobTerms internal _terms;
     bool public reentrySucceeded;
     uint256 public calls;
