@@ -3,3 +3,4 @@ export { freePort, startLocalChain, waitForRpc, type LocalChain } from "./chain.
 export { buildContracts, deploySystem } from "./deploy.ts";
 export { fundLocalAccounts } from "./fund.ts";
 export { startProcess, runToCompletion, type ManagedProcess } from "./processes.ts";
+export { startLocalRedis, type LocalRedis } from "./redis.ts";

@@ -1,11 +1,46 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { manifestSchema } from "@sovra/circuits/manifest";
 import type { ModelConfig } from "../ignition/modules/Sovra.ts";
+import { repoRoot } from "./paths.ts";
 
 export type LocalModel = { name: string; config: ModelConfig };
 
+const modelsDir = path.join(repoRoot, "circuits", "models");
+
 /**
- * Models registered on the local chain. Filled from the circuits package's manifests (each model's weights CID
- * and the verifier generated from its circuit) once that package ships them; none until then.
+ * The models the circuits package ships (one folder per model with a `manifest.json`): each is registered with its
+ * weights CID and the verifier generated from its circuit, and gets a market in the open policy class (0) and in the
+ * GDPR + SOC2 class (1). The io spec stored on-chain is the manifest's `io`
+ * section plus the quantized model's held-out accuracy.
  */
 export async function localModels(): Promise<LocalModel[]> {
-  return [];
+  let entries: string[];
+  try {
+    entries = (await readdir(modelsDir)).sort();
+  } catch {
+    return [];
+  }
+  const models: LocalModel[] = [];
+  for (const entry of entries) {
+    let text: string;
+    try {
+      text = await readFile(path.join(modelsDir, entry, "manifest.json"), "utf8");
+    } catch {
+      continue; // a model folder that is not built yet
+    }
+    const manifest = manifestSchema.parse(JSON.parse(text));
+    models.push({
+      name: manifest.name,
+      config: {
+        modelId: manifest.modelId as `0x${string}`,
+        verifierContract: manifest.verifier.contract,
+        weightsCid: manifest.weightsCid,
+        ioSpec: JSON.stringify({ ...manifest.io, accuracy: manifest.accuracy.quantized }),
+        minVramMb: 0,
+        policyClasses: [0, 1],
+      },
+    });
+  }
+  return models;
 }

@@ -1,0 +1,44 @@
+// Node-side helpers the tests use on the Hardhat node: raw JSON-RPC, time travel, the shared state file.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parseDeployment, type Deployment } from "@sovra/contracts";
+
+export const stateFile = path.join(import.meta.dirname, ".state.json");
+export const screenshotsDir = path.join(import.meta.dirname, "screenshots");
+
+export type E2eState = { baseUrl: string; rpcUrl: string; deploymentFile: string };
+
+export function readState(): E2eState & { deployment: Deployment } {
+  const state = JSON.parse(readFileSync(stateFile, "utf8")) as E2eState;
+  return { ...state, deployment: parseDeployment(JSON.parse(readFileSync(state.deploymentFile, "utf8"))) };
+}
+
+export async function rpc<T = unknown>(rpcUrl: string, method: string, params: unknown[] = []): Promise<T> {
+  const response = await fetch(rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  const body = (await response.json()) as { result?: T; error?: { message: string } };
+  if (body.error) throw new Error(`${method}: ${body.error.message}`);
+  return body.result as T;
+}
+
+/** Mines `blocks` blocks at once (the governor's clock counts blocks). */
+export async function mine(rpcUrl: string, blocks: number): Promise<void> {
+  await rpc(rpcUrl, "hardhat_mine", [`0x${blocks.toString(16)}`]);
+}
+
+/** Moves chain time forward by `seconds` and mines a block so that it shows. */
+export async function increaseTime(rpcUrl: string, seconds: number): Promise<void> {
+  await rpc(rpcUrl, "evm_increaseTime", [seconds]);
+  await rpc(rpcUrl, "evm_mine", []);
+}
+
+/** Hardhat's well-known development accounts (public keys of a public mnemonic; local chain only). */
+export const accounts = {
+  deployer: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+  provider: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+  buyer: "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc", // index 5: not funded, so its first faucet call works
+  reader: "0x976EA74026E726554dB657fA54763abd0C3a0aa9", // index 6: connects on a wrong chain
+} as const;

@@ -1,0 +1,97 @@
+// Intermediate representations shared by the compiler's passes.
+import { z } from 'zod';
+
+/** Shape of one example without the batch dimension: [features] or [channels, height, width]. */
+export type Shape = number[];
+
+/** A float layer, as read from ONNX (weights as float32 numbers). */
+export type FloatLayer =
+  | { op: 'dense'; node: string; inSize: number; outSize: number; w: Float64Array; b: Float64Array }
+  | {
+      op: 'conv';
+      node: string;
+      inShape: [number, number, number];
+      outShape: [number, number, number];
+      kernel: [number, number];
+      stride: [number, number];
+      pads: [number, number, number, number];
+      w: Float64Array;
+      b: Float64Array;
+    }
+  | {
+      op: 'avgpool';
+      node: string;
+      inShape: [number, number, number];
+      outShape: [number, number, number];
+      kernel: [number, number];
+      stride: [number, number];
+    }
+  | { op: 'flatten'; node: string; inShape: Shape; outShape: Shape }
+  | { op: 'relu'; node: string };
+
+export interface FloatModel {
+  inputName: string;
+  outputName: string;
+  inputShape: Shape;
+  layers: FloatLayer[];
+}
+
+const int = z.number().int();
+const shape3 = z.tuple([int.positive(), int.positive(), int.positive()]);
+const pair = z.tuple([int.positive(), int.positive()]);
+
+export const intLayerSchema = z.discriminatedUnion('op', [
+  z.object({
+    op: z.literal('dense'),
+    node: z.string(),
+    inSize: int.positive(),
+    outSize: int.positive(),
+    w: z.array(int.min(-127).max(127)),
+    b: z.array(int),
+  }),
+  z.object({
+    op: z.literal('conv'),
+    node: z.string(),
+    inShape: shape3,
+    outShape: shape3,
+    kernel: pair,
+    stride: pair,
+    pads: z.tuple([int.min(0), int.min(0), int.min(0), int.min(0)]),
+    w: z.array(int.min(-127).max(127)),
+    b: z.array(int),
+  }),
+  z.object({ op: z.literal('sumpool'), node: z.string(), inShape: shape3, outShape: shape3, kernel: pair, stride: pair }),
+  z.object({ op: z.literal('flatten'), node: z.string(), inShape: z.array(int.positive()), outShape: z.array(int.positive()) }),
+  // y = clamp(floor((x + round) / 2^shift), 0, hi), round = 2^(shift-1) (0 when shift = 0).
+  z.object({ op: z.literal('requant'), node: z.string(), shift: int.min(0).max(40), hi: int.positive() }),
+]);
+export type IntLayer = z.infer<typeof intLayerSchema>;
+
+export const intModelSchema = z.object({
+  format: z.literal('sovra-int-model/1'),
+  name: z.string().regex(/^[a-z][a-z0-9_]*$/),
+  input: z.object({
+    name: z.string(),
+    shape: z.array(int.positive()),
+    /** Each input value is an unsigned integer of this many bits (uint8 pixels: 8). */
+    bits: int.min(1).max(16),
+    /** real value = integer * scale */
+    scale: z.number().positive(),
+  }),
+  layers: z.array(intLayerSchema).min(1),
+  output: z.object({
+    name: z.string(),
+    shape: z.array(int.positive()),
+    /** real value (float logits) ~= integer * scale */
+    scale: z.number().positive(),
+  }),
+});
+export type IntModel = z.infer<typeof intModelSchema>;
+
+/** Closed integer interval per tensor element. */
+export interface Interval {
+  lo: number[];
+  hi: number[];
+}
+
+export const size = (s: Shape): number => s.reduce((a, b) => a * b, 1);

@@ -1,0 +1,186 @@
+// A tiny float network with backprop, enough to train the two Sovra MNIST models in TypeScript.
+import type { FloatLayer } from '../compiler/ir.ts';
+
+type Layer = FloatLayer & { gw?: Float64Array; gb?: Float64Array; vw?: Float64Array; vb?: Float64Array };
+
+export class Net {
+  readonly layers: Layer[];
+  readonly inputShape: number[];
+  constructor(inputShape: number[], layers: FloatLayer[]) {
+    this.inputShape = inputShape;
+    this.layers = layers.map((l) =>
+      l.op === 'dense' || l.op === 'conv'
+        ? { ...l, gw: new Float64Array(l.w.length), gb: new Float64Array(l.b.length), vw: new Float64Array(l.w.length), vb: new Float64Array(l.b.length) }
+        : { ...l },
+    );
+  }
+
+  /** Returns the activations of every layer (index 0 = input). */
+  forward(x: Float64Array): Float64Array[] {
+    const acts: Float64Array[] = [x];
+    let cur: Float64Array = x;
+    for (const l of this.layers) {
+      cur = fwd(l, cur);
+      acts.push(cur);
+    }
+    return acts;
+  }
+
+  /** Accumulates gradients of softmax cross-entropy; returns the loss. */
+  backward(acts: Float64Array[], label: number): number {
+    const logits = acts[acts.length - 1]!;
+    let max = -Infinity;
+    for (const v of logits) max = Math.max(max, v);
+    let sum = 0;
+    const p = logits.map((v) => Math.exp(v - max));
+    for (const v of p) sum += v;
+    let g: Float64Array = p.map((v) => v / sum);
+    const loss = -Math.log(g[label]! + 1e-12);
+    g[label]! -= 1;
+    for (let i = this.layers.length - 1; i >= 0; i--) g = bwd(this.layers[i]!, acts[i]!, acts[i + 1]!, g);
+    return loss;
+  }
+
+  step(lr: number, momentum: number, batch: number, decay: number): void {
+    for (const l of this.layers) {
+      if (l.op !== 'dense' && l.op !== 'conv') continue;
+      const upd = (w: Float64Array, gw: Float64Array, vw: Float64Array, wd: number) => {
+        for (let i = 0; i < w.length; i++) {
+          vw[i] = momentum * vw[i]! - lr * (gw[i]! / batch + wd * w[i]!);
+          w[i]! += vw[i]!;
+          gw[i] = 0;
+        }
+      };
+      upd(l.w, l.gw!, l.vw!, decay);
+      upd(l.b, l.gb!, l.vb!, 0);
+    }
+  }
+
+  floatLayers(): FloatLayer[] {
+    return this.layers.map((l) => {
+      const { gw: _a, gb: _b, vw: _c, vb: _d, ...rest } = l;
+      return rest as FloatLayer;
+    });
+  }
+}
+
+function fwd(l: Layer, x: Float64Array): Float64Array {
+  switch (l.op) {
+    case 'dense': {
+      const y = new Float64Array(l.outSize);
+      for (let o = 0; o < l.outSize; o++) {
+        let s = l.b[o]!;
+        const r = o * l.inSize;
+        for (let i = 0; i < l.inSize; i++) s += l.w[r + i]! * x[i]!;
+        y[o] = s;
+      }
+      return y;
+    }
+    case 'conv': {
+      const [ci, h, w] = l.inShape;
+      const [co, oh, ow] = l.outShape;
+      const [kh, kw] = l.kernel;
+      const y = new Float64Array(co * oh * ow);
+      for (let m = 0; m < co; m++)
+        for (let oy = 0; oy < oh; oy++)
+          for (let ox = 0; ox < ow; ox++) {
+            let s = l.b[m]!;
+            for (let c = 0; c < ci; c++)
+              for (let ky = 0; ky < kh; ky++) {
+                const iy = oy * l.stride[0] + ky - l.pads[0];
+                if (iy < 0 || iy >= h) continue;
+                for (let kx = 0; kx < kw; kx++) {
+                  const ix = ox * l.stride[1] + kx - l.pads[1];
+                  if (ix < 0 || ix >= w) continue;
+                  s += l.w[((m * ci + c) * kh + ky) * kw + kx]! * x[(c * h + iy) * w + ix]!;
+                }
+              }
+            y[(m * oh + oy) * ow + ox] = s;
+          }
+      return y;
+    }
+    case 'avgpool': {
+      const [c, h, w] = l.inShape;
+      const [, oh, ow] = l.outShape;
+      const n = l.kernel[0] * l.kernel[1];
+      const y = new Float64Array(c * oh * ow);
+      for (let ch = 0; ch < c; ch++)
+        for (let oy = 0; oy < oh; oy++)
+          for (let ox = 0; ox < ow; ox++) {
+            let s = 0;
+            for (let ky = 0; ky < l.kernel[0]; ky++)
+              for (let kx = 0; kx < l.kernel[1]; kx++) s += x[(ch * h + oy * l.stride[0] + ky) * w + ox * l.stride[1] + kx]!;
+            y[(ch * oh + oy) * ow + ox] = s / n;
+          }
+      return y;
+    }
+    case 'flatten':
+      return x;
+    case 'relu':
+      return x.map((v) => (v > 0 ? v : 0));
+  }
+}
+
+function bwd(l: Layer, x: Float64Array, y: Float64Array, gy: Float64Array): Float64Array {
+  switch (l.op) {
+    case 'dense': {
+      const gx = new Float64Array(l.inSize);
+      for (let o = 0; o < l.outSize; o++) {
+        const g = gy[o]!;
+        if (g === 0) continue;
+        l.gb![o]! += g;
+        const r = o * l.inSize;
+        for (let i = 0; i < l.inSize; i++) {
+          l.gw![r + i]! += g * x[i]!;
+          gx[i]! += g * l.w[r + i]!;
+        }
+      }
+      return gx;
+    }
+    case 'conv': {
+      const [ci, h, w] = l.inShape;
+      const [co, oh, ow] = l.outShape;
+      const [kh, kw] = l.kernel;
+      const gx = new Float64Array(ci * h * w);
+      for (let m = 0; m < co; m++)
+        for (let oy = 0; oy < oh; oy++)
+          for (let ox = 0; ox < ow; ox++) {
+            const g = gy[(m * oh + oy) * ow + ox]!;
+            if (g === 0) continue;
+            l.gb![m]! += g;
+            for (let c = 0; c < ci; c++)
+              for (let ky = 0; ky < kh; ky++) {
+                const iy = oy * l.stride[0] + ky - l.pads[0];
+                if (iy < 0 || iy >= h) continue;
+                for (let kx = 0; kx < kw; kx++) {
+                  const ix = ox * l.stride[1] + kx - l.pads[1];
+                  if (ix < 0 || ix >= w) continue;
+                  const wi = ((m * ci + c) * kh + ky) * kw + kx;
+                  const xi = (c * h + iy) * w + ix;
+                  l.gw![wi]! += g * x[xi]!;
+                  gx[xi]! += g * l.w[wi]!;
+                }
+              }
+          }
+      return gx;
+    }
+    case 'avgpool': {
+      const [c, h, w] = l.inShape;
+      const [, oh, ow] = l.outShape;
+      const n = l.kernel[0] * l.kernel[1];
+      const gx = new Float64Array(c * h * w);
+      for (let ch = 0; ch < c; ch++)
+        for (let oy = 0; oy < oh; oy++)
+          for (let ox = 0; ox < ow; ox++) {
+            const g = gy[(ch * oh + oy) * ow + ox]! / n;
+            for (let ky = 0; ky < l.kernel[0]; ky++)
+              for (let kx = 0; kx < l.kernel[1]; kx++) gx[(ch * h + oy * l.stride[0] + ky) * w + ox * l.stride[1] + kx]! += g;
+          }
+      return gx;
+    }
+    case 'flatten':
+      return gy;
+    case 'relu':
+      return gy.map((g, i) => (y[i]! > 0 ? g : 0));
+  }
+}

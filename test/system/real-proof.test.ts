@@ -1,0 +1,138 @@
+// The Groth16 verifiers the circuits package generated, as deployed by the local deploy, checked with real proofs
+// from its prover: directly, and through the market's submitResult, which pays the provider only for a valid proof.
+import { readFile } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  createPublicClient,
+  createWalletClient,
+  http,
+  maxUint256,
+  parseEventLogs,
+  type Hex,
+  type PublicClient,
+} from "viem";
+import { hardhat } from "viem/chains";
+import {
+  inferenceVerifierAbi,
+  jobTermsFromEvents,
+  providerRegistryAbi,
+  sovraTokenAbi,
+  spotMarketAbi,
+  testStablecoinAbi,
+  type Deployment,
+} from "@sovra/contracts";
+import { deploySystem, fundLocalAccounts, localAccount, startLocalChain, type LocalChain } from "@sovra/deploy";
+
+const fixtureSchema = z.object({
+  model: z.string(),
+  modelId: z.string(),
+  inputHash: z.string().transform(BigInt),
+  packedOutput: z.array(z.string().transform(BigInt)),
+  calldata: z.string().regex(/^0x[0-9a-f]+$/).transform((value) => value as Hex),
+});
+
+async function proofFixture(name: "mlp" | "cnn") {
+  const url = new URL(`../../circuits/fixtures/${name}-proof.json`, import.meta.url);
+  return fixtureSchema.parse(JSON.parse(await readFile(url, "utf8")));
+}
+
+describe("real proofs on the deployed system", () => {
+  let chain: LocalChain;
+  let deployment: Deployment;
+  let client: PublicClient;
+
+  beforeAll(async () => {
+    chain = await startLocalChain();
+    deployment = await deploySystem({ rpcUrl: chain.rpcUrl });
+    await fundLocalAccounts({ rpcUrl: chain.rpcUrl, deployment, accounts: [1, 2], sovEach: 10_000n * 10n ** 18n });
+    client = createPublicClient({ chain: hardhat, transport: http(chain.rpcUrl) });
+  });
+
+  afterAll(async () => {
+    await chain?.stop();
+  });
+
+  const verifierOf = (name: string) => {
+    const model = deployment.models.find((entry) => entry.name === name);
+    if (model === undefined) throw new Error(`model ${name} not deployed`);
+    return model.verifier;
+  };
+
+  it("registers both models with their own verifier", () => {
+    expect(deployment.models.map((model) => model.name).sort()).toEqual(["cnn", "mlp"]);
+    expect(verifierOf("mlp")).not.toBe(verifierOf("cnn"));
+  });
+
+  it("each verifier accepts its model's proof and rejects tampering and the other model's proof", async () => {
+    const mlp = await proofFixture("mlp");
+    const cnn = await proofFixture("cnn");
+    const check = (verifier: Hex, inputHash: bigint, output: bigint[], proof: Hex) =>
+      client.readContract({ address: verifier, abi: inferenceVerifierAbi, functionName: "verifyInference", args: [inputHash, output, proof] });
+    expect(await check(verifierOf("mlp"), mlp.inputHash, mlp.packedOutput, mlp.calldata)).toBe(true);
+    expect(await check(verifierOf("cnn"), cnn.inputHash, cnn.packedOutput, cnn.calldata)).toBe(true);
+    const tampered = mlp.packedOutput.map((value, index) => (index === 0 ? value + 1n : value));
+    expect(await check(verifierOf("mlp"), mlp.inputHash, tampered, mlp.calldata)).toBe(false);
+    expect(await check(verifierOf("mlp"), mlp.inputHash + 1n, mlp.packedOutput, mlp.calldata)).toBe(false);
+    expect(await check(verifierOf("mlp"), cnn.inputHash, cnn.packedOutput, cnn.calldata)).toBe(false);
+    expect(await check(verifierOf("cnn"), mlp.inputHash, mlp.packedOutput, mlp.calldata)).toBe(false);
+  });
+
+  it("settles a market job with the real proof and pays the provider; a tampered output is refused", async () => {
+    const mlp = await proofFixture("mlp");
+    const transport = http(chain.rpcUrl);
+    const provider = createWalletClient({ chain: hardhat, transport, account: localAccount(1) });
+    const buyer = createWalletClient({ chain: hardhat, transport, account: localAccount(2) });
+    const { spotMarket, providerRegistry, sovraToken, paymentToken } = deployment.contracts;
+    const market = deployment.markets.find((entry) => entry.model === "mlp" && entry.policyClass === 0);
+    if (market === undefined) throw new Error("no open mlp market");
+    const send = async (hash: Promise<Hex>) => {
+      const receipt = await client.waitForTransactionReceipt({ hash: await hash });
+      expect(receipt.status).toBe("success");
+      return receipt;
+    };
+
+    await send(provider.writeContract({
+      address: providerRegistry,
+      abi: providerRegistryAbi,
+      functionName: "register",
+      args: [{ gpuModel: "test host", vramMb: 4_096, throughputMilliOpsPerSec: 1n, region: "local", benchmarkReport: `0x${"11".repeat(32)}` }],
+    }));
+    await send(provider.writeContract({ address: sovraToken, abi: sovraTokenAbi, functionName: "approve", args: [providerRegistry, maxUint256] }));
+    await send(provider.writeContract({ address: providerRegistry, abi: providerRegistryAbi, functionName: "stake", args: [1_000n * 10n ** 18n] }));
+    const now = (await client.getBlock()).timestamp;
+    await send(provider.writeContract({ address: spotMarket, abi: spotMarketAbi, functionName: "placeAsk", args: [market.marketId, 10, 1, now + 86_400n] }));
+    await send(buyer.writeContract({ address: paymentToken, abi: testStablecoinAbi, functionName: "approve", args: [spotMarket, maxUint256] }));
+    const bidReceipt = await send(buyer.writeContract({
+      address: spotMarket,
+      abi: spotMarketAbi,
+      functionName: "placeBid",
+      args: [market.marketId, 10, mlp.inputHash, "0x", now + 3_600n, false],
+    }));
+    const [placed] = parseEventLogs({ abi: spotMarketAbi, logs: bidReceipt.logs, eventName: "BidPlaced" });
+    const [matched] = parseEventLogs({ abi: spotMarketAbi, logs: bidReceipt.logs, eventName: "JobMatched" });
+    if (placed === undefined || matched === undefined) throw new Error("the bid did not match the ask");
+    const terms = jobTermsFromEvents(placed.args, matched.args);
+    const jobId = matched.args.jobId;
+
+    const tampered = [mlp.packedOutput[0]! + 1n];
+    await expect(
+      client.simulateContract({ account: provider.account, address: spotMarket, abi: spotMarketAbi, functionName: "submitResult", args: [jobId, terms, tampered, mlp.calldata] }),
+    ).rejects.toThrow(/InvalidProof/);
+
+    const owedBefore = await client.readContract({ address: spotMarket, abi: spotMarketAbi, functionName: "owed", args: [provider.account.address] });
+    const settleReceipt = await send(provider.writeContract({
+      address: spotMarket,
+      abi: spotMarketAbi,
+      functionName: "submitResult",
+      args: [jobId, terms, mlp.packedOutput, mlp.calldata],
+    }));
+    const settled = parseEventLogs({ abi: spotMarketAbi, logs: settleReceipt.logs, eventName: "JobSettled" });
+    expect(settled).toHaveLength(1);
+    expect(settled[0]?.args.output).toEqual(mlp.packedOutput);
+    const owedAfter = await client.readContract({ address: spotMarket, abi: spotMarketAbi, functionName: "owed", args: [provider.account.address] });
+    const price = terms.price;
+    expect(owedAfter - owedBefore).toBe(price - (price * 250n) / 10_000n);
+    expect(await client.readContract({ address: spotMarket, abi: spotMarketAbi, functionName: "jobStatus", args: [jobId] })).toBe(2);
+  });
+});
