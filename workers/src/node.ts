@@ -112,17 +112,20 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
     metrics,
     onJobs: async (jobs: MatchedJob[]) => {
       const known = jobs.flatMap((job) => {
-        const model = byMarket.get(job.marketId);
+        const model = byMarket.get(job.terms.marketId);
         if (model === undefined) {
           // Matched on a market this node does not serve (an ask placed by hand): still ours to deliver,
           // but without the model loaded it cannot be; it will expire. Say so loudly.
-          logger.error({ jobId: job.jobId.toString(), marketId: job.marketId }, "job matched on a market whose model this node does not serve");
+          logger.error(
+            { jobId: job.jobId.toString(), marketId: job.terms.marketId, served: models.map((m) => m.name) },
+            "unknown model: job matched on a market whose model this node does not serve; not submitting (the job will expire and refund the buyer)",
+          );
           return [];
         }
         return [inferDataFromMatch(job, model)];
       });
       await enqueueJobs(queues, known);
-      for (const job of known) logger.info({ jobId: job.jobId, model: job.model, deadline: job.deadline }, "job enqueued");
+      for (const job of known) logger.info({ jobId: job.jobId, model: job.model, deadline: job.terms.deadline }, "job enqueued");
     },
   });
   if (stages.watch) watcher.start(config.pollIntervalMs);

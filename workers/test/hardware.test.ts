@@ -59,7 +59,11 @@ describe("benchmark report", () => {
       models: [],
       summary: summarize(host, [], matmul),
     };
-    expect(report.summary.vramMb).toBe(0);
+    // A CPU-only host registers the RAM the cpu execution provider can use (the registry refuses 0).
+    expect(report.summary.vramMb).toBe(Math.floor(Math.min(host.memoryBytes, host.memoryLimitBytes ?? Infinity) / 1024 ** 2));
+    expect(report.summary.vramMb).toBeGreaterThan(0);
+    expect(report.summary.memorySource).toBe("host-ram");
+    expect(summarize(host, [{ name: "NVIDIA H200", memoryMb: 143_771, driver: "1", uuid: "u" }], matmul)).toMatchObject({ vramMb: 143_771, memorySource: "gpu" });
     expect(report.summary.gpuModel).toMatch(/^none \(CPU: /);
     expect(report.summary.throughputMilliOpsPerSec).toBe("1500000000000");
     const signed = await signReport(report, account);

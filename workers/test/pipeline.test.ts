@@ -12,8 +12,11 @@ import { testRedis, testRedisUrl } from "./helpers.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-function job(id: number, inputRef: `0x${string}` | null = "0x00"): InferData {
-  return { jobId: String(id), marketId: 0, model: "mnist-mlp", weightsCid: "b", inputBytes: 784, buyer: "0x0", inputHash: "1", inputRef, deadline: "0", price: "1", blockNumber: "1" };
+const zero = "0x0000000000000000000000000000000000000000";
+const terms = { buyer: zero, provider: zero, marketId: 0, price: "1", collateral: "1", deadline: "0", inputHash: "1", callback: false };
+
+function job(id: number, inputRef: `0x${string}` = "0x00"): InferData {
+  return { jobId: String(id), model: "mnist-mlp", weightsCid: "b", inputBytes: 784, terms, inputRef, blockNumber: "1" };
 }
 
 let redis: Redis;
@@ -33,7 +36,7 @@ function countingHandlers(prefix: string): StageHandlers {
     },
     prove: async (data) => {
       await redis.incr(`${prefix}:prove:${data.jobId}`);
-      return { jobId: data.jobId, model: data.model, output: ["7"], proof: "0x01", proofSeconds: 0 } satisfies SubmitData;
+      return { jobId: data.jobId, model: data.model, terms: data.terms, output: ["7"], proof: "0x01", proofSeconds: 0 } satisfies SubmitData;
     },
     submit: async (data) => {
       await redis.incr(`${prefix}:submit:${data.jobId}`);
@@ -93,7 +96,7 @@ describe("queue pipeline (real Redis)", () => {
         infer: (data) => inferStage({ prover: { inputHash: () => Promise.reject(new Error("not reached")) }, inference: { run: () => Promise.reject(new Error("not reached")) }, metrics }, data),
       },
     });
-    await enqueueJobs(queues, [job(3, null), job(4, "0x0102")]);
+    await enqueueJobs(queues, [job(3, `0x${"00".repeat(4096)}`), job(4, "0x0102")]);
     for (const id of [3, 4]) {
       for (;;) {
         const state = await queues.infer.getJobState(queueJobId(id));

@@ -30,9 +30,11 @@ describe.skipIf(!built)("stages with the real circuits prover (mlp)", () => {
     try {
       const pixels = Uint8Array.from({ length: 784 }, (_, i) => ((i % 28) > 10 && (i % 28) < 16 && i > 150 && i < 650 ? 255 : 0));
       const hash = await prover.inputHash(manifest.name, pixels);
+      const zero = "0x0000000000000000000000000000000000000000";
+      const terms = { buyer: zero, provider: zero, marketId: 0, price: "1", collateral: "1", deadline: "0", inputHash: hash.toString(), callback: false };
       const data = {
-        jobId: "1", marketId: 0, model: manifest.name, weightsCid: manifest.weightsCid, inputBytes: 784, buyer: "0x0",
-        inputHash: hash.toString(), inputRef: `0x${Buffer.from(pixels).toString("hex")}` as `0x${string}`, deadline: "0", price: "1", blockNumber: "1",
+        jobId: "1", model: manifest.name, weightsCid: manifest.weightsCid, inputBytes: 784, terms,
+        inputRef: `0x${Buffer.from(pixels).toString("hex")}` as `0x${string}`, blockNumber: "1",
       };
       const inferred = await inferStage({ prover, inference: engine }, data);
       const proved = await proveStage({ prover }, inferred);
@@ -41,7 +43,7 @@ describe.skipIf(!built)("stages with the real circuits prover (mlp)", () => {
       expect(logits).toEqual(inferred.inference.output);
       expect(argmax(logits ?? [])).toBe(argmax(inferred.inference.output));
       expect(proved.proof).toMatch(/^0x[0-9a-f]{512}$/);
-      await expect(inferStage({ prover, inference: engine }, { ...data, inputHash: (hash + 1n).toString() })).rejects.toBeInstanceOf(RefusedJobError);
+      await expect(inferStage({ prover, inference: engine }, { ...data, terms: { ...terms, inputHash: (hash + 1n).toString() } })).rejects.toBeInstanceOf(RefusedJobError);
     } finally {
       await prover.close();
       await engine.close();

@@ -2,6 +2,8 @@ import type { Redis } from "ioredis";
 import { BaseError, encodeFunctionData, keccak256, type Address, type Hex, type PublicClient } from "viem";
 import type { LocalAccount } from "viem/accounts";
 import type { Logger } from "../logger.ts";
+import { hashJobTerms, type JobTerms } from "@sovra/contracts";
+import { crashPoint } from "../testing/crash.ts";
 import { JobStatus, jobStatusName, spotMarketAbi } from "./abis.ts";
 
 export type SubmitterClients = {
@@ -16,7 +18,13 @@ export type SubmitterClients = {
   receiptTimeoutMs?: number;
 };
 
-export type SubmitRequest = { jobId: bigint; output: bigint[]; proof: Hex };
+export type SubmitRequest = {
+  jobId: bigint;
+  /** The job's terms (rebuilt from BidPlaced + JobMatched); the market checks them against its commitment. */
+  terms: JobTerms;
+  output: bigint[];
+  proof: Hex;
+};
 
 export type SubmitOutcome =
   | { outcome: "settled"; transactionHash: Hex; blockNumber: bigint; gasUsed: bigint; resumed: boolean }
@@ -41,8 +49,9 @@ function message(error: unknown): string {
 /**
  * Submits one job's result exactly once.
  *
- * 1. Reads `jobOf(jobId)`: a job that already left `Matched` (settled by an earlier attempt, or expired) is
- *    never submitted again; a job past its deadline is not submitted (it would revert).
+ * 1. Reads `jobOf(jobId)`: a job that already left `Matched` (`Closed`: settled by an earlier attempt, or
+ *    expired) is never submitted again; terms that do not hash to the stored commitment, or a job past its
+ *    deadline (`terms.deadline`), are not submitted (they would revert).
  * 2. A transaction recorded by an earlier attempt is resumed: its receipt is awaited, and its signed bytes
  *    re-broadcast if the node lost it. A new transaction is only signed when that one can no longer land
  *    (its nonce was used by something else) and the job is still `Matched`.
@@ -59,13 +68,16 @@ export async function submitResult(clients: SubmitterClients, request: SubmitReq
   const timeout = clients.receiptTimeoutMs ?? 120_000;
 
   const check = async (): Promise<SubmitOutcome | null> => {
-    const job = await publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "jobOf", args: [request.jobId] });
-    if (job.status === JobStatus.None) throw new NotSubmittableError(`job ${request.jobId} does not exist on market ${market}`);
-    if (job.provider.toLowerCase() !== me.toLowerCase()) throw new NotSubmittableError(`job ${request.jobId} belongs to ${job.provider}, not ${me}`);
-    if (job.status !== JobStatus.Matched) return { outcome: "already_final", status: jobStatusName[job.status] ?? "None" };
+    const { terms } = request;
+    if (terms.provider.toLowerCase() !== me.toLowerCase()) throw new NotSubmittableError(`job ${request.jobId} belongs to ${terms.provider}, not ${me}`);
+    const [status, commitment] = await publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "jobOf", args: [request.jobId] });
+    if (status === JobStatus.None) throw new NotSubmittableError(`job ${request.jobId} does not exist on market ${market}`);
+    if (status !== JobStatus.Matched) return { outcome: "already_final", status: jobStatusName[status] ?? "None" };
+    // A Matched job stores hashJob(terms): terms that do not hash to it would revert with InvalidJobTerms.
+    if (commitment !== hashJobTerms(terms)) throw new NotSubmittableError(`job ${request.jobId}: terms do not match the market's commitment ${commitment}`);
     const block = await publicClient.getBlock({ blockTag: "latest" });
     // The next block is later than the latest one, so a deadline already reached cannot be met.
-    if (block.timestamp >= job.deadline) return { outcome: "expired", deadline: job.deadline };
+    if (block.timestamp >= terms.deadline) return { outcome: "expired", deadline: terms.deadline };
     return null;
   };
 
@@ -109,10 +121,10 @@ export async function submitResult(clients: SubmitterClients, request: SubmitReq
     }
   }
 
-  const data = encodeFunctionData({ abi: spotMarketAbi, functionName: "submitResult", args: [request.jobId, request.output, request.proof] });
+  const data = encodeFunctionData({ abi: spotMarketAbi, functionName: "submitResult", args: [request.jobId, request.terms, request.output, request.proof] });
   // Simulating first turns a bad proof into a clear error without spending gas.
   await publicClient
-    .simulateContract({ address: market, abi: spotMarketAbi, functionName: "submitResult", args: [request.jobId, request.output, request.proof], account: me })
+    .simulateContract({ address: market, abi: spotMarketAbi, functionName: "submitResult", args: [request.jobId, request.terms, request.output, request.proof], account: me })
     .catch((error: unknown) => {
       throw new Error(`submitResult for job ${request.jobId} would revert: ${message(error)}`);
     });
@@ -135,5 +147,6 @@ export async function submitResult(clients: SubmitterClients, request: SubmitReq
   const hash = keccak256(raw);
   await redis.set(key, JSON.stringify({ hash, raw } satisfies Record), "EX", 30 * 24 * 3600);
   await publicClient.sendRawTransaction({ serializedTransaction: raw });
+  crashPoint("after-send", (text) => logger?.warn({ jobId: request.jobId.toString(), tx: hash }, text));
   return awaitReceipt(hash, false);
 }

@@ -2,68 +2,78 @@ import type { Redis } from "ioredis";
 import { parseEventLogs, type Address, type Hex, type PublicClient } from "viem";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
-import { spotMarketAbi } from "./abis.ts";
+import { jobTermsFromEvents, type BidPlacedTermsArgs, type JobTerms } from "@sovra/contracts";
+import { JobStatus, jobStatusName, spotMarketAbi } from "./abis.ts";
 
-/** A job the market matched to this provider, with the bid's inline input. */
+/** A job the market matched to this provider: its terms (rebuilt from BidPlaced + JobMatched) and the bid's input. */
 export type MatchedJob = {
   jobId: bigint;
-  marketId: number;
-  provider: Address;
-  buyer: Address;
   askId: bigint;
-  bidId: bigint;
-  price: bigint;
-  inputHash: bigint;
-  deadline: bigint;
+  /** What `submitResult(jobId, terms, ...)` takes back; its hash is the market's commitment for the job. */
+  terms: JobTerms;
   blockNumber: bigint;
   transactionHash: Hex;
-  /** The bid's `inputRef` bytes; `null` when its BidPlaced event could not be found. */
-  inputRef: Hex | null;
+  /** The bid's `inputRef` bytes. */
+  inputRef: Hex;
 };
 
-export type FindInputRefParameters = {
+type BidPlacedArgs = BidPlacedTermsArgs & { inputRef: Hex };
+
+export type FindBidParameters = {
   market: Address;
-  job: Pick<MatchedJob, "bidId" | "buyer" | "inputHash" | "blockNumber" | "transactionHash">;
+  /** The job id, which is its bid's order id. */
+  jobId: bigint;
+  blockNumber: bigint;
+  transactionHash: Hex;
   /** Oldest block to search back to (the deployment's start block). */
   fromBlock: bigint;
   logRange: bigint;
 };
 
 /**
- * Finds the `inputRef` of a job's bid. A bid that matched on arrival emitted its BidPlaced event in the same
- * transaction; a resting bid that an arriving ask matched emitted it earlier, found by its indexed order id,
- * searching back from the match in `logRange` steps.
+ * Finds the `BidPlaced` event of a job's bid (same order id as the job). A bid that matched on arrival emitted it
+ * in the same transaction as `JobMatched`; a resting bid filled by an arriving ask emitted it earlier, found by
+ * its indexed order id, searching back from the match in `logRange` steps.
  */
-export async function findInputRef(client: PublicClient, parameters: FindInputRefParameters): Promise<Hex | null> {
-  const { market, job } = parameters;
-  const receipt = await client.getTransactionReceipt({ hash: job.transactionHash });
-  const sameTx = parseEventLogs({ abi: spotMarketAbi, eventName: "BidPlaced", logs: receipt.logs }).filter(
-    (l) => l.address.toLowerCase() === market.toLowerCase(),
+export async function findBidPlaced(client: PublicClient, parameters: FindBidParameters): Promise<BidPlacedArgs | null> {
+  const { market, jobId } = parameters;
+  const receipt = await client.getTransactionReceipt({ hash: parameters.transactionHash });
+  const sameTx = parseEventLogs({ abi: spotMarketAbi, eventName: "BidPlaced", logs: receipt.logs }).find(
+    (l) => l.address.toLowerCase() === market.toLowerCase() && l.args.orderId === jobId,
   );
-  const direct =
-    sameTx.find((l) => l.args.orderId === job.bidId) ??
-    sameTx.find((l) => l.args.buyer.toLowerCase() === job.buyer.toLowerCase() && l.args.inputHash === job.inputHash);
-  if (direct !== undefined) return direct.args.inputRef;
-  for (let to = job.blockNumber; to >= parameters.fromBlock; to -= parameters.logRange) {
+  if (sameTx !== undefined) return sameTx.args;
+  for (let to = parameters.blockNumber; to >= parameters.fromBlock; to -= parameters.logRange) {
     const from = to - parameters.logRange + 1n > parameters.fromBlock ? to - parameters.logRange + 1n : parameters.fromBlock;
     const logs = await client.getContractEvents({
       address: market,
       abi: spotMarketAbi,
       eventName: "BidPlaced",
-      args: { orderId: job.bidId },
+      args: { orderId: jobId },
       fromBlock: from,
       toBlock: to,
       strict: true,
     });
-    const found = logs.find((l) => l.args.orderId === job.bidId);
-    if (found !== undefined) return found.args.inputRef;
+    const found = logs.find((l) => l.args.orderId === jobId);
+    if (found !== undefined) return found.args;
   }
   return null;
 }
 
-export type ScanParameters = { market: Address; provider: Address; fromBlock: bigint; toBlock: bigint; searchFromBlock: bigint; logRange: bigint };
+export type ScanParameters = {
+  market: Address;
+  provider: Address;
+  fromBlock: bigint;
+  toBlock: bigint;
+  searchFromBlock: bigint;
+  logRange: bigint;
+  logger?: Logger;
+};
 
-/** JobMatched events for `provider` in [fromBlock, toBlock], each with its bid's input. */
+/**
+ * `JobMatched(provider = me)` events in [fromBlock, toBlock], each joined with its bid's `BidPlaced` into the
+ * job's terms. Jobs that already left `Matched` (settled or expired while the node was away, or re-read after
+ * Redis lost the cursor) are skipped: there is nothing left to deliver for them.
+ */
 export async function scanMatchedJobs(client: PublicClient, parameters: ScanParameters): Promise<MatchedJob[]> {
   const logs = await client.getContractEvents({
     address: parameters.market,
@@ -76,27 +86,36 @@ export async function scanMatchedJobs(client: PublicClient, parameters: ScanPara
   });
   const jobs: MatchedJob[] = [];
   for (const log of logs) {
-    const a = log.args;
-    const base = {
-      jobId: a.jobId,
-      marketId: a.marketId,
-      provider: a.provider,
-      buyer: a.buyer,
-      askId: a.askId,
-      bidId: a.bidId,
-      price: a.price,
-      inputHash: a.inputHash,
-      deadline: a.deadline,
+    const matched = log.args;
+    // The provider is an indexed topic; re-check it so a misbehaving RPC filter cannot hand us others' jobs.
+    if (matched.provider.toLowerCase() !== parameters.provider.toLowerCase()) continue;
+    const status = await client.readContract({ address: parameters.market, abi: spotMarketAbi, functionName: "jobStatus", args: [matched.jobId] });
+    if (status !== JobStatus.Matched) {
+      parameters.logger?.debug({ jobId: matched.jobId.toString(), status: jobStatusName[status] ?? status }, "job no longer open; skipped");
+      continue;
+    }
+    const bid = await findBidPlaced(client, {
+      market: parameters.market,
+      jobId: matched.jobId,
       blockNumber: log.blockNumber,
       transactionHash: log.transactionHash,
-    };
-    const inputRef = await findInputRef(client, {
-      market: parameters.market,
-      job: base,
       fromBlock: parameters.searchFromBlock,
       logRange: parameters.logRange,
     });
-    jobs.push({ ...base, inputRef });
+    if (bid === null) {
+      // Cannot happen on a consistent node: every job id is a bid's order id. Without the terms the job cannot
+      // be submitted, so say so loudly rather than enqueue something that can only fail.
+      parameters.logger?.error({ jobId: matched.jobId.toString() }, "no BidPlaced event for the job's bid: terms unknown, job skipped");
+      continue;
+    }
+    jobs.push({
+      jobId: matched.jobId,
+      askId: matched.askId,
+      terms: jobTermsFromEvents(bid, matched),
+      blockNumber: log.blockNumber,
+      transactionHash: log.transactionHash,
+      inputRef: bid.inputRef,
+    });
   }
   return jobs;
 }
@@ -163,6 +182,7 @@ export function createWatcher(options: WatcherOptions): Watcher {
         toBlock: to,
         searchFromBlock: options.startBlock,
         logRange: range,
+        ...(options.logger !== undefined ? { logger: options.logger } : {}),
       });
       if (jobs.length > 0) await options.onJobs(jobs);
       await options.redis.set(key, to.toString());

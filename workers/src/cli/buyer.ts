@@ -31,7 +31,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 program
   .command("bid")
-  .description("bid for one inference and wait for its verified result (JobSettled)")
+  .description("bid for one inference and wait for its verified result: the bid's order id is the job id (JobSettled, or JobExpired)")
   .option("-m, --model <name>", "model", "mlp")
   .requiredOption("-i, --input <file>", "input: a PNG of a digit, or JSON with 784 pixels 0..255")
   .requiredOption("-p, --max-price <amount>", "most you pay, in the payment token (e.g. 0.05)")
@@ -62,31 +62,35 @@ program
       functionName: "placeBid",
       args: [entry.marketId, Number(maxTick), inputHash, inputRef, deadline, false],
     });
-    const [orderId, matchedJob] = bid.result as readonly [bigint, bigint];
+    // The ids come from the mined transaction's events, not from the simulation: another bid landing in between
+    // would shift the simulated ids.
+    const receipt = await publicClient.getTransactionReceipt({ hash: bid.hash });
+    const placed = parseEventLogs({ abi: spotMarketAbi, eventName: "BidPlaced", logs: receipt.logs }).find((l) => l.address.toLowerCase() === market.toLowerCase());
+    const orderId = placed?.args.orderId ?? 0n;
+    const matchedJob = parseEventLogs({ abi: spotMarketAbi, eventName: "JobMatched", logs: receipt.logs }).some((l) => l.args.jobId === orderId && orderId !== 0n) ? orderId : 0n;
     process.stderr.write(`bid placed: ${txLink(config, bid.hash)} (max ${formatUnits(escrow, decimals)}, order ${orderId}, job ${matchedJob || "pending"})\n`);
     if (!options.wait) {
       process.stdout.write(json({ orderId, jobId: matchedJob, tx: txLink(config, bid.hash), inputHash }) + "\n");
       await prover.close();
       return;
     }
-    let jobId = matchedJob;
-    let from = bid.blockNumber;
-    const receipt = await publicClient.getTransactionReceipt({ hash: bid.hash });
-    const matchedNow = parseEventLogs({ abi: spotMarketAbi, eventName: "JobMatched", logs: receipt.logs })[0];
-    if (jobId === 0n && matchedNow !== undefined) jobId = matchedNow.args.jobId;
-    while (jobId === 0n) {
-      const head = await publicClient.getBlockNumber();
-      const logs = await publicClient.getContractEvents({ address: market, abi: spotMarketAbi, eventName: "JobMatched", args: { marketId: entry.marketId }, fromBlock: from, toBlock: head, strict: true });
-      const mine = logs.find((l) => l.args.bidId === orderId);
-      if (mine !== undefined) jobId = mine.args.jobId;
-      else {
-        from = head + 1n;
-        await sleep(1000);
-      }
-    }
-    process.stderr.write(`matched: job ${jobId}; waiting for the provider's proof...\n`);
+    // A job's id is its bid's order id: a bid that matched on arrival returned it as `jobId`; a resting bid
+    // becomes job `orderId` when an arriving ask fills it (JobMatched with jobId == orderId).
+    const jobId = orderId;
+    if (orderId === 0n) throw new Error(`bid not placed (stale asks were swept first): place it again (tx ${txLink(config, bid.hash)})`);
+    if (matchedJob === 0n) process.stderr.write(`bid ${orderId} rests in the book; waiting for a provider's ask to match it...\n`);
+    let matched = matchedJob !== 0n;
+    let announced = false;
     for (;;) {
       const head = await publicClient.getBlockNumber();
+      if (!matched) {
+        const logs = await publicClient.getContractEvents({ address: market, abi: spotMarketAbi, eventName: "JobMatched", args: { jobId }, fromBlock: bid.blockNumber, toBlock: head, strict: true });
+        matched = logs.length > 0;
+      }
+      if (matched && !announced) {
+        process.stderr.write(`matched: job ${jobId}; waiting for the provider's proof...\n`);
+        announced = true;
+      }
       const settled = await publicClient.getContractEvents({ address: market, abi: spotMarketAbi, eventName: "JobSettled", args: { jobId }, fromBlock: bid.blockNumber, toBlock: head, strict: true });
       const done = settled[0];
       if (done !== undefined) {
@@ -112,12 +116,35 @@ program
         break;
       }
       const expired = await publicClient.getContractEvents({ address: market, abi: spotMarketAbi, eventName: "JobExpired", args: { jobId }, fromBlock: bid.blockNumber, toBlock: head, strict: true });
-      if (expired[0] !== undefined) throw new Error(`job ${jobId} expired: refunded, provider slashed (tx ${txLink(config, expired[0].transactionHash as Hex)})`);
+      if (expired[0] !== undefined) throw new Error(
+          `job ${jobId} expired (tx ${txLink(config, expired[0].transactionHash as Hex)}): the market owes you the price back plus your share of the provider's slashed collateral; \`sovra withdraw\` pays it out`,
+        );
       const now = (await publicClient.getBlock()).timestamp;
-      if (now > deadline) throw new Error(`job ${jobId} passed its deadline unsettled: call expire(${jobId}) on the market (${market as Address}) for a refund`);
+      if (now > deadline) {
+        throw new Error(
+          matched
+            ? `job ${jobId} passed its deadline unsettled: anyone may call expire(${jobId}, terms) on the market (${market as Address}) to refund you and slash the provider`
+            : `bid ${orderId} passed its deadline unmatched: cancel it (cancelOrder) on the market (${market as Address}) to get the escrow back`,
+        );
+      }
       await sleep(1000);
     }
     await prover.close();
+  });
+
+program
+  .command("withdraw")
+  .description("withdraw what the market owes you (refunds of expired jobs and cancelled bids, slashing shares)")
+  .option("--to <address>", "recipient (default: your address)")
+  .action(async (options: { to?: string }) => {
+    const { config, deployment, account, publicClient, walletClient } = await context();
+    const market = deployment.contracts.spotMarket;
+    const owed = await publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "owed", args: [account.address] });
+    if (owed === 0n) throw new Error(`the market owes ${account.address} nothing`);
+    const to = (options.to ?? account.address) as Address;
+    const tx = await send(publicClient, walletClient, { address: market, abi: spotMarketAbi, functionName: "withdraw", args: [to] });
+    const decimals = await publicClient.readContract({ address: deployment.contracts.paymentToken, abi: erc20PermitAbi, functionName: "decimals" });
+    process.stdout.write(json({ withdrawn: formatUnits(owed, decimals), to, tx: txLink(config, tx.hash) }) + "\n");
   });
 
 program

@@ -6,7 +6,7 @@ import { Redis } from "ioredis";
 import { formatUnits, parseUnits, type Address, type Hex } from "viem";
 import { generatePrivateKey, type LocalAccount } from "viem/accounts";
 import type { Deployment } from "@sovra/contracts";
-import { erc20PermitAbi, modelRegistryReadAbi, providerRegistryAbi, sovraTokenAbi, spotMarketAbi } from "../chain/abis.ts";
+import { erc20PermitAbi, modelRegistryAbi, providerRegistryAbi, sovraTokenAbi, spotMarketAbi } from "../chain/abis.ts";
 import { deploymentFor, loadAccount, publicClientFor, txLink, walletClientFor } from "../chain/context.ts";
 import { cursorKey } from "../chain/watcher.ts";
 import type { Config } from "../config.ts";
@@ -152,6 +152,7 @@ program
       }
       const { digest, cid } = reportDigest(bytes);
       const { publicClient, walletClient } = clients(ctx);
+      if (signed.report.summary.vramMb <= 0) throw new Error(`${options.report} declares no inference memory (vramMb 0): re-run \`sovra-provider benchmark\``);
       const profile = {
         gpuModel: signed.report.summary.gpuModel,
         vramMb: signed.report.summary.vramMb,
@@ -165,7 +166,7 @@ program
         functionName: "register",
         args: [profile],
       });
-      process.stdout.write(json({ registered: ctx.account.address, profile, reportCid: cid, tx: txLink(ctx.config, tx.hash) }) + "\n");
+      process.stdout.write(json({ registered: ctx.account.address, profile, memorySource: signed.report.summary.memorySource ?? "gpu", reportCid: cid, tx: txLink(ctx.config, tx.hash) }) + "\n");
     }),
   );
 
@@ -283,11 +284,13 @@ program
       const publicClient = publicClientFor(ctx.config);
       const me = ctx.account.address;
       const { providerRegistry: registry, spotMarket: market, sovraToken, paymentToken } = ctx.deployment.contracts;
-      const [registered, stake, free, owed, sovra, paid, head] = await Promise.all([
+      const [registered, stake, free, owed, releasable, pendingFees, sovra, paid, head] = await Promise.all([
         publicClient.readContract({ address: registry, abi: providerRegistryAbi, functionName: "isRegistered", args: [me] }),
         publicClient.readContract({ address: registry, abi: providerRegistryAbi, functionName: "stakeInfoOf", args: [me] }),
         publicClient.readContract({ address: registry, abi: providerRegistryAbi, functionName: "freeStakeOf", args: [me] }),
         publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "owed", args: [me] }),
+        publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "releasableOf", args: [me] }),
+        publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "pendingFeesOf", args: [me] }),
         publicClient.readContract({ address: sovraToken, abi: sovraTokenAbi, functionName: "balanceOf", args: [me] }),
         publicClient.readContract({ address: paymentToken, abi: erc20PermitAbi, functionName: "balanceOf", args: [me] }),
         publicClient.getBlockNumber(),
@@ -319,6 +322,9 @@ program
           profile,
           stake: { ...stake, free },
           owed,
+          // Settled jobs' collateral still locked until `withdraw` (or releaseCollateral) hands it back.
+          releasableCollateral: releasable,
+          pendingProtocolFees: pendingFees,
           balances: { sovra, payment: paid },
           chainHead: head,
           watcherCursor: cursor,
@@ -331,15 +337,44 @@ program
 
 program
   .command("withdraw")
-  .description("withdraw the payment-token earnings the market owes you")
-  .option("--to <address>", "recipient (default: the provider address)")
+  .description(
+    "withdraw the payment-token earnings the market owes you; the same call hands the collateral of your settled jobs back to your free stake and moves their pending protocol fees to the treasury",
+  )
+  .option("--to <address>", "recipient of the earnings (default: the provider address)")
   .action(
     action(async (options: { to?: string }) => {
       const ctx = await context();
       const { publicClient, walletClient } = clients(ctx);
-      const to = (options.to ?? ctx.account.address) as Address;
-      const tx = await send(publicClient, walletClient, { address: ctx.deployment.contracts.spotMarket, abi: spotMarketAbi, functionName: "withdraw", args: [to] });
-      process.stdout.write(json({ withdrawn: tx.result, to, tx: txLink(ctx.config, tx.hash) }) + "\n");
+      const market = ctx.deployment.contracts.spotMarket;
+      const me = ctx.account.address;
+      const read = async () => {
+        const [owed, releasable, pendingFees, stake] = await Promise.all([
+          publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "owed", args: [me] }),
+          publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "releasableOf", args: [me] }),
+          publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "pendingFeesOf", args: [me] }),
+          publicClient.readContract({ address: ctx.deployment.contracts.providerRegistry, abi: providerRegistryAbi, functionName: "stakeInfoOf", args: [me] }),
+        ]);
+        return { owed, releasable, pendingFees, stake };
+      };
+      const before = await read();
+      const to = (options.to ?? me) as Address;
+      let tx;
+      if (before.owed > 0n) tx = await send(publicClient, walletClient, { address: market, abi: spotMarketAbi, functionName: "withdraw", args: [to] });
+      else if (before.releasable > 0n || before.pendingFees > 0n) {
+        // Nothing to pay out, but settled jobs' collateral is still locked: release it on its own.
+        tx = await send(publicClient, walletClient, { address: market, abi: spotMarketAbi, functionName: "releaseCollateral", args: [] });
+      } else throw new Error(`the market owes ${me} nothing and holds no releasable collateral`);
+      const after = await read();
+      process.stdout.write(
+        json({
+          withdrawn: before.owed - after.owed,
+          to,
+          collateralReleased: before.releasable - after.releasable,
+          feesFlushedToTreasury: before.pendingFees - after.pendingFees,
+          stake: after.stake,
+          tx: txLink(ctx.config, tx.hash),
+        }) + "\n",
+      );
     }),
   );
 
@@ -391,7 +426,7 @@ program
       const out = [];
       for (const model of modelsToServe(config, deployment)) {
         const entry = deployment.models.find((m) => m.name === model.name);
-        const onchain = entry === undefined ? null : await publicClient.readContract({ address: deployment.contracts.modelRegistry, abi: modelRegistryReadAbi, functionName: "modelOf", args: [entry.modelId] });
+        const onchain = entry === undefined ? null : await publicClient.readContract({ address: deployment.contracts.modelRegistry, abi: modelRegistryAbi, functionName: "modelOf", args: [entry.modelId] });
         out.push({ ...model, onchain });
       }
       process.stdout.write(json(out) + "\n");

@@ -12,6 +12,8 @@ export type HostInfo = {
   cpuModel: string;
   cpuCores: number;
   memoryBytes: number;
+  /** The process's cgroup memory limit (`process.constrainedMemory()`), when the host sets one below its RAM. */
+  memoryLimitBytes?: number;
   freeMemoryBytes: number;
   node: string;
 };
@@ -43,12 +45,14 @@ export async function detectGpus(): Promise<{ gpus: GpuInfo[]; note?: string }> 
 
 export function hostInfo(): HostInfo {
   const cpus = os.cpus();
+  const limit = process.constrainedMemory();
   return {
     os: `${os.type()} ${os.release()}`,
     arch: os.arch(),
     cpuModel: cpus[0]?.model.trim() ?? "unknown",
     cpuCores: os.availableParallelism(),
     memoryBytes: os.totalmem(),
+    ...(limit > 0 && limit < os.totalmem() ? { memoryLimitBytes: limit } : {}),
     freeMemoryBytes: os.freemem(),
     node: process.version,
   };

@@ -18,7 +18,15 @@ export type BenchmarkReport = {
   matmul: MatmulResult[];
   models: ModelLatency[];
   /** What goes into the on-chain hardware profile, derived from the measurements above. */
-  summary: { gpuModel: string; vramMb: number; throughputMilliOpsPerSec: string; bestDevice: string };
+  summary: {
+    gpuModel: string;
+    /** Memory the inference device can use: the GPU's VRAM, or on a CPU-only host the RAM onnxruntime's cpu provider allocates from. */
+    vramMb: number;
+    /** Where `vramMb` comes from: `gpu` (nvidia-smi) or `host-ram` (cpu execution provider: host RAM, cgroup limit applied). */
+    memorySource: "gpu" | "host-ram";
+    throughputMilliOpsPerSec: string;
+    bestDevice: string;
+  };
 };
 
 export type SignedReport = { report: BenchmarkReport; signature: Hex };
@@ -36,15 +44,28 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * Profile figures from measurements only: the first GPU nvidia-smi lists (else the CPU, with 0 VRAM) and
- * the best measured matrix throughput, in thousandths of an operation per second.
+ * Memory, in MiB, that onnxruntime's cpu execution provider can allocate: the host's RAM, capped by the process's
+ * cgroup limit when there is one (`host.memoryLimitBytes`).
+ */
+export function hostInferenceMemoryMb(host: HostInfo): number {
+  const limit = host.memoryLimitBytes;
+  const bytes = limit !== undefined && limit > 0 && limit < host.memoryBytes ? limit : host.memoryBytes;
+  return Math.floor(bytes / 1024 ** 2);
+}
+
+/**
+ * Profile figures from measurements only: the first GPU nvidia-smi lists and its VRAM, else the CPU and the
+ * host RAM its execution provider can use (the registry refuses 0, and 0 would be false: a CPU-only node does
+ * have memory for models, host RAM), and the best measured matrix throughput, in thousandths of an operation
+ * per second.
  */
 export function summarize(host: HostInfo, gpus: GpuInfo[], matmul: MatmulResult[]): BenchmarkReport["summary"] {
   const best = matmul.filter((m) => m.supported).sort((a, b) => b.opsPerSecond - a.opsPerSecond)[0];
   const gpu = gpus[0];
   return {
     gpuModel: gpu !== undefined ? `${gpu.name}${gpus.length > 1 ? ` x${gpus.length}` : ""}` : `none (CPU: ${host.cpuModel})`,
-    vramMb: gpu?.memoryMb ?? 0,
+    vramMb: gpu !== undefined ? gpu.memoryMb : hostInferenceMemoryMb(host),
+    memorySource: gpu !== undefined ? "gpu" : "host-ram",
     throughputMilliOpsPerSec: best === undefined ? "0" : BigInt(Math.floor(best.opsPerSecond)) * 1000n + "",
     bestDevice: best === undefined ? "none" : `${best.device}/${best.dtype}`,
   };

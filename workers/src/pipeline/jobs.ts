@@ -1,4 +1,6 @@
+import type { Address } from "viem";
 import { z } from "zod";
+import type { JobTerms } from "@sovra/contracts";
 import type { MatchedJob } from "../chain/watcher.ts";
 
 /** BullMQ queue names, one per stage. */
@@ -13,19 +15,56 @@ export function queueJobId(jobId: bigint | number | string): string {
 const uint = z.string().regex(/^\d+$/, "expected a decimal integer");
 const hex = z.string().regex(/^0x([0-9a-fA-F]{2})*$/, "expected 0x-prefixed bytes");
 
-/** What the watcher enqueues (bigints as decimal strings: queue data is JSON). */
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected an address");
+
+/** `JobTerms` as queue data (JSON: bigints as decimal strings). */
+export const termsDataSchema = z.object({
+  buyer: address,
+  provider: address,
+  marketId: z.number().int().nonnegative(),
+  price: uint,
+  collateral: uint,
+  deadline: uint,
+  inputHash: uint,
+  callback: z.boolean(),
+});
+export type TermsData = z.infer<typeof termsDataSchema>;
+
+export function termsToData(terms: JobTerms): TermsData {
+  return {
+    buyer: terms.buyer,
+    provider: terms.provider,
+    marketId: terms.marketId,
+    price: terms.price.toString(),
+    collateral: terms.collateral.toString(),
+    deadline: terms.deadline.toString(),
+    inputHash: terms.inputHash.toString(),
+    callback: terms.callback,
+  };
+}
+
+export function termsFromData(data: TermsData): JobTerms {
+  return {
+    buyer: data.buyer as Address,
+    provider: data.provider as Address,
+    marketId: data.marketId,
+    price: BigInt(data.price),
+    collateral: BigInt(data.collateral),
+    deadline: BigInt(data.deadline),
+    inputHash: BigInt(data.inputHash),
+    callback: data.callback,
+  };
+}
+
+/** What the watcher enqueues. */
 export const inferDataSchema = z.object({
   jobId: uint,
-  marketId: z.number().int().nonnegative(),
   model: z.string(),
   weightsCid: z.string(),
   /** Size of the model's uint8 input (784 for MNIST), which the inline inputRef must have. */
   inputBytes: z.number().int().positive(),
-  buyer: z.string(),
-  inputHash: uint,
-  inputRef: hex.nullable(),
-  deadline: uint,
-  price: uint,
+  terms: termsDataSchema,
+  inputRef: hex,
   blockNumber: uint,
 });
 export type InferData = z.infer<typeof inferDataSchema>;
@@ -38,6 +77,7 @@ export type ProveData = z.infer<typeof proveDataSchema>;
 export const submitDataSchema = z.object({
   jobId: uint,
   model: z.string(),
+  terms: termsDataSchema,
   output: z.array(uint),
   proof: hex,
   proofSeconds: z.number(),
@@ -47,15 +87,11 @@ export type SubmitData = z.infer<typeof submitDataSchema>;
 export function inferDataFromMatch(job: MatchedJob, model: { name: string; weightsCid: string; inputBytes: number }): InferData {
   return {
     jobId: job.jobId.toString(),
-    marketId: job.marketId,
     model: model.name,
     weightsCid: model.weightsCid,
     inputBytes: model.inputBytes,
-    buyer: job.buyer,
-    inputHash: job.inputHash.toString(),
+    terms: termsToData(job.terms),
     inputRef: job.inputRef,
-    deadline: job.deadline.toString(),
-    price: job.price.toString(),
     blockNumber: job.blockNumber.toString(),
   };
 }

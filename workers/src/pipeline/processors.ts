@@ -4,7 +4,8 @@ import { argmax, decodeInputRef } from "../input.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Prover } from "../prover.ts";
-import type { InferData, ProveData, SubmitData } from "./jobs.ts";
+import { crashPoint } from "../testing/crash.ts";
+import { termsFromData, type InferData, type ProveData, type SubmitData } from "./jobs.ts";
 
 /**
  * Stage processors: plain async functions of (dependencies, data) -> data for the next stage. They know
@@ -25,26 +26,26 @@ export type InferDeps = { prover: Pick<Prover, "inputHash">; inference: Inferenc
 /** Checks the bid's input against its on-chain hash, then runs the model on it. */
 export async function inferStage(deps: InferDeps, data: InferData): Promise<ProveData> {
   const log = deps.logger?.child({ jobId: data.jobId, model: data.model });
-  if (data.inputRef === null) {
-    deps.metrics?.jobs.inc({ outcome: "input_mismatch" });
-    log?.error("input not found: no BidPlaced event for the job's bid; not submitting");
-    throw new RefusedJobError(`job ${data.jobId}: the bid's input could not be found`);
-  }
   let input: Uint8Array;
   try {
     input = decodeInputRef(data.inputRef as Hex, data.inputBytes);
   } catch (error) {
     deps.metrics?.jobs.inc({ outcome: "input_mismatch" });
-    log?.error({ reason: (error as Error).message }, "input malformed; not submitting");
+    log?.error({ reason: (error as Error).message }, "input refused: malformed or oversized inputRef; not submitting (the job will expire and refund the buyer)");
     throw new RefusedJobError(`job ${data.jobId}: ${(error as Error).message}`);
   }
   const actual = await deps.prover.inputHash(data.model, input);
-  if (actual !== BigInt(data.inputHash)) {
+  if (actual !== BigInt(data.terms.inputHash)) {
     deps.metrics?.jobs.inc({ outcome: "input_mismatch" });
-    log?.error({ expected: data.inputHash, actual: actual.toString() }, "input hash mismatch: inputRef does not hash to the bid's inputHash; not submitting");
+    log?.error(
+      { expected: data.terms.inputHash, actual: actual.toString() },
+      "input hash mismatch: inputRef does not hash to the bid's inputHash; not submitting (the job will expire and refund the buyer)",
+    );
     throw new RefusedJobError(`job ${data.jobId}: input hash mismatch`);
   }
-  const result = await deps.inference.run(data.weightsCid, input);
+  const running = deps.inference.run(data.weightsCid, input);
+  crashPoint("inference", (message) => log?.warn(message));
+  const result = await running;
   deps.metrics?.inferenceSeconds.observe({ model: data.model, device: result.device }, result.seconds);
   log?.info({ device: result.device, seconds: result.seconds, predicted: argmax(result.output) }, "inference done");
   return { ...data, inference: result };
@@ -55,17 +56,19 @@ export type ProveDeps = { prover: Pick<Prover, "prove">; logger?: Logger; metric
 /** Proves the model's output for the job's input. */
 export async function proveStage(deps: ProveDeps, data: ProveData): Promise<SubmitData> {
   const input = decodeInputRef(data.inputRef as Hex, data.inputBytes);
-  const proof = await deps.prover.prove(data.model, input);
+  const proving = deps.prover.prove(data.model, input);
+  crashPoint("proving", (message) => deps.logger?.warn({ jobId: data.jobId }, message));
+  const proof = await proving;
   deps.metrics?.proofSeconds.observe({ model: data.model }, proof.seconds);
   deps.logger?.info({ jobId: data.jobId, seconds: proof.seconds, outputs: proof.output.length }, "proof done");
-  return { jobId: data.jobId, model: data.model, output: proof.output.map(String), proof: proof.proof, proofSeconds: proof.seconds };
+  return { jobId: data.jobId, model: data.model, terms: data.terms, output: proof.output.map(String), proof: proof.proof, proofSeconds: proof.seconds };
 }
 
 export type SubmitDeps = { submit: (request: SubmitRequest) => Promise<SubmitOutcome>; logger?: Logger; metrics?: Metrics };
 
 /** Sends the result on-chain (the submitter makes this idempotent) and counts the outcome. */
 export async function submitStage(deps: SubmitDeps, data: SubmitData): Promise<SubmitOutcome> {
-  const outcome = await deps.submit({ jobId: BigInt(data.jobId), output: data.output.map(BigInt), proof: data.proof as Hex });
+  const outcome = await deps.submit({ jobId: BigInt(data.jobId), terms: termsFromData(data.terms), output: data.output.map(BigInt), proof: data.proof as Hex });
   deps.metrics?.jobs.inc({ outcome: outcome.outcome });
   return outcome;
 }
