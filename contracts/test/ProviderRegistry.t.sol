@@ -169,6 +169,8 @@ contract ProviderRegistryTest {
 
     // ----- invariants -----
 
+    /// hardhat-config: invariant.runs = 64
+    /// hardhat-config: invariant.depth = 200
     function invariant_lockedNeverExceedsStaked() public view {
         for (uint256 i; i < handler.actorCount(); ++i) {
             IProviderRegistry.StakeInfo memory s = registry.stakeInfoOf(handler.actor(i));
@@ -177,6 +179,8 @@ contract ProviderRegistryTest {
         }
     }
 
+    /// hardhat-config: invariant.runs = 64
+    /// hardhat-config: invariant.depth = 200
     function invariant_balanceEqualsStakedPlusUnbonding() public view {
         uint256 sum;
         for (uint256 i; i < handler.actorCount(); ++i) {
@@ -186,6 +190,8 @@ contract ProviderRegistryTest {
         require(token.balanceOf(address(registry)) == sum, "balance != staked + unbonding");
     }
 
+    /// hardhat-config: invariant.runs = 64
+    /// hardhat-config: invariant.depth = 200
     function invariant_slashedTokensReachedRecipients() public view {
         require(
             token.balanceOf(handler.sink(0)) + token.balanceOf(handler.sink(1)) == handler.ghostSlashed(),

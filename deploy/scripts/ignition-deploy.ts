@@ -16,6 +16,7 @@ const startBlock = await publicClient.getBlockNumber();
 const models = await localModels();
 const deployed = await ignition.deploy(buildSovraModule({ ...localConfig, models: models.map((model) => model.config) }), {
   displayUi: false,
+  ...(process.env.SOVRA_IGNITION_DEPLOYMENT_ID ? { deploymentId: process.env.SOVRA_IGNITION_DEPLOYMENT_ID } : {}),
 });
 
 const created = await publicClient.getContractEvents({

@@ -1,12 +1,20 @@
-// `npm start`: the whole Sovra system on this machine, on embedded defaults. Ctrl-C stops all it started.
-import { mkdir, writeFile } from "node:fs/promises";
+// `npm start`: the whole Sovra system on this machine, on embedded defaults: a local chain with everything
+// deployed, Redis, a weights gateway, one provider node (staked, registered, asks listed, running) and the dApp.
+// Ctrl-C stops everything it started.
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { formatUnits } from "viem";
+import { z } from "zod";
 import { deploymentsDir } from "@sovra/contracts/node";
+import { startGateway } from "@sovra/workers";
 import { localAccount, localRoles } from "../src/accounts.ts";
-import { startLocalChain, type LocalChain } from "../src/chain.ts";
+import { freePort, startLocalChain } from "../src/chain.ts";
 import { buildContracts, deploySystem } from "../src/deploy.ts";
 import { fundLocalAccounts } from "../src/fund.ts";
+import { repoRoot } from "../src/paths.ts";
+import { buyerBin, onboardProvider, privateKeyOf, startProviderNode, writeNodeConfig } from "../src/provider.ts";
+import { startLocalRedis } from "../src/redis.ts";
+import { buildWeb, startWeb, webIsBuilt } from "../src/web.ts";
 
 const [major, minor] = process.versions.node.split(".").map(Number);
 if ((major ?? 0) < 22 || (major === 22 && (minor ?? 0) < 18)) {
@@ -14,7 +22,21 @@ if ((major ?? 0) < 22 || (major === 22 && (minor ?? 0) < 18)) {
   process.exit(1);
 }
 
-const chainPort = Number(process.env.SOVRA_CHAIN_PORT ?? 8545);
+const port = (name: string, fallback: number) => z.coerce.number().int().min(0).max(65_535).parse(process.env[name] ?? fallback);
+const settings = {
+  chainPort: port("SOVRA_CHAIN_PORT", 8545),
+  webPort: port("SOVRA_WEB_PORT", 3000),
+  gatewayPort: port("SOVRA_GATEWAY_PORT", 8081),
+  metricsPort: port("SOVRA_METRICS_PORT", 9464),
+  web: process.env.SOVRA_NO_WEB !== "1" && !process.argv.includes("--no-web"),
+  stateDir: path.join(repoRoot, ".sovra"),
+};
+
+// Port 0 means "any free port" (tests run the launcher next to other services).
+for (const key of ["chainPort", "webPort", "gatewayPort", "metricsPort"] as const) {
+  if (settings[key] === 0) settings[key] = await freePort();
+}
+
 const stoppers: Array<() => Promise<void>> = [];
 let stopping = false;
 
@@ -37,11 +59,27 @@ const step = async <T>(label: string, work: () => Promise<T>): Promise<T> => {
   return result;
 };
 
+async function waitForLogLine(file: string, text: string, exited: Promise<unknown>, timeoutMs: number): Promise<void> {
+  const started = Date.now();
+  let gone = false;
+  void exited.then(() => (gone = true));
+  for (;;) {
+    const log = await readFile(file, "utf8").catch(() => "");
+    if (log.includes(text)) return;
+    if (gone) throw new Error(`the provider node stopped before it was ready; see ${file}`);
+    if (Date.now() - started > timeoutMs) throw new Error(`the provider node was not ready within ${timeoutMs / 1000} s; see ${file}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
 try {
+  // Logs and configs are per run; the weights cache in the same folder is kept (warm starts).
+  await mkdir(settings.stateDir, { recursive: true });
+  for (const file of ["provider.log", "web.log"]) await rm(path.join(settings.stateDir, file), { force: true });
+  const redis = await step("starting Redis", () => startLocalRedis({ url: process.env.REDIS_URL }));
+  stoppers.push(() => redis.stop());
   await step("compiling contracts", buildContracts);
-  const chain: LocalChain = await step(`starting the local chain on port ${chainPort}`, () =>
-    startLocalChain({ port: chainPort }),
-  );
+  const chain = await step(`starting the local chain on port ${settings.chainPort}`, () => startLocalChain({ port: settings.chainPort }));
   stoppers.push(() => chain.stop());
   const deployment = await step("deploying the system (Hardhat Ignition)", () => deploySystem({ rpcUrl: chain.rpcUrl }));
   await mkdir(deploymentsDir, { recursive: true });
@@ -53,29 +91,82 @@ try {
     fundLocalAccounts({ rpcUrl: chain.rpcUrl, deployment, accounts, sovEach }),
   );
 
+  const gateway = await step("serving model weights by CID", () =>
+    startGateway({ dir: path.join(repoRoot, "circuits", "models"), port: settings.gatewayPort, host: "127.0.0.1" }),
+  );
+  stoppers.push(() => gateway.close());
+  const config = await writeNodeConfig({
+    file: path.join(settings.stateDir, "node.config.json"),
+    rpcUrl: chain.rpcUrl,
+    deploymentFile,
+    redisUrl: redis.url,
+    gatewayUrl: gateway.url,
+    cacheDir: path.join(settings.stateDir, "weights"),
+    models: deployment.models.map((model) => model.name),
+    metricsPort: settings.metricsPort,
+  });
+  const provider = localAccount(localRoles.provider);
+  const asks = deployment.models.map((model) => ({ model: model.name, price: "0.05", capacity: 100 }));
+  await step("onboarding the provider (benchmark, register, stake, asks)", () =>
+    onboardProvider({ config, account: provider, reportFile: path.join(settings.stateDir, "benchmark-report.json"), stake: "2500", asks }),
+  );
+  const providerLog = path.join(settings.stateDir, "provider.log");
+  const node = startProviderNode(config, provider, providerLog);
+  stoppers.push(() => node.stop());
+  await step("starting the provider node (models pre-warmed, prover loaded)", () =>
+    waitForLogLine(providerLog, "provider node running", new Promise((resolve) => node.child.once("exit", resolve)), 180_000),
+  );
+
+  let webUrl: string | undefined;
+  if (settings.web) {
+    if (!webIsBuilt()) await step("building the dApp (first start only)", buildWeb);
+    const webPort = settings.webPort;
+    const web = startWeb({ port: webPort, rpcUrl: chain.rpcUrl, deploymentFile, logFile: path.join(settings.stateDir, "web.log") });
+    stoppers.push(() => web.stop());
+    webUrl = `http://127.0.0.1:${webPort}`;
+  }
+
+  const sample = z
+    .object({ label: z.number().int(), input: z.array(z.number().int()) })
+    .parse(JSON.parse(await readFile(path.join(repoRoot, "circuits", "fixtures", "mlp-proof.json"), "utf8")));
+  const digitFile = path.join(settings.stateDir, `digit-${sample.label}.json`);
+  await writeFile(digitFile, JSON.stringify(sample.input));
+
   console.log(`\nSovra is running on a local chain (id ${deployment.chainId}).`);
   console.log(`  RPC           ${chain.rpcUrl}`);
+  if (webUrl !== undefined) console.log(`  dApp          ${webUrl}`);
+  console.log(`  weights       ${gateway.url}/ipfs/<cid>`);
+  console.log(`  metrics       http://127.0.0.1:${settings.metricsPort}/metrics`);
+  console.log(`  Redis         ${redis.url}`);
   console.log(`  deployment    ${path.relative(process.cwd(), deploymentFile)}`);
+  console.log(`  provider log  ${path.relative(process.cwd(), providerLog)}`);
   console.log("\nContracts");
   for (const [name, address] of Object.entries(deployment.contracts)) console.log(`  ${name.padEnd(20)} ${address}`);
-  if (deployment.markets.length === 0) console.log("  (no models registered yet)");
+  console.log("\nModels and markets");
+  for (const model of deployment.models) console.log(`  ${model.name.padEnd(6)} ${model.weightsCid}  verifier ${model.verifier}`);
   for (const market of deployment.markets) console.log(`  market ${market.marketId}: ${market.model}, policy class ${market.policyClass}`);
   console.log(`\nTest accounts (public development keys: never use them elsewhere); each has 1,000 tUSD and ${formatUnits(sovEach, 18)} SOV`);
   const roleOf = new Map<number, string>(Object.entries(localRoles).map(([role, index]) => [index, role]));
   for (const index of accounts) {
     const account = localAccount(index);
-    const key = account.getHdKey().privateKey;
-    const hexKey = key ? Buffer.from(key).toString("hex") : "";
-    console.log(`  #${index} ${account.address} 0x${hexKey}${roleOf.has(index) ? `  (${roleOf.get(index)})` : ""}`);
+    console.log(`  #${index} ${account.address} ${privateKeyOf(account)}${roleOf.has(index) ? `  (${roleOf.get(index)})` : ""}`);
   }
+  const buyerKey = privateKeyOf(localAccount(localRoles.buyer));
+  console.log("\nBuy a verified inference (a held-out MNIST digit; prints the predicted digit and the transactions):");
+  console.log(
+    `  SOVRA_PRIVATE_KEY=${buyerKey} node ${path.relative(process.cwd(), buyerBin)} --config ${path.relative(process.cwd(), config)} bid --model mlp --input ${path.relative(process.cwd(), digitFile)} --max-price 0.05`,
+  );
   console.log("\nPress Ctrl-C to stop everything.");
-  chain.process.child.once("exit", (code) => {
-    if (!stopping) {
-      console.error(`the chain stopped unexpectedly (code ${code})`);
-      void stopAll(1);
-    }
-  });
+  const watch = (name: string, child: { once(event: "exit", listener: (code: number | null) => void): unknown }) =>
+    child.once("exit", (code) => {
+      if (!stopping) {
+        console.error(`${name} stopped unexpectedly (code ${code})`);
+        void stopAll(1);
+      }
+    });
+  watch("the chain", chain.process.child);
+  watch("the provider node", node.child);
 } catch (error) {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(`\n${error instanceof Error ? error.message : String(error)}`);
   await stopAll(1);
 }

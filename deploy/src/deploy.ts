@@ -13,20 +13,30 @@ export async function buildContracts(): Promise<void> {
 
 /**
  * Deploys the whole system with Hardhat Ignition to the chain at `rpcUrl` and returns the deployment document.
- * Ignition's journal for the chain is reset first: the local chain is new on every start.
+ * Each call gets its own Ignition journal (the local chain is new every time), removed afterwards, so deploys to
+ * several local chains at once never share state.
  */
 export async function deploySystem(options: { rpcUrl: string; outFile?: string }): Promise<Deployment> {
   const scratch = await mkdtemp(path.join(tmpdir(), "sovra-deploy-"));
   const outFile = options.outFile ?? path.join(scratch, "deployment.json");
-  await rm(path.join(repoRoot, "deploy", "ignition", "deployments", "chain-31337"), { recursive: true, force: true });
+  const deploymentId = `local-${process.pid}-${path.basename(scratch)}`;
   try {
     await runToCompletion(
       process.execPath,
       [hardhatBin, "run", "--network", "localhost", path.join(repoRoot, "deploy", "scripts", "ignition-deploy.ts")],
-      { cwd: contractsDir, env: { ...process.env, SOVRA_RPC_URL: options.rpcUrl, SOVRA_DEPLOYMENT_OUT: outFile } },
+      {
+        cwd: contractsDir,
+        env: {
+          ...process.env,
+          SOVRA_RPC_URL: options.rpcUrl,
+          SOVRA_DEPLOYMENT_OUT: outFile,
+          SOVRA_IGNITION_DEPLOYMENT_ID: deploymentId,
+        },
+      },
     );
     return parseDeployment(JSON.parse(await readFile(outFile, "utf8")));
   } finally {
     await rm(scratch, { recursive: true, force: true });
+    await rm(path.join(repoRoot, "deploy", "ignition", "deployments", deploymentId), { recursive: true, force: true });
   }
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { createWriteStream } from "node:fs";
 
 /** A child process this launcher owns, with a stop that waits for the exit. */
 export type ManagedProcess = {
@@ -9,13 +10,13 @@ export type ManagedProcess = {
 
 /**
  * Spawns `command` directly (no shell), so the PID held is the program itself and a signal reaches it.
- * Output is prefixed with `name` unless `quiet`.
+ * Output is prefixed with `name` unless `quiet`, or appended to `logFile` when given.
  */
 export function startProcess(
   name: string,
   command: string,
   args: readonly string[],
-  options: SpawnOptions & { quiet?: boolean } = {},
+  options: SpawnOptions & { quiet?: boolean; logFile?: string } = {},
 ): ManagedProcess {
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], ...options });
   const prefix = (chunk: Buffer) =>
@@ -25,7 +26,11 @@ export function startProcess(
       .filter((line) => line.length > 0)
       .map((line) => `[${name}] ${line}\n`)
       .join("");
-  if (!options.quiet) {
+  if (options.logFile !== undefined) {
+    const log = createWriteStream(options.logFile, { flags: "a" });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+  } else if (!options.quiet) {
     child.stdout?.on("data", (chunk: Buffer) => process.stdout.write(prefix(chunk)));
     child.stderr?.on("data", (chunk: Buffer) => process.stderr.write(prefix(chunk)));
   } else {

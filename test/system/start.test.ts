@@ -1,13 +1,26 @@
 // `npm start` as a new user runs it: the launcher comes up, prints the system's addresses, those addresses answer
-// plain viem calls, governance holds every role, and Ctrl-C stops everything the launcher started.
+// plain viem calls, governance holds every role, the bid command it prints returns a verified result from the
+// provider node it started, and Ctrl-C stops everything the launcher started. (The dApp is left out here: the
+// browser suite in apps/web serves and drives it.)
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { createConnection } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPublicClient, http, type Address } from "viem";
 import { accessManagerAbi, parseDeployment, sovraTokenAbi, testStablecoinAbi, timelockControllerAbi, type Deployment } from "@sovra/contracts";
 import { freePort } from "@sovra/deploy";
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: "127.0.0.1", port }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -21,7 +34,13 @@ describe("npm start", () => {
     const port = await freePort();
     launcher = spawn(process.execPath, ["deploy/scripts/start.ts"], {
       cwd: repoRoot,
-      env: { ...process.env, SOVRA_CHAIN_PORT: String(port) },
+      env: {
+        ...process.env,
+        SOVRA_CHAIN_PORT: String(port),
+        SOVRA_GATEWAY_PORT: "0",
+        SOVRA_METRICS_PORT: "0",
+        SOVRA_NO_WEB: "1",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     launcher.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -61,16 +80,18 @@ describe("npm start", () => {
 
   it("funds the test accounts and hands every role to the timelock", async () => {
     const client = createPublicClient({ transport: http(rpcUrl) });
-    const [deployer, provider] = [...output.matchAll(/#\d+ (0x[0-9a-fA-F]{40})/g)].map((match) => match[1] as Address);
-    if (deployer === undefined || provider === undefined) throw new Error(`accounts not printed:\n${output}`);
+    const printed = [...output.matchAll(/#\d+ (0x[0-9a-fA-F]{40})/g)].map((match) => match[1] as Address);
+    // #1 is the provider (it staked part of its SOV); #4 has no role.
+    const [deployer, holder] = [printed[0], printed[4]];
+    if (deployer === undefined || holder === undefined) throw new Error(`accounts not printed:\n${output}`);
     const tusd = await client.readContract({
       address: deployment.contracts.paymentToken,
       abi: testStablecoinAbi,
       functionName: "balanceOf",
-      args: [provider],
+      args: [holder],
     });
     expect(tusd).toBe(1_000_000_000n);
-    const votes = await client.readContract({ address: deployment.contracts.sovraToken, abi: sovraTokenAbi, functionName: "getVotes", args: [provider] });
+    const votes = await client.readContract({ address: deployment.contracts.sovraToken, abi: sovraTokenAbi, functionName: "getVotes", args: [holder] });
     expect(votes).toBe(10_000n * 10n ** 18n);
 
     const { accessManager, timelock, governor } = deployment.contracts;
@@ -84,11 +105,42 @@ describe("npm start", () => {
     expect(await client.readContract({ address: timelock, abi: timelockControllerAbi, functionName: "hasRole", args: [proposerRole, governor] })).toBe(true);
   });
 
+  it("prints a bid command that returns a verified result", async () => {
+    const line = output.split("\n").find((text) => text.includes("bid --model mlp"));
+    if (line === undefined) throw new Error(`no bid command printed:\n${output}`);
+    const [assignment, ...args] = line.trim().split(/\s+/);
+    const key = assignment?.replace("SOVRA_PRIVATE_KEY=", "") ?? "";
+    expect(args[0]).toBe("node");
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, args.slice(1), { cwd: repoRoot, env: { ...process.env, SOVRA_PRIVATE_KEY: key } });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      child.once("exit", (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const answer = JSON.parse(result.stdout) as { predicted: number; settleTx: string };
+    const digit = Number(/digit-(\d)\.json/.exec(line)?.[1]);
+    expect(answer.predicted).toBe(digit);
+    const client = createPublicClient({ transport: http(rpcUrl) });
+    const receipt = await client.getTransactionReceipt({ hash: answer.settleTx as `0x${string}` });
+    expect(receipt.status).toBe("success");
+  });
+
   it("stops the chain it started on Ctrl-C", async () => {
     const exited = new Promise<number | null>((resolve) => launcher.once("exit", (code) => resolve(code)));
     launcher.kill("SIGINT");
     expect(await exited).toBe(0);
     const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 2_000 }) });
     await expect(client.getChainId()).rejects.toThrow();
+    // Redis, the weights gateway and the provider node's metrics endpoint are gone too.
+    const ports = [/Redis\s+redis:\/\/127\.0\.0\.1:(\d+)/, /weights\s+http:\/\/127\.0\.0\.1:(\d+)/, /metrics\s+http:\/\/127\.0\.0\.1:(\d+)/].map(
+      (pattern) => Number(pattern.exec(output)?.[1]),
+    );
+    for (const port of ports) {
+      expect(port).toBeGreaterThan(0);
+      expect(await listening(port), `port ${port} still open`).toBe(false);
+    }
   });
 });
