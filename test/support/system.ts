@@ -12,26 +12,29 @@ import {
   createWalletClient,
   http,
   type Address,
-  type Hex,
   type PublicClient,
 } from "viem";
 import { hardhat } from "viem/chains";
 import type { HDAccount } from "viem/accounts";
 import { providerRegistryAbi, sovraTokenAbi, spotMarketAbi, testStablecoinAbi, type Deployment } from "@sovra/contracts";
-import { deploySystem, fundLocalAccounts, localAccount, startLocalChain, startLocalRedis, type LocalChain, type LocalRedis } from "@sovra/deploy";
+import {
+  buyerBin,
+  deploySystem,
+  fundLocalAccounts,
+  localAccount,
+  privateKeyOf,
+  providerBin,
+  startLocalChain,
+  startLocalRedis,
+  type LocalChain,
+  type LocalRedis,
+} from "@sovra/deploy";
+
+export { buyerBin, privateKeyOf, providerBin };
 import { startGateway, type Gateway } from "@sovra/workers";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const providerBin = path.join(repoRoot, "workers", "bin", "sovra-provider.js");
-export const buyerBin = path.join(repoRoot, "workers", "bin", "sovra.js");
 export const modelsDir = path.join(repoRoot, "circuits", "models");
-
-/** Local accounts' private keys (Hardhat's public development mnemonic; the CLIs take them on chain 31337 only). */
-export function privateKeyOf(account: HDAccount): Hex {
-  const key = account.getHdKey().privateKey;
-  if (key === null) throw new Error("no private key");
-  return `0x${Buffer.from(key).toString("hex")}`;
-}
 
 export type System = {
   chain: LocalChain;

@@ -10,7 +10,6 @@ import { deploySystem, freePort, fundLocalAccounts, runToCompletion, startLocalC
 import type { Deployment } from "@sovra/contracts";
 import { screenshotsDir, stateFile } from "./chain.ts";
 import { assertAbisFresh } from "./abi-freshness.ts";
-import { openTestMarket } from "./test-market.ts";
 
 const webDir = path.resolve(import.meta.dirname, "..");
 const repoRoot = path.resolve(webDir, "..", "..");
@@ -53,15 +52,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
   try {
-    let deployment: Deployment = await deploySystem({ rpcUrl: chain.rpcUrl });
+    const deployment: Deployment = await deploySystem({ rpcUrl: chain.rpcUrl });
+    if (deployment.markets.length === 0) throw new Error("the deployment opened no market: are circuits/models/*/manifest.json there?");
     await fundLocalAccounts({ rpcUrl: chain.rpcUrl, deployment, accounts: [0, 1], sovEach: 10_000n * 10n ** 18n });
-    if (deployment.markets.length === 0) {
-      deployment = await openTestMarket({
-        rpcUrl: chain.rpcUrl,
-        deployment,
-        artifactsDir: process.env.SOVRA_HH_ARTIFACTS,
-      });
-    }
     const deploymentFile = path.join(scratch, "deployment.json");
     await writeFile(deploymentFile, `${JSON.stringify(deployment, null, 2)}\n`);
 

@@ -2,6 +2,9 @@
 // `BidPlaced` (buyer, market, input hash, deadline, callback) and the job's `JobMatched` (provider, ask, price,
 // collateral). A job takes the id of the bid it filled. Pure: the tests feed it plain values.
 import type { Address, Hex } from "viem";
+import { jobTermsFromEvents, type JobTerms } from "@sovra/contracts";
+
+export type { JobTerms };
 
 export type BidLog = {
   orderId: bigint;
@@ -23,18 +26,6 @@ export type MatchLog = {
   blockNumber: bigint;
 };
 
-/** Field order of ISpotMarket.JobTerms (what `expire` and `submitResult` take back). */
-export type JobTerms = {
-  buyer: Address;
-  provider: Address;
-  marketId: number;
-  price: bigint;
-  collateral: bigint;
-  deadline: bigint;
-  inputHash: bigint;
-  callback: boolean;
-};
-
 export type Job = { jobId: bigint; askId: bigint; terms: JobTerms; txHash: Hex; blockNumber: bigint };
 
 /** Joins matches with the bids they filled; matches whose bid is not in `bids` are left out. */
@@ -49,16 +40,7 @@ export function joinJobs(bids: readonly BidLog[], matches: readonly MatchLog[]):
       askId: match.askId,
       txHash: match.txHash,
       blockNumber: match.blockNumber,
-      terms: {
-        buyer: bid.buyer,
-        provider: match.provider,
-        marketId: bid.marketId,
-        price: match.price,
-        collateral: match.collateral,
-        deadline: bid.deadline,
-        inputHash: bid.inputHash,
-        callback: bid.callback,
-      },
+      terms: jobTermsFromEvents(bid, match),
     });
   }
   return jobs;
