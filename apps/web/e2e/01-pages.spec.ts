@@ -21,10 +21,11 @@ test("read-only pages work without a wallet and only talk to the dApp", async ({
     await app.screenshot(`readonly-${name}`);
   }
   expect([...hosts]).toEqual([new URL(app.state.baseUrl).host]);
-  // The market page shows the on-chain book (empty so far) and the market's parameters.
+  // The market page shows the on-chain book: so far only the provider node's ask (global-setup), no bid.
   await app.goto("/");
-  await expect(page.getByText("The book is empty")).toBeVisible();
-  await expect(page.getByTestId("best-ask")).toHaveText("none");
+  await expect(page.getByTestId("best-ask")).toHaveText("0.05 tUSD");
+  await expect(page.getByTestId("best-bid")).toHaveText("none");
+  await expect(page.getByTestId("depth-chart")).toBeVisible();
   // The models page reads the registry.
   await app.goto("/models");
   await expect(page.getByTestId("model").first()).toContainText("approved");

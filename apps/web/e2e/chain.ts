@@ -1,7 +1,8 @@
 // Node-side helpers the tests use on the Hardhat node: raw JSON-RPC, time travel, the shared state file.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { parseDeployment, type Deployment } from "@sovra/contracts";
+import { createPublicClient, http, type Address } from "viem";
+import { parseDeployment, spotMarketAbi, type Deployment } from "@sovra/contracts";
 
 export const stateFile = path.join(import.meta.dirname, ".state.json");
 export const screenshotsDir = path.join(import.meta.dirname, "screenshots");
@@ -38,7 +39,24 @@ export async function increaseTime(rpcUrl: string, seconds: number): Promise<voi
 /** Hardhat's well-known development accounts (public keys of a public mnemonic; local chain only). */
 export const accounts = {
   deployer: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
-  provider: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+  node: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", // index 1: the provider node global-setup runs
+  provider: "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65", // index 4: registers, stakes and asks in the browser
   buyer: "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc", // index 5: not funded, so its first faucet call works
   reader: "0x976EA74026E726554dB657fA54763abd0C3a0aa9", // index 6: connects on a wrong chain
 } as const;
+
+/** The same accounts by index, for the node-side funding. */
+export const accountIndex = { deployer: 0, node: 1, provider: 4, buyer: 5, reader: 6 } as const;
+
+/** Ids of the jobs `provider` was matched to, oldest first (a job takes the id of the bid it filled). */
+export async function jobsMatchedTo(state: E2eState & { deployment: Deployment }, provider: Address): Promise<bigint[]> {
+  const client = createPublicClient({ transport: http(state.rpcUrl) });
+  const logs = await client.getContractEvents({
+    address: state.deployment.contracts.spotMarket,
+    abi: spotMarketAbi,
+    eventName: "JobMatched",
+    args: { provider },
+    fromBlock: 0n,
+  });
+  return logs.flatMap((log) => (log.args.jobId === undefined ? [] : [log.args.jobId]));
+}

@@ -1,14 +1,28 @@
-// Starts a Hardhat node on a free port, deploys Sovra (the lead's deploy package), funds the provider and the
-// governor's voters, opens a test market through governance if the deployment has none yet, builds the dApp
-// and serves it on a free port. Returns the teardown.
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+// Starts a Hardhat node on a free port, deploys Sovra (the lead's deploy package), funds the accounts the flows
+// use, brings up a real provider node the way `npm start` does (Redis, weights gateway, provider #1 onboarded
+// with asks on every model's open market, `sovra-provider run`), builds the dApp and serves it on a free port.
+// Returns the teardown.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
-import { deploySystem, freePort, fundLocalAccounts, runToCompletion, startLocalChain } from "@sovra/deploy";
+import {
+  deploySystem,
+  freePort,
+  fundLocalAccounts,
+  localAccount,
+  localRoles,
+  onboardProvider,
+  runToCompletion,
+  startLocalChain,
+  startLocalRedis,
+  startProviderNode,
+  writeNodeConfig,
+} from "@sovra/deploy";
+import { startGateway } from "@sovra/workers";
 import type { Deployment } from "@sovra/contracts";
-import { screenshotsDir, stateFile } from "./chain.ts";
+import { accountIndex, screenshotsDir, stateFile } from "./chain.ts";
 import { assertAbisFresh } from "./abi-freshness.ts";
 
 const webDir = path.resolve(import.meta.dirname, "..");
@@ -30,6 +44,58 @@ async function waitForHttp(url: string, child: ChildProcess, timeoutMs = 120_000
     if (Date.now() - started > timeoutMs) throw new Error(`no answer from ${url} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
+}
+
+/** Waits until the provider node's log says it is ready; fails early if the node exits. */
+async function waitForLogLine(file: string, text: string, exited: () => boolean, timeoutMs: number): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    const log = await readFile(file, "utf8").catch(() => "");
+    if (log.includes(text)) return;
+    if (exited()) throw new Error(`the provider node stopped before it was ready; see ${file}`);
+    if (Date.now() - started > timeoutMs) throw new Error(`the provider node was not ready within ${timeoutMs / 1000} s; see ${file}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+/**
+ * The provider node that proves the buyer's jobs: provider #1 onboarded exactly as `npm start` does it (benchmark,
+ * register, stake 2,500 SOV, an ask of 100 jobs at 0.05 on every model's open market), then `sovra-provider run`.
+ */
+async function startProvider(options: {
+  rpcUrl: string;
+  deploymentFile: string;
+  models: readonly string[];
+  scratch: string;
+  stops: Array<() => Promise<void>>;
+}): Promise<void> {
+  const { scratch, stops } = options;
+  const redis = await startLocalRedis();
+  stops.push(() => redis.stop());
+  const gateway = await startGateway({ dir: path.join(repoRoot, "circuits", "models"), port: await freePort(), host: "127.0.0.1" });
+  stops.push(() => gateway.close());
+  const config = await writeNodeConfig({
+    file: path.join(scratch, "node.config.json"),
+    rpcUrl: options.rpcUrl,
+    deploymentFile: options.deploymentFile,
+    redisUrl: redis.url,
+    gatewayUrl: gateway.url,
+    cacheDir: path.join(scratch, "weights"),
+    models: options.models,
+    metricsPort: await freePort(),
+  });
+  const account = localAccount(localRoles.provider);
+  const asks = options.models.map((model) => ({ model, price: "0.05", capacity: 100 }));
+  await onboardProvider({ config, account, reportFile: path.join(scratch, "benchmark-report.json"), stake: "2500", asks });
+  const logFile = path.join(scratch, "provider.log");
+  const node = startProviderNode(config, account, logFile);
+  let exited = false;
+  node.child.once("exit", () => (exited = true));
+  stops.push(async () => {
+    await node.stop();
+    if (process.env.SOVRA_E2E_KEEP_LOGS === "1") console.log(`provider node log: ${logFile}`);
+  });
+  await waitForLogLine(logFile, "provider node running", () => exited, 180_000);
 }
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
@@ -54,9 +120,23 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   try {
     const deployment: Deployment = await deploySystem({ rpcUrl: chain.rpcUrl });
     if (deployment.markets.length === 0) throw new Error("the deployment opened no market: are circuits/models/*/manifest.json there?");
-    await fundLocalAccounts({ rpcUrl: chain.rpcUrl, deployment, accounts: [0, 1], sovEach: 10_000n * 10n ** 18n });
+    // The deployer votes, the provider node (#1) and the browser's provider stake; the buyer is left unfunded so
+    // that its first faucet call works.
+    await fundLocalAccounts({
+      rpcUrl: chain.rpcUrl,
+      deployment,
+      accounts: [0, localRoles.provider, accountIndex.provider],
+      sovEach: 10_000n * 10n ** 18n,
+    });
     const deploymentFile = path.join(scratch, "deployment.json");
     await writeFile(deploymentFile, `${JSON.stringify(deployment, null, 2)}\n`);
+    await startProvider({
+      rpcUrl: chain.rpcUrl,
+      deploymentFile,
+      models: deployment.models.map((model) => model.name),
+      scratch,
+      stops,
+    });
 
     if (process.env.SOVRA_E2E_SKIP_BUILD !== "1" || !existsSync(path.join(webDir, ".next", "BUILD_ID"))) {
       await runToCompletion(process.execPath, [nextBin, "build"], {
