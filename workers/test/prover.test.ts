@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, copyFileSync } from "node:fs";
+import { mkdtempSync, copyFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,13 +11,10 @@ import { loadCircuitsProver } from "../src/prover.ts";
 import { createWeightStore } from "../src/weights/store.ts";
 import { readFileSync } from "node:fs";
 
-// The real prover from @sovra/circuits, on its built MNIST MLP. Until `circuits` has built the model
-// (models/mlp/manifest.json), this test is reported as skipped with the reason below, not silently.
+// The real prover from @sovra/circuits, on the MNIST MLP the circuits package ships (models/mlp).
 const modelDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "circuits", "models", "mlp");
-const built = existsSync(path.join(modelDir, "manifest.json"));
-if (!built) console.warn(`prover.test.ts skipped: ${modelDir}/manifest.json not built yet (run circuits' build script)`);
 
-describe.skipIf(!built)("stages with the real circuits prover (mlp)", () => {
+describe("stages with the real circuits prover (mlp)", () => {
   it("checks the input hash, infers with onnxruntime, proves, and refuses a tampered input", async () => {
     const manifest = JSON.parse(readFileSync(path.join(modelDir, "manifest.json"), "utf8")) as { name: string; weightsCid: string };
     const onnx = new Uint8Array(readFileSync(path.join(modelDir, "model.onnx")));
