@@ -8,3 +8,4 @@ export {
   jobTermsAbiParameters,
   jobTermsFromEvents,
 } from "./job-terms.ts";
+export type { MarketParams } from "./market-params.ts";

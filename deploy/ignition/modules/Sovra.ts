@@ -4,6 +4,9 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { Future } from "@nomicfoundation/ignition-core";
 import { keccak256, toFunctionSelector, toHex, zeroAddress, type Hex } from "viem";
+import type { MarketParams } from "@sovra/contracts";
+
+export type { MarketParams };
 
 /** AccessManager role that may move providers' collateral (held by the market only). */
 export const MARKET_ROLE = 1n;
@@ -12,17 +15,6 @@ const TIMELOCK_PROPOSER_ROLE = keccak256(toHex("PROPOSER_ROLE"));
 const TIMELOCK_CANCELLER_ROLE = keccak256(toHex("CANCELLER_ROLE"));
 const TIMELOCK_ADMIN_ROLE = `0x${"00".repeat(32)}` as Hex;
 
-export type MarketParams = {
-  tickSize: bigint;
-  collateralPerJob: bigint;
-  feeBps: number;
-  slashBuyerBps: number;
-  slashCallerBps: number;
-  minJobWindow: number;
-  callbackGasLimit: number;
-  maxAskCapacity: number;
-  active: boolean;
-};
 
 export type ModelConfig = {
   /** Registry id (bytes32). */

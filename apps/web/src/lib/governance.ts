@@ -1,5 +1,6 @@
 // Pure helpers of the governance page: proposal states, known claim names, parameter-change templates.
 import { encodeFunctionData, keccak256, toHex, type Address, type Hex } from "viem";
+import type { MarketParams } from "@sovra/contracts";
 import { attestationRegistryAbi, marketAbi, registryAbi } from "./abis";
 
 /** OpenZeppelin Governor's ProposalState, by value. */
@@ -28,17 +29,7 @@ export function descriptionHash(description: string): Hex {
 
 export type ProposalAction = { target: Address; value: bigint; calldata: Hex; summary: string };
 
-export type MarketParams = {
-  tickSize: bigint;
-  collateralPerJob: bigint;
-  feeBps: number;
-  slashBuyerBps: number;
-  slashCallerBps: number;
-  minJobWindow: number;
-  callbackGasLimit: number;
-  maxAskCapacity: number;
-  active: boolean;
-};
+export type { MarketParams };
 
 export function unbondingDelayAction(registry: Address, seconds: bigint): ProposalAction {
   return {
