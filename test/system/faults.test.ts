@@ -120,12 +120,11 @@ describe("provider node faults", () => {
     await expireJob(sys, bid.jobId, caller);
     const after = await snapshot(sys, who);
     const slashed = terms.collateral;
-    const toBuyer = (slashed * 5_000n) / 10_000n;
-    const toCaller = (slashed * 500n) / 10_000n;
     expect(after.buyerOwed - before.buyerOwed).toBe(terms.price);
-    expect(after.buyerSov - before.buyerSov).toBe(toBuyer);
-    expect(after.callerSov - before.callerSov).toBe(toCaller);
-    expect(after.treasurySov - before.treasurySov).toBe(slashed - toBuyer - toCaller);
+    // The whole slash goes to the treasury: neither the buyer nor the caller profits from an expiry.
+    expect(after.buyerSov).toBe(before.buyerSov);
+    expect(after.callerSov).toBe(before.callerSov);
+    expect(after.treasurySov - before.treasurySov).toBe(slashed);
     expect(before.staked - after.staked).toBe(slashed);
     expect(before.locked - after.locked).toBe(slashed);
     expect(after.providerOwed).toBe(before.providerOwed);

@@ -28,13 +28,25 @@ describe("stages with the real circuits prover (mlp)", () => {
       const pixels = Uint8Array.from({ length: 784 }, (_, i) => ((i % 28) > 10 && (i % 28) < 16 && i > 150 && i < 650 ? 255 : 0));
       const hash = await prover.inputHash(manifest.name, pixels);
       const zero = "0x0000000000000000000000000000000000000000";
-      const terms = { buyer: zero, provider: zero, marketId: 0, price: "1", collateral: "1", deadline: "0", inputHash: hash.toString(), callback: false };
+      const terms = {
+        buyer: zero,
+        provider: zero,
+        marketId: 0,
+        price: "1",
+        collateral: "1",
+        deadline: "0",
+        inputHash: hash.toString(),
+        callback: false,
+        feeBps: 250,
+        callbackGasLimit: 200_000,
+      };
       const data = {
         jobId: "1", model: manifest.name, weightsCid: manifest.weightsCid, inputBytes: 784, terms,
         inputRef: `0x${Buffer.from(pixels).toString("hex")}` as `0x${string}`, blockNumber: "1",
       };
       const inferred = await inferStage({ prover, inference: engine }, data);
       const proved = await proveStage({ prover }, inferred);
+      if (proved.action !== "settle") throw new Error("expected a proven result");
       const logits = await prover.decodeOutput?.(manifest.name, proved.output.map(BigInt));
       // onnxruntime's integer-exact graph and the circuit agree on the output.
       expect(logits).toEqual(inferred.inference.output);
