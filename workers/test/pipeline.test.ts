@@ -8,23 +8,11 @@ import { queueJobId, type InferData, type ProveData, type SubmitData } from "../
 import { RefusedJobError, inferStage } from "../src/pipeline/processors.ts";
 import { createQueues, enqueueJobs, redisOptions, startWorkers, type Queues, type StageHandlers } from "../src/pipeline/runtime.ts";
 import { createMetrics } from "../src/metrics.ts";
-import { testRedis, testRedisUrl } from "./helpers.ts";
+import { termsData, testRedis, testRedisUrl } from "./helpers.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-const zero = "0x0000000000000000000000000000000000000000";
-const terms = {
-  buyer: zero,
-  provider: zero,
-  marketId: 0,
-  price: "1",
-  collateral: "1",
-  deadline: "0",
-  inputHash: "1",
-  callback: false,
-  feeBps: 250,
-  callbackGasLimit: 200_000,
-};
+const terms = termsData();
 
 function job(id: number, inputRef: `0x${string}` = "0x00"): InferData {
   return { jobId: String(id), model: "mnist-mlp", weightsCid: "b", inputBytes: 784, terms, inputRef, blockNumber: "1" };

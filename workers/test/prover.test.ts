@@ -8,6 +8,7 @@ import { createInferenceEngine } from "../src/engine.ts";
 import { argmax } from "../src/input.ts";
 import { inferStage, proveStage, RefusedJobError } from "../src/pipeline/processors.ts";
 import { loadCircuitsProver } from "../src/prover.ts";
+import { termsData } from "./helpers.ts";
 import { createWeightStore } from "../src/weights/store.ts";
 import { readFileSync } from "node:fs";
 
@@ -27,19 +28,7 @@ describe("stages with the real circuits prover (mlp)", () => {
     try {
       const pixels = Uint8Array.from({ length: 784 }, (_, i) => ((i % 28) > 10 && (i % 28) < 16 && i > 150 && i < 650 ? 255 : 0));
       const hash = await prover.inputHash(manifest.name, pixels);
-      const zero = "0x0000000000000000000000000000000000000000";
-      const terms = {
-        buyer: zero,
-        provider: zero,
-        marketId: 0,
-        price: "1",
-        collateral: "1",
-        deadline: "0",
-        inputHash: hash.toString(),
-        callback: false,
-        feeBps: 250,
-        callbackGasLimit: 200_000,
-      };
+      const terms = termsData(hash.toString());
       const data = {
         jobId: "1", model: manifest.name, weightsCid: manifest.weightsCid, inputBytes: 784, terms,
         inputRef: `0x${Buffer.from(pixels).toString("hex")}` as `0x${string}`, blockNumber: "1",
