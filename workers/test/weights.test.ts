@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cidOf } from "../src/cid.ts";
+import { cidOf } from "@sovra/circuits/io/cid";
 import { startGateway, type Gateway } from "../src/weights/gateway.ts";
 import { createWeightStore } from "../src/weights/store.ts";
 

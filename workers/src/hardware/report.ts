@@ -1,6 +1,6 @@
 import { bytesToHex, recoverMessageAddress, type Address, type Hex } from "viem";
 import type { LocalAccount } from "viem/accounts";
-import { cidOf, sha256 } from "../cid.ts";
+import { cidOf, sha256 } from "@sovra/circuits/io/cid";
 import type { MatmulResult, ModelLatency, ProviderProbe } from "./benchmark.ts";
 import type { GpuInfo, HostInfo } from "./detect.ts";
 
