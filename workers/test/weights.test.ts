@@ -11,7 +11,7 @@ const served = path.join(root, "served");
 mkdirSync(path.join(served, "nested"), { recursive: true });
 const blob = (seed: number, size: number) => Uint8Array.from({ length: size }, (_, i) => (i * 31 + seed) & 0xff);
 const files = [blob(1, 1000), blob(2, 1000), blob(3, 1000)];
-files.forEach((bytes, i) => writeFileSync(path.join(served, i === 2 ? "nested" : "", `model-${i}.onnx`), bytes));
+for (const [i, bytes] of files.entries()) writeFileSync(path.join(served, i === 2 ? "nested" : "", `model-${i}.onnx`), bytes);
 const cids = files.map(cidOf);
 
 let gateway: Gateway;
