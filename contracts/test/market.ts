@@ -16,7 +16,6 @@ import {
   now,
   sov,
   termsOf,
-  usd,
 } from "./fixtures/market.ts";
 
 const ASK = 0;

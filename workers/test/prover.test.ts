@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { cidOf } from "../src/cid.ts";
+import { cidOf } from "@sovra/circuits/io/cid";
 import { createInferenceEngine } from "../src/engine.ts";
 import { argmax } from "../src/input.ts";
 import { inferStage, proveStage, RefusedJobError } from "../src/pipeline/processors.ts";

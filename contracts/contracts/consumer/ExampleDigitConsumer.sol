@@ -36,18 +36,27 @@ contract ExampleDigitConsumer is IInferenceConsumer, Ownable {
         int256 score; // the winning logit
     }
 
+    /// @notice The Sovra spot market this consumer buys from (the only caller of its callbacks).
     ISpotMarket public immutable market;
+    /// @notice The market's payment token, which this contract holds and escrows.
     IERC20 public immutable token;
+    /// @notice The market of the digit classifier (model + policy class).
     uint32 public immutable marketId;
+    /// @notice B, the bit width of one packed output lane.
     uint8 public immutable laneBits;
+    /// @notice Number of logits in the output (10 for MNIST).
     uint8 public immutable classes;
 
+    /// @notice Each request by job id: its status and, once classified, the digit and its logit.
     mapping(uint256 jobId => Request) public requests;
     /// @notice Bids that rest in the book, by order id (they become jobs when an ask fills them).
     mapping(uint256 orderId => bool) public restingBids;
 
+    /// @notice A bid was placed for the input committed to by `inputHash`; `jobId` is 0 while it rests.
     event DigitRequested(uint256 indexed orderId, uint256 indexed jobId, uint256 inputHash);
+    /// @notice The verified output of `jobId` arrived: `digit` won with logit `score`.
     event DigitClassified(uint256 indexed jobId, uint8 digit, int256 score);
+    /// @notice `jobId` expired without a result; its escrow is refundable.
     event RequestExpired(uint256 indexed jobId);
     /// @notice The market removed stale asks first and could not place the bid in this call: request again.
     event RequestNotPlaced(uint256 inputHash);

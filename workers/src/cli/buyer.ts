@@ -70,7 +70,7 @@ program
     const matchedJob = parseEventLogs({ abi: spotMarketAbi, eventName: "JobMatched", logs: receipt.logs }).some((l) => l.args.jobId === orderId && orderId !== 0n) ? orderId : 0n;
     process.stderr.write(`bid placed: ${txLink(config, bid.hash)} (max ${formatUnits(escrow, decimals)}, order ${orderId}, job ${matchedJob || "pending"})\n`);
     if (!options.wait) {
-      process.stdout.write(json({ orderId, jobId: matchedJob, tx: txLink(config, bid.hash), inputHash }) + "\n");
+      process.stdout.write(`${json({ orderId, jobId: matchedJob, tx: txLink(config, bid.hash), inputHash })}\n`);
       await prover.close();
       return;
     }
@@ -102,7 +102,7 @@ program
           values = undefined;
         }
         process.stdout.write(
-          json({
+          `${json({
             jobId,
             predicted: values !== undefined ? argmax(values) : null,
             scores: values ?? null,
@@ -111,7 +111,7 @@ program
             paid: formatUnits(done.args.providerAmount + done.args.fee, decimals),
             bidTx: txLink(config, bid.hash),
             settleTx: txLink(config, done.transactionHash as Hex),
-          }) + "\n",
+          })}\n`,
         );
         break;
       }
@@ -144,7 +144,7 @@ program
     const to = (options.to ?? account.address) as Address;
     const tx = await send(publicClient, walletClient, { address: market, abi: spotMarketAbi, functionName: "withdraw", args: [to] });
     const decimals = await publicClient.readContract({ address: deployment.contracts.paymentToken, abi: erc20PermitAbi, functionName: "decimals" });
-    process.stdout.write(json({ withdrawn: formatUnits(owed, decimals), to, tx: txLink(config, tx.hash) }) + "\n");
+    process.stdout.write(`${json({ withdrawn: formatUnits(owed, decimals), to, tx: txLink(config, tx.hash) })}\n`);
   });
 
 program
@@ -156,7 +156,7 @@ program
     const tx = await send(publicClient, walletClient, { address: token, abi: testStablecoinAbi, functionName: "faucet", args: [] });
     const balance = await publicClient.readContract({ address: token, abi: erc20PermitAbi, functionName: "balanceOf", args: [account.address] });
     const decimals = await publicClient.readContract({ address: token, abi: erc20PermitAbi, functionName: "decimals" });
-    process.stdout.write(json({ balance: formatUnits(balance, decimals), tx: txLink(config, tx.hash) }) + "\n");
+    process.stdout.write(`${json({ balance: formatUnits(balance, decimals), tx: txLink(config, tx.hash) })}\n`);
   });
 
 program.parseAsync(process.argv).catch(fail);

@@ -81,7 +81,7 @@ program
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, `${JSON.stringify(keystore, null, 2)}\n`, { mode: 0o600 });
       await chmod(file, 0o600);
-      process.stdout.write(json({ address: `0x${keystore.address}`, keystore: file }) + "\n");
+      process.stdout.write(`${json({ address: `0x${keystore.address}`, keystore: file })}\n`);
     }),
   );
 
@@ -122,7 +122,7 @@ program
       await writeFile(options.out, outcome.bytes);
       const { report } = outcome.signed;
       process.stdout.write(
-        json({
+        `${json({
           file: options.out,
           sha256: outcome.digest,
           cid: outcome.cid,
@@ -131,7 +131,7 @@ program
           executionProviders: report.executionProviders,
           matmul: report.matmul.map((m) => (m.supported ? { device: m.device, dtype: m.dtype, n: m.n, gflops: +(m.opsPerSecond / 1e9).toFixed(2) } : m)),
           models: report.models,
-        }) + "\n",
+        })}\n`,
       );
     }),
   );
@@ -166,7 +166,7 @@ program
         functionName: "register",
         args: [profile],
       });
-      process.stdout.write(json({ registered: ctx.account.address, profile, memorySource: signed.report.summary.memorySource ?? "gpu", reportCid: cid, tx: txLink(ctx.config, tx.hash) }) + "\n");
+      process.stdout.write(`${json({ registered: ctx.account.address, profile, memorySource: signed.report.summary.memorySource ?? "gpu", reportCid: cid, tx: txLink(ctx.config, tx.hash) })}\n`);
     }),
   );
 
@@ -185,7 +185,7 @@ program
       if (allowance < amount) await send(publicClient, walletClient, { address: token, abi: sovraTokenAbi, functionName: "approve", args: [registry, amount] });
       const tx = await send(publicClient, walletClient, { address: registry, abi: providerRegistryAbi, functionName: "stake", args: [amount] });
       const info = await publicClient.readContract({ address: registry, abi: providerRegistryAbi, functionName: "stakeInfoOf", args: [ctx.account.address] });
-      process.stdout.write(json({ staked: formatUnits(info.staked, decimals), locked: formatUnits(info.locked, decimals), tx: txLink(ctx.config, tx.hash) }) + "\n");
+      process.stdout.write(`${json({ staked: formatUnits(info.staked, decimals), locked: formatUnits(info.locked, decimals), tx: txLink(ctx.config, tx.hash) })}\n`);
     }),
   );
 
@@ -231,7 +231,7 @@ program
         functionName: "placeAsk",
         args: [marketId, Number(price / tickSize), Number(options.capacity), expiresAt],
       });
-      process.stdout.write(json({ market: marketId, model, orderId: tx.result, tick: price / tickSize, capacity: Number(options.capacity), expiresAt, tx: txLink(ctx.config, tx.hash) }) + "\n");
+      process.stdout.write(`${json({ market: marketId, model, orderId: tx.result, tick: price / tickSize, capacity: Number(options.capacity), expiresAt, tx: txLink(ctx.config, tx.hash) })}\n`);
     }),
   );
 
@@ -315,7 +315,7 @@ program
         redis.disconnect();
       }
       process.stdout.write(
-        json({
+        `${json({
           provider: me,
           chainId: ctx.config.chainId,
           registered,
@@ -330,7 +330,7 @@ program
           watcherCursor: cursor,
           lagBlocks: cursor === null ? null : head - BigInt(cursor),
           queue,
-        }) + "\n",
+        })}\n`,
       );
     }),
   );
@@ -358,7 +358,7 @@ program
       };
       const before = await read();
       const to = (options.to ?? me) as Address;
-      let tx;
+      let tx: Awaited<ReturnType<typeof send>>;
       if (before.owed > 0n) tx = await send(publicClient, walletClient, { address: market, abi: spotMarketAbi, functionName: "withdraw", args: [to] });
       else if (before.releasable > 0n || before.pendingFees > 0n) {
         // Nothing to pay out, but settled jobs' collateral is still locked: release it on its own.
@@ -366,14 +366,14 @@ program
       } else throw new Error(`the market owes ${me} nothing and holds no releasable collateral`);
       const after = await read();
       process.stdout.write(
-        json({
+        `${json({
           withdrawn: before.owed - after.owed,
           to,
           collateralReleased: before.releasable - after.releasable,
           feesFlushedToTreasury: before.pendingFees - after.pendingFees,
           stake: after.stake,
           tx: txLink(ctx.config, tx.hash),
-        }) + "\n",
+        })}\n`,
       );
     }),
   );
@@ -387,7 +387,7 @@ program
       const ctx = await context();
       const { publicClient, walletClient } = clients(ctx);
       const registry = ctx.deployment.contracts.providerRegistry;
-      let tx;
+      let tx: Awaited<ReturnType<typeof send>>;
       if (options.complete === true) tx = await send(publicClient, walletClient, { address: registry, abi: providerRegistryAbi, functionName: "withdrawUnbonded", args: [] });
       else {
         if (amountText === undefined) throw new Error("give an amount to unbond, or --complete");
@@ -395,7 +395,7 @@ program
         tx = await send(publicClient, walletClient, { address: registry, abi: providerRegistryAbi, functionName: "requestUnbond", args: [parseUnits(amountText, decimals)] });
       }
       const info = await publicClient.readContract({ address: registry, abi: providerRegistryAbi, functionName: "stakeInfoOf", args: [ctx.account.address] });
-      process.stdout.write(json({ stake: info, tx: txLink(ctx.config, tx.hash) }) + "\n");
+      process.stdout.write(`${json({ stake: info, tx: txLink(ctx.config, tx.hash) })}\n`);
     }),
   );
 
@@ -429,7 +429,7 @@ program
         const onchain = entry === undefined ? null : await publicClient.readContract({ address: deployment.contracts.modelRegistry, abi: modelRegistryAbi, functionName: "modelOf", args: [entry.modelId] });
         out.push({ ...model, onchain });
       }
-      process.stdout.write(json(out) + "\n");
+      process.stdout.write(`${json(out)}\n`);
     }),
   );
 
