@@ -12,10 +12,14 @@ import {OutputLanes} from "../libraries/OutputLanes.sol";
 contract QuickstartConsumer is IInferenceConsumer {
     using SafeERC20 for IERC20;
 
+    /// @notice The Sovra spot market.
     ISpotMarket public immutable market;
+    /// @notice The classifier's market (model + policy class).
     uint32 public immutable marketId;
-    uint8 public immutable laneBits; // from the model's io spec ("laneBits")
-    mapping(uint256 jobId => int256) public predicted; // class + 1; 0 while unknown
+    /// @notice Bits per packed output lane, from the model's io spec (`laneBits`).
+    uint8 public immutable laneBits;
+    /// @notice Predicted class + 1 per job; 0 while unknown, -1 when the job ended without a result.
+    mapping(uint256 jobId => int256) public predicted;
 
     error OnlyMarket();
 
@@ -24,6 +28,7 @@ contract QuickstartConsumer is IInferenceConsumer {
         market_.paymentToken().forceApprove(address(market_), type(uint256).max);
     }
 
+    /// @notice Bids for one classification of `input`, paid from this contract's balance.
     /// @param inputHash Poseidon hash of `input` (computed off-chain: `hashBytes` in `@sovra/circuits/io/hash`).
     /// @param input The model's input bytes (for MNIST: 784 pixels), which the provider checks against the hash.
     function classify(uint16 maxTick, uint256 inputHash, bytes calldata input) external returns (uint256 jobId) {
@@ -31,12 +36,14 @@ contract QuickstartConsumer is IInferenceConsumer {
         (, jobId) = market.placeBid(marketId, maxTick, inputHash, input, deadline, true);
     }
 
+    /// @notice The market delivers the verified output.
     function onInferenceResult(uint256 jobId, uint256[] calldata output) external {
         if (msg.sender != address(market)) revert OnlyMarket();
         (uint256 index,) = OutputLanes.argmax(output, laneBits, 10);
         predicted[jobId] = int256(index) + 1;
     }
 
+    /// @notice The market reports an expiry.
     function onInferenceExpired(uint256 jobId) external {
         if (msg.sender != address(market)) revert OnlyMarket();
         predicted[jobId] = -1; // refunded: `reclaim` brings the escrow back here

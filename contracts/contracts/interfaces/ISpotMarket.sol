@@ -81,10 +81,15 @@ interface ISpotMarket {
         uint32 callbackGasLimit; // the market's callback gas cap when the job was made
     }
 
+    /// @notice Governance opened market `marketId` for a model and a policy class.
     event MarketCreated(uint32 indexed marketId, bytes32 indexed modelId, uint32 indexed policyClass, MarketParams params);
+    /// @notice New params for orders placed and jobs made from now on.
     event MarketParamsUpdated(uint32 indexed marketId, MarketParams params);
+    /// @notice Protocol fees and slashes go to `treasury` from now on.
     event TreasuryUpdated(address treasury);
+    /// @notice A provider offered `capacity` jobs at `tick` until `expiresAt`.
     event AskPlaced(uint256 indexed orderId, uint32 indexed marketId, address indexed provider, uint16 tick, uint32 capacity, uint64 expiresAt);
+    /// @notice A buyer bid for one job: the input's hash and where to get it, the deadline, whether to call back.
     event BidPlaced(
         uint256 indexed orderId,
         uint32 indexed marketId,
@@ -95,8 +100,11 @@ interface ISpotMarket {
         uint64 deadline,
         bool callback
     );
+    /// @notice The owner cancelled a resting order (bid escrow owed back, ask reservation unlocked).
     event OrderCancelled(uint256 indexed orderId, Side side);
-    event OrderRemoved(uint256 indexed orderId, Side side); // stale order swept during matching
+    /// @notice Matching removed a stale resting order (expired, ineligible, or placed under older params) and
+    /// refunded it.
+    event OrderRemoved(uint256 indexed orderId, Side side);
     /// @notice Job `jobId` opened: the bid with order id `jobId` (see its `BidPlaced`) traded with ask `askId` of
     /// `provider` at `price`, locking `collateral`. Carries only what `BidPlaced` does not (see `JobTerms`).
     event JobMatched(
@@ -108,6 +116,7 @@ interface ISpotMarket {
         uint16 feeBps,
         uint32 callbackGasLimit
     );
+    /// @notice The job's proof verified: `providerAmount` is owed to the provider, `fee` pends for the treasury.
     event JobSettled(uint256 indexed jobId, address indexed provider, uint256[] output, uint96 providerAmount, uint96 fee);
     /// @notice No result by the deadline: the buyer is owed the price back, the provider's collateral for the job
     /// went to the treasury.
@@ -121,7 +130,9 @@ interface ISpotMarket {
     event VerifierRetired(uint32 indexed marketId, uint32 settleBy);
     /// @notice The market stopped taking orders because its model is no longer approved in the model registry.
     event MarketStopped(uint32 indexed marketId);
+    /// @notice Whether the consumer callback of job `jobId` succeeded (it can never block the job).
     event CallbackResult(uint256 indexed jobId, bool success);
+    /// @notice `account` withdrew `amount` of payment tokens to `to`.
     event Withdrawal(address indexed account, address indexed to, uint256 amount);
     /// @notice Collateral of settled jobs handed back to the provider's free stake in the registry.
     event CollateralReleased(address indexed provider, uint256 amount);
@@ -193,6 +204,7 @@ interface ISpotMarket {
     error NothingToRelease(address provider);
     error ZeroAddress();
 
+    /// @notice Governance opens the book of an approved model for one policy class; returns the market's id.
     function createMarket(bytes32 modelId, uint32 policyClass, MarketParams calldata params) external returns (uint32);
     /// @notice Replaces a market's policy for orders placed and jobs made from now on (see `MarketParams`).
     function setMarketParams(uint32 marketId, MarketParams calldata params) external;
@@ -202,6 +214,7 @@ interface ISpotMarket {
     function retireVerifier(uint32 marketId, uint32 settleBy) external;
     /// @notice Anyone may stop a market whose model the model registry no longer approves (no new orders).
     function syncModel(uint32 marketId) external;
+    /// @notice Governance sets the treasury (fees the old one has not withdrawn stay owed to it).
     function setTreasury(address treasury) external;
     /// @notice Re-reads whether the market's policy class requires claims (anyone may call; governance
     /// should call it in the proposal that redefines a class). Open classes skip the eligibility call at match.
@@ -233,6 +246,8 @@ interface ISpotMarket {
         PermitData calldata permit
     ) external returns (uint256 orderId, uint256 jobId);
 
+    /// @notice Cancels the caller's resting order: a bid's escrow becomes owed to it, an ask's unused reservation
+    /// is unlocked.
     function cancelOrder(uint256 orderId) external;
 
     /// @notice The job's provider delivers the output with a proof; pays out on success, reverts otherwise.
@@ -276,17 +291,24 @@ interface ISpotMarket {
     /// @notice The commitment the market holds for a job (`hashJob(terms)` while Matched, zero otherwise) and its
     /// status (see `JobStatus`).
     function jobOf(uint256 jobId) external view returns (JobStatus status, bytes32 commitment);
+    /// @notice The job's state (see `JobStatus`).
     function jobStatus(uint256 jobId) external view returns (JobStatus);
     /// @notice The payment token (escrow, prices, payouts).
     function paymentToken() external view returns (IERC20);
 
     /// @notice `keccak256(abi.encode(terms))`, the commitment a matched job stores.
     function hashJob(JobTerms calldata terms) external pure returns (bytes32);
+    /// @notice A market's model, policy class, params and cached verifier (see `MarketInfo`).
     function marketOf(uint32 marketId) external view returns (MarketInfo memory);
+    /// @notice The best non-empty tick of one side of a book (asks: lowest; bids: highest).
     function bestTick(uint32 marketId, Side side) external view returns (bool exists, uint16 tick);
+    /// @notice The market of (model, policy class); 0 when there is none.
     function marketIdOf(bytes32 modelId, uint32 policyClass) external view returns (uint32);
+    /// @notice How many markets exist (ids run from 1 to this).
     function marketCount() external view returns (uint32);
+    /// @notice A resting order (zero owner once filled, cancelled or removed).
     function orderOf(uint256 orderId) external view returns (OrderView memory);
+    /// @notice One price level of one side of a book.
     function levelOf(uint32 marketId, Side side, uint16 tick) external view returns (LevelView memory);
     /// @notice The first non-empty tick at or worse than `tick` on one side (asks: at or above; bids: at or
     /// below). With `bestTick` and `levelOf` it walks a book level by level for depth charts.

@@ -110,8 +110,11 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
 
     /// @notice The payment token (a stablecoin; tUSD on local chains).
     IERC20 public immutable paymentToken;
+    /// @notice Stake and hardware profiles; the market locks, unlocks and slashes collateral there.
     IProviderRegistry public immutable registry;
+    /// @notice Policy classes and attestations (who may list on which market).
     IAttestationRegistry public immutable attestations;
+    /// @notice Models, their verifiers and approval.
     IModelRegistry public immutable models;
 
     // Treasury and its flushed, not yet withdrawn fees share a slot (settlements leave fees pending in the
@@ -310,9 +313,11 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
     ) external nonReentrant returns (uint256 orderId, uint256 jobId) {
         // A failing permit (already used by a front-runner, or unsupported) must not block a bid that the
         // existing allowance covers; transferFrom below is the real check.
+        // solhint-disable no-empty-blocks
         try IERC20Permit(address(paymentToken)).permit(
             msg.sender, address(this), permit.value, permit.deadline, permit.v, permit.r, permit.s
         ) {} catch {}
+        // solhint-enable no-empty-blocks
         return _placeBid(_bidRequest(marketId, maxTick, inputHash, deadline, callback), inputRef);
     }
 
@@ -516,9 +521,9 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
 
     /// @inheritdoc ISpotMarket
     function levelOf(uint32 marketId, Side side, uint16 tick) public view returns (LevelView memory) {
-        OrderQueue.Level storage l = _levels[marketId][side][tick];
-        uint40 head = l.head;
-        return LevelView({tick: tick, orders: l.orders, quantity: l.quantity - _orders[head].filled, head: head});
+        OrderQueue.Level storage level = _levels[marketId][side][tick];
+        uint40 head = level.head;
+        return LevelView({tick: tick, orders: level.orders, quantity: level.quantity - _orders[head].filled, head: head});
     }
 
     /// @inheritdoc ISpotMarket
@@ -651,7 +656,7 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         _openJob(bidId, askId, terms);
     }
 
-    /// @dev Fills crossing resting bids (highest first, FIFO) with up to `capacity` units of the arriving ask.
+    /// @notice Fills crossing resting bids (highest first, FIFO) with up to `capacity` units of the arriving ask.
     /// @return left Capacity not matched. @return rest Whether `left` may rest (false when the sweep budget
     /// ran out while bids still crossed).
     function _fillBids(FillContext memory ctx, uint16 tick, uint32 capacity) private returns (uint32 left, bool rest) {
