@@ -77,6 +77,8 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
 
   const connection = redisOptions(config.redisUrl);
   const redis = new Redis(connection);
+  // ioredis reconnects by itself; without a listener an outage would print an unhandled-error stack trace.
+  redis.on("error", (error: Error) => logger.warn({ err: error.message }, "redis connection error (reconnecting)"));
   const queues = createQueues(connection);
   const market = deployment.contracts.spotMarket as Address;
   const workers: Workers = startWorkers({
