@@ -13,6 +13,7 @@ import { startGateway } from "@sovra/workers";
 import { localAccount, localRoles } from "../src/accounts.ts";
 import { freePort, startLocalChain } from "../src/chain.ts";
 import { deploySystem } from "../src/deploy.ts";
+import { attestLocalProvider } from "../src/attest.ts";
 import { fundLocalAccounts } from "../src/fund.ts";
 import { repoRoot } from "../src/paths.ts";
 import { buyerBin, onboardProvider, privateKeyOf, startProviderNode, writeNodeConfig } from "../src/provider.ts";
@@ -123,6 +124,10 @@ try {
   await step("onboarding the provider (benchmark, register, stake, asks)", () =>
     onboardProvider({ config, account: provider, reportFile: path.join(settings.stateDir, "benchmark-report.json"), stake: "2500", asks }),
   );
+  // Class 1 markets need GDPR + SOC2: the development attester vouches for the local provider, so they are usable.
+  await step("attesting the provider's compliance (development attester: GDPR, SOC2, TEE)", () =>
+    attestLocalProvider({ rpcUrl: chain.rpcUrl, deployment, provider: provider.address, claims: ["GDPR", "SOC2", "TEE"], validFor: 365n * 86_400n }),
+  );
   const providerLog = path.join(settings.stateDir, "provider.log");
   const node = startProviderNode(config, provider, providerLog);
   stoppers.push(() => node.stop());
@@ -132,7 +137,7 @@ try {
 
   let webUrl: string | undefined;
   if (settings.web) {
-    if (!webIsBuilt()) await step("building the dApp (first start only)", buildWeb);
+    if (!webIsBuilt()) await step("building the dApp (first start, or its sources changed)", buildWeb);
     const webPort = settings.webPort;
     const webLog = path.join(settings.stateDir, "web.log");
     const web = startWeb({ port: webPort, rpcUrl: chain.rpcUrl, deploymentFile, logFile: webLog });
