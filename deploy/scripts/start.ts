@@ -173,6 +173,13 @@ try {
     console.log(`  #${index} ${account.address} ${privateKeyOf(account)}${roleOf.has(index) ? `  (${roleOf.get(index)})` : ""}`);
   }
   const buyerKey = privateKeyOf(localAccount(localRoles.buyer));
+  if (webUrl !== undefined) {
+    console.log(
+      `\nIn the dApp: add the network (RPC ${chain.rpcUrl}, chain id ${deployment.chainId}) to a browser wallet and import the` +
+        ` buyer's key (#${localRoles.buyer}) to buy, the provider's (#${localRoles.provider}) to see its node's jobs, or any other to start fresh:`,
+    );
+    console.log(`  ${buyerKey}`);
+  }
   console.log("\nBuy a verified inference (a held-out MNIST digit; prints the predicted digit and the transactions):");
   console.log(
     `  SOVRA_PRIVATE_KEY=${buyerKey} node ${path.relative(process.cwd(), buyerBin)} --config ${path.relative(process.cwd(), config)} bid --model mlp --input ${path.relative(process.cwd(), digitFile)} --max-price 0.05`,
