@@ -267,7 +267,7 @@ function BidForm({
           <p className="muted" data-testid="cost-explained">
             {cost.matchesNow
               ? `Your bid matches the best ask now: ${amount(cost.charged)} is taken from your balance when the bid is placed.`
-              : `Your bid rests in the book: ${amount(cost.charged)} is held in escrow until a provider fills it at that price; cancel it or let the job expire to get it back.`}{" "}
+              : `Your bid rests in the book: ${amount(cost.charged)} is held in escrow until a provider fills it at that price; if none does, cancel it in My orders to get it back.`}{" "}
             The fee is not added to your price: it comes out of the provider&apos;s payment. The network fee (gas, in ETH) is
             shown by your wallet.
           </p>

@@ -61,23 +61,29 @@ function LocalNetworkHelp() {
           <thead>
             <tr>
               <th scope="col">#</th>
-              <th scope="col">Address</th>
-              <th scope="col">Role</th>
-              <th scope="col">tUSD</th>
-              <th scope="col">SOV</th>
+              <th scope="col">Address and role</th>
+              <th scope="col">Balances</th>
             </tr>
           </thead>
           <tbody>
             {devAccounts.map((account, index) => (
               <tr key={account.address}>
                 <td>{account.index}</td>
-                <td className="mono nowrap">{account.address}</td>
                 <td>
-                  {account.role ?? "—"}
-                  {account.note && <span className="muted"> ({account.note})</span>}
+                  <span className="mono">{account.address}</span>
+                  {account.role && (
+                    <>
+                      <br />
+                      <span className="pill">{account.role}</span>
+                      {account.note && <span className="muted"> {account.note}</span>}
+                    </>
+                  )}
                 </td>
-                <td className="nowrap">{shown(balances.data?.[index * 2]?.result, usd)}</td>
-                <td className="nowrap">{shown(balances.data?.[index * 2 + 1]?.result, sov)}</td>
+                <td className="nowrap">
+                  {shown(balances.data?.[index * 2]?.result, usd)}
+                  <br />
+                  {shown(balances.data?.[index * 2 + 1]?.result, sov)}
+                </td>
               </tr>
             ))}
           </tbody>

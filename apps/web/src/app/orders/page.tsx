@@ -185,15 +185,18 @@ function BuyerOrders({ deployment, account, usd }: { deployment: Deployment; acc
                 {endedJobs.map(({ job, state }) => (
                   <EndedJob key={job.jobId.toString()} deployment={deployment} job={job} state={state} amount={amount} marketName={marketName} link={link} />
                 ))}
-                {unfilled.map((bid) => (
-                  <tr key={bid.orderId.toString()} data-testid={`ended-${bid.orderId.toString()}`}>
-                    <td>bid #{bid.orderId.toString()}</td>
-                    <td>{marketName(bid.marketId)}</td>
-                    <td>—</td>
-                    <td>{bid.ended?.kind === "cancelled" ? "cancelled: escrow refunded" : "removed unfilled (deadline too close): escrow refunded"}</td>
-                    <td>{bid.ended ? link(bid.ended.txHash) : null}</td>
-                  </tr>
-                ))}
+                {unfilled.map((bid) => {
+                  const tickSize = markets.overview.get(bid.marketId)?.tickSize;
+                  return (
+                    <tr key={bid.orderId.toString()} data-testid={`ended-${bid.orderId.toString()}`}>
+                      <td>bid #{bid.orderId.toString()}</td>
+                      <td>{marketName(bid.marketId)}</td>
+                      <td>{tickSize === undefined ? `tick ${bid.maxTick}` : amount(tickToPrice(bid.maxTick, tickSize))}</td>
+                      <td>{bid.ended?.kind === "cancelled" ? "cancelled: escrow refunded" : "removed unfilled (deadline too close): escrow refunded"}</td>
+                      <td>{bid.ended ? link(bid.ended.txHash) : null}</td>
+                    </tr>
+                  );
+                })}
               </tbody>
             </table>
           </div>
