@@ -21,6 +21,14 @@ import {
 import { useChainNow, useTokenInfo, useTx, type TokenInfo } from "@/lib/hooks";
 import type { Deployment } from "@/lib/runtime-config";
 
+/** The slash shares, while market parameters still carry them (a newer market drops them from its params). */
+function slashShares(params: object): string {
+  const fields = params as Record<string, unknown>;
+  const buyer = fields.slashBuyerBps;
+  const caller = fields.slashCallerBps;
+  return typeof buyer === "number" && typeof caller === "number" ? `, slash ${formatBps(buyer)} buyer / ${formatBps(caller)} caller` : "";
+}
+
 export default function GovernancePage() {
   return (
     <>
@@ -96,7 +104,7 @@ function Parameters({ deployment }: { deployment: Deployment }) {
                 </dt>
                 <dd data-testid={`param-market-${market.marketId}`}>
                   {info
-                    ? `fee ${formatBps(info.params.feeBps)}, collateral ${formatAmount(info.params.collateralPerJob, 18)} SOV/job, slash ${formatBps(info.params.slashBuyerBps)} buyer / ${formatBps(info.params.slashCallerBps)} caller, window ${formatDuration(info.params.minJobWindow)}`
+                    ? `fee ${formatBps(info.params.feeBps)}, collateral ${formatAmount(info.params.collateralPerJob, 18)} SOV/job${slashShares(info.params)}, window ${formatDuration(info.params.minJobWindow)}`
                     : "…"}
                 </dd>
               </div>
