@@ -1,9 +1,13 @@
-// Every page without a wallet: read-only views work, nothing is fetched from outside hosts, phone width fits.
+// Every page without a wallet: read-only views work, nothing is fetched from outside hosts, phone width fits;
+// what a market sells, the policy classes nobody can list in yet, the models' prices and the provider directory
+// are readable by anyone.
+import { accounts } from "./chain.ts";
 import { expect, test } from "./fixtures.ts";
 
 const pages = [
   { route: "/", name: "market", heading: "Market" },
   { route: "/buy", name: "buy", heading: "Buy inference" },
+  { route: "/orders", name: "orders", heading: "My orders" },
   { route: "/provider", name: "provider", heading: "Provider" },
   { route: "/governance", name: "governance", heading: "Governance" },
   { route: "/models", name: "models", heading: "Models" },
@@ -21,17 +25,81 @@ test("read-only pages work without a wallet and only talk to the dApp", async ({
     await app.screenshot(`readonly-${name}`);
   }
   expect([...hosts]).toEqual([new URL(app.state.baseUrl).host]);
-  // The market page shows the on-chain book: so far only the provider node's ask (global-setup), no bid.
-  await app.goto("/");
-  await expect(page.getByTestId("best-ask")).toHaveText("0.05 tUSD");
-  await expect(page.getByTestId("best-bid")).toHaveText("none");
-  await expect(page.getByTestId("depth-chart")).toBeVisible();
-  // The models page reads the registry.
-  await app.goto("/models");
-  await expect(page.getByTestId("model").first()).toContainText("approved");
   // Without a wallet, the wallet menu says so instead of failing.
   await page.getByRole("button", { name: "Connect wallet" }).click();
   await expect(page.getByText("No browser wallet found")).toBeVisible();
+});
+
+test("the market page says what it sells, who may sell, and draws the book on price axes", async ({ page, app }) => {
+  const { deployment } = app.state;
+  await app.goto("/");
+  // The on-chain book: so far only the provider node's ask (global-setup), no bid.
+  await expect(page.getByTestId("best-ask")).toHaveText("0.05 tUSD");
+  await expect(page.getByTestId("best-bid")).toHaveText("none");
+  const about = page.getByTestId("market-about");
+  await expect(about.getByTestId("model-task")).toHaveText("Recognises a handwritten digit (0-9).");
+  await expect(about).toContainText("28×28 grayscale image");
+  await expect(about.getByTestId("policy-class")).toHaveText("Policy class 0 is open: any registered provider with stake may sell here.");
+  await expect(about.getByTestId("no-attester")).toHaveCount(0);
+  // Axes: the ask's price among the price ticks (in tokens, whole), a job count axis from 0.
+  const depth = page.getByTestId("depth-chart");
+  await expect(depth.getByTestId("x-tick").filter({ hasText: /^0\.05$/ })).toHaveCount(1);
+  await expect(depth.getByTestId("y-tick").first()).toHaveText("0");
+  await expect(depth).toContainText("price per job (tUSD)");
+
+  // A class whose claims have no trusted attester: said on the page, and in the picker.
+  const gated = deployment.markets.find((market) => market.policyClass !== 0);
+  if (!gated) throw new Error("the deployment has no gated market");
+  await page.getByLabel("Market", { exact: true }).selectOption(String(gated.marketId));
+  await expect(about.getByTestId("policy-class")).toContainText(`Policy class ${gated.policyClass}: a provider must hold a valid attestation for`);
+  await expect(about.getByTestId("no-attester")).toContainText("No trusted attester yet: no provider can list on this market.");
+  await expect(page.getByRole("option", { name: `${gated.model} · policy class ${gated.policyClass} (no trusted attester yet)` })).toHaveCount(1);
+  await app.screenshot("market-gated-class");
+});
+
+test("the models page says what each model does and shows its markets' prices", async ({ page, app }) => {
+  const { deployment } = app.state;
+  await app.goto("/models");
+  const first = page.getByTestId("model").first();
+  await expect(first).toContainText("approved");
+  await expect(page.getByTestId("model-task").first()).toHaveText("Recognises a handwritten digit (0-9).");
+  await expect(page.getByTestId("min-vram").first()).toHaveText("no minimum");
+  await expect(page.getByText("0 MB")).toHaveCount(0);
+  for (const market of deployment.markets) {
+    const row = page.getByTestId(`market-row-${market.marketId}`);
+    // The provider node asks 0.05 on every open market (global-setup); gated markets have no ask and say why.
+    await expect(row.getByTestId("market-best-ask")).toHaveText(market.policyClass === 0 ? "0.05 tUSD" : "none");
+    await expect(row.getByTestId("market-best-bid")).toHaveText("none");
+    await expect(row.getByTestId("no-attester")).toHaveCount(market.policyClass === 0 ? 0 : 1);
+  }
+  await app.screenshot("models");
+});
+
+test("the provider directory lists every provider without a wallet", async ({ page, app }) => {
+  await app.goto("/provider");
+  await expect(page.getByText("Connect a wallet to manage your provider")).toBeVisible();
+  const node = page.getByRole("article", { name: `Provider ${accounts.node}` });
+  await expect(node.getByTestId("provider-stake")).toContainText("2,500 SOV");
+  await expect(node.getByTestId("provider-jobs")).toHaveText("0 settled, 0 expired (slashed), 0 declined, 0 open");
+  // One ask of 100 jobs at 0.05 on every open market (global-setup).
+  const openMarkets = app.state.deployment.markets.filter((market) => market.policyClass === 0).length;
+  await expect(node.getByTestId("provider-asks").getByRole("listitem").filter({ hasText: "0.05 tUSD per job, 100 of 100 jobs left" })).toHaveCount(openMarkets);
+  await expect(node.getByTestId("provider-gpu")).not.toHaveText("…");
+  await app.screenshot("provider-directory-start");
+});
+
+test("the faucet page tells how to connect a wallet to the local network", async ({ page, app }) => {
+  await app.goto("/faucet");
+  const help = page.getByRole("region", { name: "Local network: connect a wallet" });
+  await expect(help).toContainText("private keys npm start printed");
+  await expect(help.getByTestId("wallet-rpc-url")).toHaveText(`${app.state.baseUrl}/api/rpc`);
+  const table = help.getByTestId("dev-accounts");
+  await expect(table.getByRole("row")).toHaveCount(11);
+  await expect(table.getByRole("row").filter({ hasText: accounts.deployer })).toContainText("deployer");
+  // Balances are read from the chain: the deployer was funded by global-setup, the buyer (#5) was not.
+  await expect(table.getByRole("row").filter({ hasText: accounts.deployer })).toContainText("1,000 tUSD");
+  await expect(table.getByRole("row").filter({ hasText: accounts.buyer })).toContainText("0 tUSD");
+  await app.screenshot("faucet-local-network");
 });
 
 test("every page fits a phone screen", async ({ page, app }) => {

@@ -1,12 +1,14 @@
-// Buyer: connect -> faucet -> draw a digit -> bid (permit) -> the bid rests in the book, visible on the market;
-// then a held-out MNIST digit bought from the provider node: matched -> proving -> verified -> the digit.
+// Buyer: connect -> faucet -> draw a digit -> the cost before signing -> bid (permit) -> the bid rests in the book,
+// visible on the market; then a held-out MNIST digit bought from the provider node: the cost (price, fee out of the
+// provider's payment) -> matched -> proving -> verified -> the digit, charged exactly what was shown; then the
+// settlement and the bid on the dApp's decoded transaction page.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { createPublicClient, hexToBytes, http } from "viem";
 import { z } from "zod";
 import { spotMarketAbi } from "@sovra/contracts";
 import { hashBytes } from "../../../circuits/src/io/hash.ts";
-import { accounts, rpc } from "./chain.ts";
+import { accounts, paymentBalance, rpc } from "./chain.ts";
 import { drawDigit, expect, expectConfirmed, test } from "./fixtures.ts";
 
 // A held-out MNIST test digit with its label, the one the circuits' proof fixture uses.
@@ -33,8 +35,17 @@ test("buyer gets test dollars, draws a digit and bids", async ({ page, app }) =>
   await expect(page.getByRole("button", { name: "Draw a digit first" })).toBeDisabled();
   await drawDigit(page);
   await page.getByLabel("Maximum price (tUSD)").fill("0.02");
+  // Before the wallet is asked: below the best ask the bid rests and escrows its own price; the fee is the provider's.
+  const cost = page.getByTestId("cost-summary");
+  await expect(cost.getByTestId("cost-price")).toHaveText("0.02 tUSD");
+  await expect(cost.getByTestId("cost-fee")).toHaveText("0.0005 tUSD");
+  await expect(cost.getByTestId("cost-provider")).toHaveText("0.0195 tUSD");
+  await expect(cost.getByTestId("cost-charged")).toHaveText("0.02 tUSD");
+  await expect(cost.getByTestId("cost-explained")).toContainText("Your bid rests in the book: 0.02 tUSD is held in escrow");
+  const before = await paymentBalance(app.state, accounts.buyer);
   await page.getByRole("button", { name: "Place bid" }).click();
   await expectConfirmed(page, "Bid (with permit)");
+  expect(before - (await paymentBalance(app.state, accounts.buyer))).toBe(20_000n);
   await expect(page.getByTestId("order-tracker")).toContainText("rests in the book at tick 20");
   await app.screenshot("buy-bid-resting");
 
@@ -72,6 +83,16 @@ test("buyer uploads a held-out MNIST digit and sees the provider node's verified
     buffer: Buffer.from(JSON.stringify(sample.input)),
   });
   await page.getByLabel("Maximum price (tUSD)").fill("0.05");
+  // The bid crosses the node's ask: the buyer pays the price; 2.5% of it is the protocol's, out of the provider's pay.
+  const cost = page.getByTestId("cost-summary");
+  await expect(cost.getByTestId("cost-price")).toHaveText("0.05 tUSD");
+  await expect(cost.getByTestId("cost-fee")).toHaveText("0.00125 tUSD");
+  await expect(cost.getByTestId("cost-provider")).toHaveText("0.04875 tUSD");
+  await expect(cost.getByTestId("cost-charged")).toHaveText("0.05 tUSD");
+  await expect(cost.getByTestId("cost-explained")).toContainText("Your bid matches the best ask now");
+  await expect(cost.getByTestId("cost-explained")).toContainText("it comes out of the provider's payment");
+  await app.screenshot("buy-cost-before-signing");
+  const before = await paymentBalance(app.state, accounts.buyer);
 
   // Mining is held while the job is open, so the matched/proving state is on screen however fast the node
   // proves: its settle transaction waits in the mempool until the test mines again.
@@ -116,4 +137,40 @@ test("buyer uploads a held-out MNIST digit and sees the provider node's verified
   const link = stepOf("Verified on-chain").getByRole("link");
   await expect(link).toHaveAttribute("href", `/tx/${settled?.transactionHash}`);
   await app.screenshot("buy-job-verified");
+  // Charged exactly the price shown before signing; the provider got the price less the fee shown.
+  expect(before - (await paymentBalance(app.state, accounts.buyer))).toBe(50_000n);
+  expect(settled?.args.providerAmount).toBe(48_750n);
+  expect(settled?.args.fee).toBe(1_250n);
+
+  // The settlement on the decoded transaction page: named arguments, amounts in tUSD, the market labelled.
+  await link.click();
+  await expect(page.getByRole("heading", { level: 1, name: "Transaction" })).toBeVisible();
+  const event = page.getByTestId("tx-event").filter({ has: page.getByRole("heading", { name: /^JobSettled/ }) });
+  await expect(event.getByRole("heading")).toHaveText("JobSettled from market");
+  await expect(event.getByTestId("arg-jobId")).toHaveText(`#${jobId}`);
+  await expect(event.getByTestId("arg-provider")).toHaveText(`${accounts.node}registered provider`);
+  await expect(event.getByTestId("arg-providerAmount")).toHaveText("0.04875 tUSD");
+  await expect(event.getByTestId("arg-fee")).toHaveText("0.00125 tUSD");
+  await expect(page.getByTestId("tx-to")).toHaveText(`${deployment.contracts.spotMarket} (market)`);
+  await app.screenshot("tx-settlement-decoded");
+
+  // The bid, sent by the connected buyer: "you" is labelled, the escrow transfer is in tUSD.
+  const [bid] = await client.getContractEvents({
+    address: deployment.contracts.spotMarket,
+    abi: spotMarketAbi,
+    eventName: "BidPlaced",
+    args: { orderId: jobId },
+    fromBlock: 0n,
+  });
+  await app.goto(`/tx/${bid?.transactionHash}`);
+  await expect(page.getByTestId("connected-address")).toBeVisible();
+  await expect(page.getByTestId("tx-from")).toHaveText(`${accounts.buyer} (you)`);
+  const placed = page.getByTestId("tx-event").filter({ has: page.getByRole("heading", { name: /^BidPlaced/ }) });
+  await expect(placed.getByTestId("arg-buyer")).toHaveText(`${accounts.buyer}you`);
+  await expect(placed.getByTestId("arg-maxTick")).toHaveText("0.05 tUSD (tick 50)");
+  await expect(placed.getByTestId("arg-marketId")).toHaveText(`${market.marketId} (mlp · policy class 0)`);
+  const transfer = page.getByTestId("tx-event").filter({ has: page.getByRole("heading", { name: "Transfer from tUSD token" }) });
+  await expect(transfer.getByTestId("arg-value")).toHaveText("0.05 tUSD");
+  await expect(transfer.getByTestId("arg-to")).toHaveText(`${deployment.contracts.spotMarket}market`);
+  await app.screenshot("tx-bid-decoded");
 });

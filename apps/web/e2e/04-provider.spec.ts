@@ -1,5 +1,7 @@
 // Provider (account #4, in the browser; #1 is the provider node global-setup runs): a decoded custom error,
 // register, stake, ask; the ask fills the buyer's resting bid.
+import { createPublicClient, http } from "viem";
+import { spotMarketAbi } from "@sovra/contracts";
 import { accounts, jobsMatchedTo } from "./chain.ts";
 import { expect, expectConfirmed, test } from "./fixtures.ts";
 
@@ -15,17 +17,29 @@ test("provider registers, stakes and places an ask that fills the resting bid", 
 
   await page.getByLabel("GPU model").fill("NVIDIA H100 80GB");
   await page.getByLabel("VRAM (MB)").fill("81920");
-  await page.getByLabel("Measured throughput (inferences per second)").fill("120.5");
+  await page.getByLabel("Measured throughput (operations per second)").fill("989000000000000");
   await page.getByLabel("Region").fill("eu-west");
   await page.getByLabel("Benchmark report hash (sha2-256)").fill(`0x${"ab".repeat(32)}`);
   await page.getByRole("button", { name: "Register" }).click();
   await expectConfirmed(page, "Register");
   await expect(page.getByTestId("profile")).toContainText("NVIDIA H100 80GB");
+  await expect(page.getByTestId("profile")).toContainText("989 T ops/s");
 
   await page.getByLabel("Amount to stake (SOV)").fill("100");
   await page.getByRole("button", { name: "Stake", exact: true }).click();
   await expectConfirmed(page, "Stake");
   await expect(page.getByTestId("staked")).toHaveText("100 SOV");
+
+  // A class whose claims have no trusted attester takes no ask: the form says so instead of sending a doomed one.
+  const gated = app.state.deployment.markets.find((market) => market.policyClass !== 0);
+  const open = app.state.deployment.markets[0];
+  if (!gated || !open) throw new Error("the deployment lacks an open or a gated market");
+  const asks = page.getByRole("region", { name: "Asks" });
+  await asks.getByLabel("Market", { exact: true }).selectOption(String(gated.marketId));
+  await expect(asks.getByTestId("no-attester")).toHaveText("No trusted attester yet: no provider can list on this market.");
+  await expect(page.getByRole("button", { name: "Place ask" })).toBeDisabled();
+  await asks.getByLabel("Market", { exact: true }).selectOption(String(open.marketId));
+  await expect(asks.getByTestId("no-attester")).toHaveCount(0);
 
   await page.getByLabel("Capacity (jobs)").fill("3");
   await page.getByRole("button", { name: "Place ask" }).click();
@@ -42,7 +56,37 @@ test("provider registers, stakes and places an ask that fills the resting bid", 
   await app.goto("/");
   await expect(page.getByTestId("recent-matches")).toContainText("0.02 tUSD");
   await expect(page.getByTestId("best-ask")).toHaveText("0.02 tUSD");
+  const [filled] = await jobsMatchedTo(app.state, accounts.provider);
+  const row = page.getByTestId(`match-${filled}`);
+  await expect(row.getByTestId("match-status")).toHaveText("waiting for the proof");
+  await expect(row.getByTestId("settlement-link")).toHaveCount(0);
+  // The price history: one trade at 0.02 on a price axis in tUSD and a UTC clock axis.
+  const chart = page.getByTestId("price-chart");
+  await expect(chart.getByTestId("y-tick").filter({ hasText: /^0\.02$/ })).toHaveCount(1);
+  await expect(chart.getByTestId("x-tick").first()).toHaveText(/^\d{2}:\d{2}(:\d{2})?$/);
+  await expect(chart).toContainText("tUSD per job");
+
+  // The verified purchase of 03 on the mlp market: its row links the settlement and, apart, the bid.
+  const mlp = app.state.deployment.markets.find((market) => market.model === "mlp" && market.policyClass === 0);
+  if (!mlp) throw new Error("no open mlp market");
+  await page.getByLabel("Market", { exact: true }).selectOption(String(mlp.marketId));
+  const [settledJob] = await jobsMatchedTo(app.state, accounts.node);
+  const settledRow = page.getByTestId(`match-${settledJob}`);
+  await expect(settledRow.getByTestId("match-status")).toHaveText("settled (proof verified)");
+  const client = createPublicClient({ transport: http(app.state.rpcUrl) });
+  const [settled] = await client.getContractEvents({
+    address: app.state.deployment.contracts.spotMarket,
+    abi: spotMarketAbi,
+    eventName: "JobSettled",
+    args: { jobId: settledJob },
+    fromBlock: 0n,
+  });
+  await expect(settledRow.getByTestId("settlement-link")).toHaveAttribute("href", `/tx/${settled?.transactionHash}`);
+  await expect(settledRow.getByTestId("bid-link")).not.toHaveAttribute("href", `/tx/${settled?.transactionHash}`);
+  await app.goto("/");
   await expect(page.getByTestId("price-chart")).toBeVisible();
+  await expect(page.getByTestId("depth-chart")).toBeVisible();
+  await expect(page.getByTestId(`match-${filled}`).getByRole("cell").nth(4)).not.toHaveText("…");
   await app.screenshot("market-after-trade");
 });
 

@@ -1,8 +1,9 @@
 // Node-side helpers the tests use on the Hardhat node: raw JSON-RPC, time travel, the shared state file.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { createPublicClient, http, type Address } from "viem";
-import { parseDeployment, spotMarketAbi, type Deployment } from "@sovra/contracts";
+import { createPublicClient, createWalletClient, http, parseEventLogs, type Address } from "viem";
+import { hardhat } from "viem/chains";
+import { parseDeployment, spotMarketAbi, testStablecoinAbi, type Deployment } from "@sovra/contracts";
 
 export const stateFile = path.join(import.meta.dirname, ".state.json");
 export const screenshotsDir = path.join(import.meta.dirname, "screenshots");
@@ -59,4 +60,60 @@ export async function jobsMatchedTo(state: E2eState & { deployment: Deployment }
     fromBlock: 0n,
   });
   return logs.flatMap((log) => (log.args.jobId === undefined ? [] : [log.args.jobId]));
+}
+
+/** Chain time: the latest block's timestamp. */
+export async function chainNow(rpcUrl: string): Promise<bigint> {
+  const client = createPublicClient({ transport: http(rpcUrl) });
+  return (await client.getBlock()).timestamp;
+}
+
+/** Payment-token balance of `account`, in base units. */
+export async function paymentBalance(state: E2eState & { deployment: Deployment }, account: Address): Promise<bigint> {
+  const client = createPublicClient({ transport: http(state.rpcUrl) });
+  return client.readContract({
+    address: state.deployment.contracts.paymentToken,
+    abi: testStablecoinAbi,
+    functionName: "balanceOf",
+    args: [account],
+  });
+}
+
+/**
+ * Places a bid from the node side, signed by the Hardhat node for its unlocked `account` (tests use it to set up
+ * orders quickly; the browser flows place theirs through the dApp). Returns the bid's order id.
+ */
+export async function placeBidAs(
+  state: E2eState & { deployment: Deployment },
+  account: Address,
+  options: { marketId: number; maxTick: number; windowSeconds?: number },
+): Promise<bigint> {
+  const transport = http(state.rpcUrl);
+  const client = createPublicClient({ transport });
+  const wallet = createWalletClient({ transport, account });
+  const chain = hardhat;
+  const market = state.deployment.contracts.spotMarket;
+  const info = await client.readContract({ address: market, abi: spotMarketAbi, functionName: "marketOf", args: [options.marketId] });
+  const escrow = BigInt(options.maxTick) * info.params.tickSize;
+  const approve = await wallet.writeContract({
+    chain,
+    address: state.deployment.contracts.paymentToken,
+    abi: testStablecoinAbi,
+    functionName: "approve",
+    args: [market, escrow],
+  });
+  await client.waitForTransactionReceipt({ hash: approve });
+  const deadline = (await chainNow(state.rpcUrl)) + BigInt(options.windowSeconds ?? 600);
+  const hash = await wallet.writeContract({
+    chain,
+    address: market,
+    abi: spotMarketAbi,
+    functionName: "placeBid",
+    args: [options.marketId, options.maxTick, 1n, "0x", deadline, false],
+  });
+  const receipt = await client.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success") throw new Error(`placeBid reverted in ${hash}`);
+  const [placed] = parseEventLogs({ abi: spotMarketAbi, logs: receipt.logs, eventName: "BidPlaced" });
+  if (!placed) throw new Error("no BidPlaced event");
+  return placed.args.orderId;
 }

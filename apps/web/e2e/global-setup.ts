@@ -4,6 +4,7 @@
 // Returns the teardown.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -30,6 +31,19 @@ const repoRoot = path.resolve(webDir, "..", "..");
 const contractsDir = path.join(repoRoot, "contracts");
 const nextBin = path.join(repoRoot, "node_modules", "next", "dist", "bin", "next");
 const hardhatBin = path.join(repoRoot, "node_modules", "hardhat", "dist", "src", "cli.js");
+
+/**
+ * Ports: free ones by default; `SOVRA_E2E_PORT_BASE=N` pins them to N (chain), N+1 (dApp), N+2 (Redis),
+ * N+3 (weights gateway), N+4 (provider metrics), so runs beside other services stay inside a known range.
+ */
+const portOffsets = { chain: 0, web: 1, redis: 2, gateway: 3, metrics: 4 } as const;
+async function portFor(service: keyof typeof portOffsets): Promise<number> {
+  const base = process.env.SOVRA_E2E_PORT_BASE;
+  if (base === undefined || base === "") return freePort();
+  const port = Number(base) + portOffsets[service];
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`SOVRA_E2E_PORT_BASE=${base} gives no valid port`);
+  return port;
+}
 
 async function waitForHttp(url: string, child: ChildProcess, timeoutMs = 120_000): Promise<void> {
   const started = Date.now();
@@ -70,9 +84,9 @@ async function startProvider(options: {
   stops: Array<() => Promise<void>>;
 }): Promise<void> {
   const { scratch, stops } = options;
-  const redis = await startLocalRedis();
+  const redis = await startLocalRedis({ port: await portFor("redis") });
   stops.push(() => redis.stop());
-  const gateway = await startGateway({ dir: path.join(repoRoot, "circuits", "models"), port: await freePort(), host: "127.0.0.1" });
+  const gateway = await startGateway({ dir: path.join(repoRoot, "circuits", "models"), port: await portFor("gateway"), host: "127.0.0.1" });
   stops.push(() => gateway.close());
   const config = await writeNodeConfig({
     file: path.join(scratch, "node.config.json"),
@@ -82,7 +96,7 @@ async function startProvider(options: {
     gatewayUrl: gateway.url,
     cacheDir: path.join(scratch, "weights"),
     models: options.models,
-    metricsPort: await freePort(),
+    metricsPort: await portFor("metrics"),
   });
   const account = localAccount(localRoles.provider);
   const asks = options.models.map((model) => ({ model, price: "0.05", capacity: 100 }));
@@ -101,13 +115,14 @@ async function startProvider(options: {
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const scratch = await mkdtemp(path.join(tmpdir(), "sovra-web-e2e-"));
   await mkdir(screenshotsDir, { recursive: true });
-  // Private compiler output: other builds of the same checkout may be running.
-  process.env.SOVRA_HH_ARTIFACTS ??= path.join(tmpdir(), "sovra-web-hh", "artifacts");
-  process.env.SOVRA_HH_CACHE ??= path.join(tmpdir(), "sovra-web-hh", "cache");
+  // Private compiler output: other builds of the same checkout (and other checkouts) may be running.
+  const checkout = createHash("sha256").update(repoRoot).digest("hex").slice(0, 12);
+  process.env.SOVRA_HH_ARTIFACTS ??= path.join(tmpdir(), `sovra-web-hh-${checkout}`, "artifacts");
+  process.env.SOVRA_HH_CACHE ??= path.join(tmpdir(), `sovra-web-hh-${checkout}`, "cache");
   await runToCompletion(process.execPath, [hardhatBin, "build", "--quiet"], { cwd: contractsDir, env: process.env });
   await assertAbisFresh(process.env.SOVRA_HH_ARTIFACTS);
 
-  const chain = await startLocalChain();
+  const chain = await startLocalChain({ port: await portFor("chain") });
   const stops: Array<() => Promise<void>> = [
     async () => {
       if (process.env.SOVRA_E2E_KEEP_LOGS !== "1") await rm(scratch, { recursive: true, force: true });
@@ -144,7 +159,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
         env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
       });
     }
-    const port = await freePort();
+    const port = await portFor("web");
     const server = spawn(process.execPath, [nextBin, "start", "--hostname", "127.0.0.1", "--port", String(port)], {
       cwd: webDir,
       stdio: ["ignore", "pipe", "pipe"],

@@ -8,7 +8,7 @@ import {
 } from "viem";
 import { describe, expect, it } from "vitest";
 import { allAbis } from "../src/lib/abis";
-import { decodeRevertData, describeError, errorFragments, humanizeErrorName } from "../src/lib/errors";
+import { assetOfTarget, callTarget, decodeRevertData, describeError, errorFragments, humanizeErrorName } from "../src/lib/errors";
 
 const testAbi = parseAbi([
   "error InsufficientFreeStake(address provider, uint256 free, uint256 requested)",
@@ -88,5 +88,41 @@ describe("humanizeErrorName", () => {
   it("splits camel case", () => {
     expect(humanizeErrorName("ERC20InvalidSender")).toBe("Erc20 invalid sender");
     expect(humanizeErrorName("NothingUnbonding")).toBe("Nothing unbonding");
+  });
+});
+
+describe("amounts in tokens", () => {
+  const erc20Abi = parseAbi(["error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed)"]);
+  const tokens = {
+    amount: (value: bigint, asset: "payment" | "governance") =>
+      asset === "payment" ? `${Number(value) / 1e6} tUSD` : `${Number(value / 10n ** 18n)} SOV`,
+  };
+  it("shows stake amounts in SOV", () => {
+    const data = encodeErrorResult({ abi: testAbi, errorName: "InsufficientFreeStake", args: [provider, 5n * 10n ** 18n, 10n * 10n ** 18n] });
+    expect(decodeRevertData(data, allAbis, tokens)?.message).toBe("Not enough free stake: 5 SOV free, 10 SOV needed. Stake more or cancel asks.");
+  });
+  it("shows an ERC20 shortfall in the token of the contract called", () => {
+    const data = encodeErrorResult({ abi: erc20Abi, errorName: "ERC20InsufficientBalance", args: [provider, 0n, 20_000n] });
+    expect(decodeRevertData(data, allAbis, { ...tokens, erc20Asset: "payment" })?.message).toBe(
+      "Your balance (0 tUSD) is below the 0.02 tUSD needed. Use the faucet or top up first.",
+    );
+    // Unknown token: the integers, never a guess.
+    expect(decodeRevertData(data, allAbis, tokens)?.message).toBe("Your balance (0) is below the 20000 needed. Use the faucet or top up first.");
+  });
+  it("finds the contract a failed call went to", () => {
+    const market = "0x00000000000000000000000000000000000000cc";
+    const reverted = new ContractFunctionRevertedError({ abi: [], data: "0x", functionName: "placeAsk" });
+    const error = new ContractFunctionExecutionError(reverted, { abi: testAbi, functionName: "placeAsk", args: [0, 1, 1, 0n], contractAddress: market });
+    expect(callTarget(error)).toBe(market);
+    const contracts = {
+      paymentToken: "0x01",
+      spotMarket: market,
+      sovraToken: "0x02",
+      providerRegistry: "0x03",
+      governor: "0x04",
+    };
+    expect(assetOfTarget(contracts, market.toUpperCase().replace("0X", "0x"))).toBe("payment");
+    expect(assetOfTarget(contracts, "0x03")).toBe("governance");
+    expect(assetOfTarget(contracts, "0x99")).toBeUndefined();
   });
 });

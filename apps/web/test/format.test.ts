@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   countdown,
+  formatOpsPerSecond,
   formatAmount,
   formatBps,
   formatDuration,
@@ -77,5 +78,14 @@ describe("misc", () => {
   it("links transactions to the explorer or the local receipt page", () => {
     expect(txHref("0xab")).toBe("/tx/0xab");
     expect(txHref("0xab", "https://scan.example/")).toBe("https://scan.example/tx/0xab");
+  });
+});
+
+describe("formatOpsPerSecond", () => {
+  it("shows the benchmark's throughput with an SI prefix", () => {
+    expect(formatOpsPerSecond(2_275_908_449_000n)).toBe("2.28 G ops/s");
+    expect(formatOpsPerSecond(989_000_000_000_000_000n)).toBe("989 T ops/s");
+    expect(formatOpsPerSecond(120_500n)).toBe("121 ops/s");
+    expect(formatOpsPerSecond(0n)).toBe("0 ops/s");
   });
 });

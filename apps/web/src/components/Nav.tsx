@@ -7,6 +7,7 @@ import { isLocalChain } from "@/lib/runtime-config";
 const links = [
   { href: "/", label: "Market" },
   { href: "/buy", label: "Buy" },
+  { href: "/orders", label: "My orders" },
   { href: "/provider", label: "Provider" },
   { href: "/governance", label: "Governance" },
   { href: "/models", label: "Models" },

@@ -4,6 +4,7 @@
 import { QueryClient, QueryClientProvider, useQueryClient } from "@tanstack/react-query";
 import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
 import { WagmiProvider, useBlockNumber } from "wagmi";
+import { IMMUTABLE_QUERY } from "@/lib/ledger-data";
 import type { RuntimeConfig } from "@/lib/runtime-config";
 import { makeWagmiConfig } from "@/lib/wagmi";
 
@@ -22,7 +23,7 @@ function RefreshOnBlock() {
   useEffect(() => {
     if (blockNumber === undefined) return;
     void queryClient.invalidateQueries({
-      predicate: (query) => query.queryKey[0] !== "blockNumber",
+      predicate: (query) => query.queryKey[0] !== "blockNumber" && query.queryKey[0] !== IMMUTABLE_QUERY,
     });
   }, [blockNumber, queryClient]);
   return null;

@@ -19,20 +19,42 @@ export type DecodedError = {
   message: string;
 };
 
-type Sentence = (args: readonly unknown[]) => string;
+/** The two tokens amounts can be in: the payment stablecoin (tUSD) and the governance / staking token (SOV). */
+export type Asset = "payment" | "governance";
+
+export type ErrorContext = {
+  /** Formats a token amount; without it amounts show as the contract's integers. */
+  amount?: (value: bigint, asset: Asset) => string;
+  /**
+   * Which token an OpenZeppelin ERC20 error (balance, allowance) is about. The revert does not say, the contract
+   * the call went to does: the market pulls the payment token, the registry the governance token.
+   */
+  erc20Asset?: Asset;
+};
+
+/** What a sentence may use: the error's arguments and an amount formatter. */
+type Sentence = (
+  args: readonly unknown[],
+  tokens: { amount: (value: unknown, asset: Asset | undefined) => string; erc20: Asset | undefined },
+) => string;
 
 const str = (value: unknown): string => (typeof value === "bigint" ? value.toString() : String(value));
 const when = (value: unknown): string => (typeof value === "bigint" ? formatTimestamp(Number(value)) : str(value));
+
+function amountFormatter(context: ErrorContext | undefined) {
+  return (value: unknown, asset: Asset | undefined): string =>
+    typeof value === "bigint" && asset && context?.amount ? context.amount(value, asset) : str(value);
+}
 
 const governorStates = ["Pending", "Active", "Canceled", "Defeated", "Succeeded", "Queued", "Expired", "Executed"];
 
 /** Custom error name -> sentence. Errors not listed fall back to their name split into words. */
 export const errorSentences: Record<string, Sentence> = {
   // Payment and governance tokens (OpenZeppelin ERC20 / ERC20Permit / Votes)
-  ERC20InsufficientBalance: ([, balance, needed]) =>
-    `Your token balance (${str(balance)}) is below the ${str(needed)} needed. Use the faucet or top up first.`,
-  ERC20InsufficientAllowance: ([, allowance, needed]) =>
-    `The contract may spend only ${str(allowance)} of your tokens but needs ${str(needed)}: approve first.`,
+  ERC20InsufficientBalance: ([, balance, needed], { amount, erc20 }) =>
+    `Your balance (${amount(balance, erc20)}) is below the ${amount(needed, erc20)} needed. Use the faucet or top up first.`,
+  ERC20InsufficientAllowance: ([, allowance, needed], { amount, erc20 }) =>
+    `The contract may spend only ${amount(allowance, erc20)} of your tokens but needs ${amount(needed, erc20)}: approve first.`,
   ERC20InvalidReceiver: () => "The receiving address is not valid.",
   ERC20InvalidSpender: () => "The spender address is not valid.",
   ERC2612ExpiredSignature: () => "The permit signature has expired; sign again.",
@@ -46,11 +68,13 @@ export const errorSentences: Record<string, Sentence> = {
   GpuModelTooLong: ([length]) => `The GPU model name is too long (${str(length)} bytes, at most 64).`,
   RegionTooLong: ([length]) => `The region is too long (${str(length)} bytes, at most 32).`,
   ZeroAmount: () => "Enter an amount above zero.",
-  InsufficientFreeStake: ([, free, requested]) =>
-    `Not enough free stake: ${str(free)} free, ${str(requested)} needed. Stake more or cancel asks.`,
-  InsufficientLockedCollateral: ([, locked, requested]) =>
-    `Only ${str(locked)} collateral is locked; ${str(requested)} was asked for.`,
+  InsufficientFreeStake: ([, free, requested], { amount }) =>
+    `Not enough free stake: ${amount(free, "governance")} free, ${amount(requested, "governance")} needed. Stake more or cancel asks.`,
+  InsufficientLockedCollateral: ([, locked, requested], { amount }) =>
+    `Only ${amount(locked, "governance")} collateral is locked; ${amount(requested, "governance")} was asked for.`,
   NothingUnbonding: () => "Nothing is unbonding: request an unbond first.",
+  SlashSumMismatch: ([total, sum], { amount }) =>
+    `The slash shares (${amount(sum, "governance")}) do not add up to the ${amount(total, "governance")} slashed.`,
   UnbondingNotReady: ([readyAt]) => `Your unbonded stake is ready at ${when(readyAt)}.`,
   UnbondingDelayOutOfBounds: ([delay]) =>
     `An unbonding delay of ${typeof delay === "bigint" ? formatDuration(Number(delay)) : str(delay)} is outside the allowed range (1 hour to 60 days).`,
@@ -71,7 +95,8 @@ export const errorSentences: Record<string, Sentence> = {
     `You lack a valid attestation for a claim that policy class ${str(policyClass)} requires.`,
   OrderNotFound: ([orderId]) => `Order ${str(orderId)} is no longer in the book (filled, cancelled or removed).`,
   NotOrderOwner: ([orderId]) => `Order ${str(orderId)} belongs to another account.`,
-  JobNotMatched: ([jobId]) => `Job ${str(jobId)} is already settled or expired.`,
+  JobNotMatched: ([jobId]) =>
+    `Job ${str(jobId)} is not open: it already settled, expired, was declined or voided (or its bid still rests in the book).`,
   NotJobProvider: ([jobId]) => `Only job ${str(jobId)}'s provider may submit its result.`,
   DeadlinePassed: ([jobId]) => `Job ${str(jobId)}'s deadline has passed.`,
   JobNotExpired: ([jobId, deadline]) => `Job ${str(jobId)} can be expired only after its deadline, ${when(deadline)}.`,
@@ -94,8 +119,8 @@ export const errorSentences: Record<string, Sentence> = {
   AccessManagedRequiredDelay: () => "This call must be scheduled through the access manager first.",
   // Governor
   GovernorAlreadyCastVote: () => "You have already voted on this proposal.",
-  GovernorInsufficientProposerVotes: ([, votes, threshold]) =>
-    `You need ${str(threshold)} votes to propose and have ${str(votes)}. Delegate your tokens (to yourself) first; votes count from the next block.`,
+  GovernorInsufficientProposerVotes: ([, votes, threshold], { amount }) =>
+    `You need ${amount(threshold, "governance")} of votes to propose and have ${amount(votes, "governance")}. Delegate your tokens (to yourself) first; votes count from the next block.`,
   GovernorNonexistentProposal: () => "There is no such proposal.",
   GovernorUnexpectedProposalState: ([, current]) =>
     `The proposal is ${governorStates[Number(current)] ?? "in another state"}, so this step is not possible now.`,
@@ -116,9 +141,9 @@ export function humanizeErrorName(name: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1).toLowerCase();
 }
 
-function sentenceFor(name: string, args: readonly unknown[]): string {
+function sentenceFor(name: string, args: readonly unknown[], context?: ErrorContext): string {
   const sentence = errorSentences[name];
-  if (sentence) return sentence(args);
+  if (sentence) return sentence(args, { amount: amountFormatter(context), erc20: context?.erc20Asset });
   const shown = args.length ? ` (${args.map(str).join(", ")})` : "";
   return `${humanizeErrorName(name)}${shown}.`;
 }
@@ -137,14 +162,14 @@ export function errorFragments(abis: readonly Abi[]): AbiError[] {
 }
 
 /** Decodes raw revert data (`0x` + selector + args) against the ABIs; `undefined` when unknown. */
-export function decodeRevertData(data: Hex, abis: readonly Abi[]): DecodedError | undefined {
+export function decodeRevertData(data: Hex, abis: readonly Abi[], context?: ErrorContext): DecodedError | undefined {
   if (data.length < 10) return undefined;
   try {
     const { errorName, args } = decodeErrorResult({ abi: errorFragments(abis), data });
     const list: readonly unknown[] = args ?? [];
     if (errorName === "Error") return { name: "Error", args: list, message: `${str(list[0])}.` };
     if (errorName === "Panic") return { name: "Panic", args: list, message: `The contract failed (panic ${str(list[0])}).` };
-    return { name: errorName, args: list, message: sentenceFor(errorName, list) };
+    return { name: errorName, args: list, message: sentenceFor(errorName, list, context) };
   } catch {
     return undefined;
   }
@@ -176,14 +201,35 @@ function hasName(error: unknown, names: readonly string[], depth = 0): boolean {
   return hasName(record.cause, names, depth + 1);
 }
 
+/** The contract a failed call went to, when the error says (viem's ContractFunctionExecutionError does). */
+export function callTarget(error: unknown, depth = 0): `0x${string}` | undefined {
+  if (depth > 8 || error === null || typeof error !== "object") return undefined;
+  const record = error as Record<string, unknown>;
+  const target = record.contractAddress;
+  if (typeof target === "string" && /^0x[0-9a-fA-F]{40}$/.test(target)) return target as `0x${string}`;
+  return callTarget(record.cause, depth + 1);
+}
+
+/** The token a call's ERC20 errors are about, from the contract it went to (see `ErrorContext.erc20Asset`). */
+export function assetOfTarget(
+  contracts: { paymentToken: string; spotMarket: string; sovraToken: string; providerRegistry: string; governor: string },
+  target: string | undefined,
+): Asset | undefined {
+  if (!target) return undefined;
+  const is = (address: string) => address.toLowerCase() === target.toLowerCase();
+  if (is(contracts.paymentToken) || is(contracts.spotMarket)) return "payment";
+  if (is(contracts.sovraToken) || is(contracts.providerRegistry) || is(contracts.governor)) return "governance";
+  return undefined;
+}
+
 /** Explains any thrown value from a wallet or contract call in words. */
-export function describeError(error: unknown, abis: readonly Abi[]): DecodedError {
+export function describeError(error: unknown, abis: readonly Abi[], context?: ErrorContext): DecodedError {
   if (hasName(error, ["UserRejectedRequestError"])) {
     return { name: "UserRejected", args: [], message: "You rejected the request in your wallet." };
   }
   const data = findRevertData(error);
   if (data) {
-    const decoded = decodeRevertData(data, abis);
+    const decoded = decodeRevertData(data, abis, context);
     if (decoded) return decoded;
   }
   if (error instanceof BaseError) {

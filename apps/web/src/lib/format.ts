@@ -88,3 +88,20 @@ export function txHref(hash: string, explorer?: string): string {
 export function addressHref(address: string, explorer?: string): string | undefined {
   return explorer ? `${explorer.replace(/\/$/, "")}/address/${address}` : undefined;
 }
+
+/**
+ * A registry throughput (`throughputMilliOpsPerSec`, thousandths of an operation per second as the provider node's
+ * matrix-multiply benchmark measures them) -> `2.28 G ops/s`.
+ */
+export function formatOpsPerSecond(milliOps: bigint): string {
+  const ops = Number(milliOps) / 1000;
+  const prefixes: Array<[number, string]> = [
+    [1e12, "T"],
+    [1e9, "G"],
+    [1e6, "M"],
+    [1e3, "k"],
+  ];
+  const [size, prefix] = prefixes.find(([limit]) => ops >= limit) ?? [1, ""];
+  const scaled = Number((ops / size).toPrecision(3));
+  return `${scaled.toLocaleString("en-US")} ${prefix ? `${prefix} ` : ""}ops/s`;
+}

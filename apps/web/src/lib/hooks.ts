@@ -5,8 +5,10 @@ import { useCallback, useEffect, useState } from "react";
 import type { Abi, Address, Hash, TransactionReceipt } from "viem";
 import { useBlock, useConfig, useReadContracts } from "wagmi";
 import { waitForTransactionReceipt, getPublicClient } from "wagmi/actions";
+import { useSovraConfig } from "@/components/Providers";
 import { allAbis, paymentTokenAbi } from "./abis";
-import { describeError } from "./errors";
+import { assetOfTarget, callTarget, describeError, type ErrorContext } from "./errors";
+import { formatAmount } from "./format";
 
 /**
  * Chain time in unix seconds: the latest block's timestamp plus the wall time since it was seen. Countdowns use
@@ -59,11 +61,29 @@ export type TxRunner = {
   fail: (label: string, message: string) => void;
 };
 
+/** Formats error amounts in the deployment's tokens (symbol and decimals read once). */
+function useErrorContext(): (target: Address | undefined) => ErrorContext {
+  const { deployment } = useSovraConfig();
+  const payment = useTokenInfo(deployment?.contracts.paymentToken);
+  const governance = useTokenInfo(deployment?.contracts.sovraToken);
+  return (target) => {
+    const erc20Asset = deployment ? assetOfTarget(deployment.contracts, target) : undefined;
+    return {
+      amount: (value, asset) => {
+        const token = asset === "payment" ? payment : governance;
+        return token ? `${formatAmount(value, token.decimals)} ${token.symbol}` : value.toString();
+      },
+      ...(erc20Asset ? { erc20Asset } : {}),
+    };
+  };
+}
+
 export function useTx(extraAbis: readonly Abi[] = []): TxRunner {
   const config = useConfig();
   const queryClient = useQueryClient();
   const [state, setState] = useState<TxState>({ status: "idle" });
   const abis = [...allAbis, ...extraAbis];
+  const errorContext = useErrorContext();
 
   // `abis` and `revertReason` are rebuilt every render from `config` and the caller's ABIs: listing them would give
   // `run` a new identity on every render.
@@ -84,19 +104,21 @@ export function useTx(extraAbis: readonly Abi[] = []): TxRunner {
         await queryClient.invalidateQueries();
         return receipt;
       } catch (error) {
-        setState({ status: "failed", label, message: describeError(error, abis).message, ...(hash ? { hash } : {}) });
+        const message = describeError(error, abis, errorContext(callTarget(error))).message;
+        setState({ status: "failed", label, message, ...(hash ? { hash } : {}) });
         return undefined;
       }
     },
-    [config, queryClient],
+    [config, queryClient, errorContext],
   );
 
   /** Replays a mined, reverted transaction to read its revert data. */
   async function revertReason(hash: Hash): Promise<string> {
     const client = getPublicClient(config);
     if (!client) return "The transaction reverted.";
+    const tx = await client.getTransaction({ hash }).catch(() => undefined);
+    if (!tx) return "The transaction reverted.";
     try {
-      const tx = await client.getTransaction({ hash });
       await client.call({
         account: tx.from,
         to: tx.to,
@@ -106,7 +128,7 @@ export function useTx(extraAbis: readonly Abi[] = []): TxRunner {
       });
       return "The transaction reverted.";
     } catch (error) {
-      return describeError(error, abis).message;
+      return describeError(error, abis, errorContext(tx.to ?? undefined)).message;
     }
   }
 

@@ -1,10 +1,9 @@
 "use client";
-// Reads of one market: its parameters, best ticks, the book rebuilt from events, and its trades.
+// Reads of the markets: parameters, best ticks, and a book's depth from the per-tick views. Trades and jobs come
+// from the ledger (ledger-data.ts).
 import { useQuery } from "@tanstack/react-query";
-import type { Address } from "viem";
 import { usePublicClient, useReadContract, useReadContracts } from "wagmi";
 import { marketAbi } from "./abis";
-import { joinJobs, type BidLog, type Job, type MatchLog } from "./jobs";
 import { walkSide, type BookReader, type BookSide, type Level } from "./book";
 import type { Deployment } from "./runtime-config";
 
@@ -39,83 +38,31 @@ export function useMarketInfo(deployment: Deployment, marketId: number | undefin
   };
 }
 
-export type Trade = Job & { time: number };
-
-/**
- * Matched jobs (of one market, one provider or one job), oldest first, with their terms and block times:
- * the join of JobMatched and the BidPlaced of the bid each job filled.
- */
-export function useTrades(deployment: Deployment, filter: { marketId?: number; provider?: Address; jobId?: bigint }) {
-  const client = usePublicClient();
-  return useQuery({
-    queryKey: [
-      "sovra-trades",
-      deployment.contracts.spotMarket,
-      filter.marketId ?? null,
-      filter.provider ?? null,
-      filter.jobId?.toString() ?? null,
-    ],
-    enabled: client !== undefined,
-    queryFn: async (): Promise<Trade[]> => {
-      if (!client) return [];
-      const common = { address: deployment.contracts.spotMarket, abi: marketAbi, fromBlock: BigInt(deployment.startBlock) } as const;
-      const [matchLogs, bidLogs] = await Promise.all([
-        client.getContractEvents({
-          ...common,
-          eventName: "JobMatched",
-          args: {
-            ...(filter.jobId !== undefined ? { jobId: filter.jobId } : {}),
-            ...(filter.provider ? { provider: filter.provider } : {}),
-          },
-        }),
-        client.getContractEvents({
-          ...common,
-          eventName: "BidPlaced",
-          args: {
-            ...(filter.jobId !== undefined ? { orderId: filter.jobId } : {}),
-            ...(filter.marketId !== undefined ? { marketId: filter.marketId } : {}),
-          },
-        }),
-      ]);
-      const bids: BidLog[] = [];
-      for (const log of bidLogs) {
-        const a = log.args;
-        if (a.orderId === undefined || a.marketId === undefined || !a.buyer) continue;
-        bids.push({
-          orderId: a.orderId,
-          marketId: a.marketId,
-          buyer: a.buyer,
-          maxTick: a.maxTick ?? 0,
-          inputHash: a.inputHash ?? 0n,
-          deadline: a.deadline ?? 0n,
-          callback: a.callback ?? false,
-        });
-      }
-      const matches: MatchLog[] = [];
-      for (const log of matchLogs) {
-        const a = log.args;
-        if (a.jobId === undefined || !a.provider) continue;
-        matches.push({
-          jobId: a.jobId,
-          provider: a.provider,
-          askId: a.askId ?? 0n,
-          price: a.price ?? 0n,
-          collateral: a.collateral ?? 0n,
-          feeBps: a.feeBps ?? 0,
-          callbackGasLimit: a.callbackGasLimit ?? 0,
-          txHash: log.transactionHash,
-          blockNumber: log.blockNumber,
-        });
-      }
-      const jobs = joinJobs(bids, matches);
-      const times = new Map<bigint, number>();
-      for (const blockNumber of new Set(jobs.map((job) => job.blockNumber))) {
-        const block = await client.getBlock({ blockNumber });
-        times.set(blockNumber, Number(block.timestamp));
-      }
-      return jobs.map((job) => ({ ...job, time: times.get(job.blockNumber) ?? 0 }));
-    },
+/** Tick size, fee and best prices of every market of the deployment (for overviews). */
+export function useMarketsOverview(deployment: Deployment) {
+  const address = deployment.contracts.spotMarket;
+  const reads = useReadContracts({
+    contracts: deployment.markets.flatMap((market) => [
+      { address, abi: marketAbi, functionName: "marketOf" as const, args: [market.marketId] as const },
+      { address, abi: marketAbi, functionName: "bestTick" as const, args: [market.marketId, SIDE_ASK] as const },
+      { address, abi: marketAbi, functionName: "bestTick" as const, args: [market.marketId, SIDE_BID] as const },
+    ]),
   });
+  const overview = new Map<number, { tickSize: bigint; feeBps: number; active: boolean; bestAsk: number | null; bestBid: number | null }>();
+  deployment.markets.forEach((market, index) => {
+    const info = reads.data?.[index * 3]?.result;
+    const ask = reads.data?.[index * 3 + 1]?.result;
+    const bid = reads.data?.[index * 3 + 2]?.result;
+    if (!info || typeof info !== "object" || !("params" in info) || !Array.isArray(ask) || !Array.isArray(bid)) return;
+    overview.set(market.marketId, {
+      tickSize: info.params.tickSize,
+      feeBps: info.params.feeBps,
+      active: info.params.active,
+      bestAsk: ask[0] ? Number(ask[1]) : null,
+      bestBid: bid[0] ? Number(bid[1]) : null,
+    });
+  });
+  return { isLoading: reads.isLoading, overview };
 }
 
 /** The open book of a market from its on-chain per-tick levels, best first, both sides. */

@@ -66,3 +66,51 @@ export function describeOutput(output: readonly bigint[], spec?: IoSpec): string
   if (output.length === 1 && output[0] !== undefined && output[0] <= 9n) return `digit ${output[0].toString()}`;
   return output.map((value) => value.toString()).join(", ");
 }
+
+export type ModelPurpose = {
+  /** What the model does, in one sentence. */
+  task: string;
+  input: string;
+  output: string;
+};
+
+const elementCount = (shape: readonly number[] | undefined) => shape?.reduce((product, size) => product * size, 1);
+
+/**
+ * What a model does, for people: the io spec's own `task` / `description` when it has one, else recognised from
+ * the shapes (a 28x28 uint8 image in and 10 scores out is the MNIST digit task the Buy page draws for).
+ */
+export function modelPurpose(ioSpec: string): ModelPurpose {
+  const spec = parseIoSpec(ioSpec);
+  const input = spec?.input;
+  const output = spec?.output;
+  const own = spec && (typeof spec.task === "string" ? spec.task : typeof spec.description === "string" ? spec.description : undefined);
+  const inputShape = input && typeof input !== "string" ? input.shape : undefined;
+  const inputType = input && typeof input !== "string" && typeof input.dtype === "string" ? input.dtype : undefined;
+  const outputCount = output && typeof output !== "string" ? (output.count ?? elementCount(output.shape)) : undefined;
+  const image28 = elementCount(inputShape) === 784 && (inputType === undefined || inputType === "uint8");
+  if (image28 && outputCount === 10) {
+    return {
+      task: own ?? "Recognises a handwritten digit (0-9).",
+      input: "28×28 grayscale image (784 bytes, 0 = background, 255 = ink)",
+      output: "10 scores, one per digit 0-9: the highest is the answer",
+    };
+  }
+  return {
+    task: own ?? "Runs this model on your input.",
+    input: describeSide(input) ?? "see the io spec",
+    output: describeSide(output) ?? "see the io spec",
+  };
+}
+
+/** `mlp` -> `multi-layer perceptron`; other names as they are. */
+export function modelArchitecture(name: string): string {
+  const known: Record<string, string> = { mlp: "multi-layer perceptron", cnn: "convolutional neural network" };
+  return known[name.toLowerCase()] ?? name;
+}
+
+/** The registry's minimum VRAM: 0 means any GPU (or none) will do. */
+export function formatMinVram(mb: number): string {
+  if (mb <= 0) return "no minimum";
+  return mb >= 1024 && mb % 1024 === 0 ? `${(mb / 1024).toLocaleString("en-US")} GB` : `${mb.toLocaleString("en-US")} MB`;
+}

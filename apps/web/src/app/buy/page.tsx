@@ -12,10 +12,13 @@ import { Card, Empty, Field, Loading, WithDeployment } from "@/components/ui";
 import { ConnectHint, useWriteAccount } from "@/components/Wallet";
 import { useSovraConfig } from "@/components/Providers";
 import { marketAbi, paymentTokenAbi } from "@/lib/abis";
-import { formatAmount, formatDuration, parseAmount, priceToTick, tickToPrice } from "@/lib/format";
+import { formatAmount, formatBps, formatDuration, parseAmount, priceToTick, tickToPrice } from "@/lib/format";
 import { useChainNow, useTokenInfo, useTx } from "@/lib/hooks";
+import { bidCost } from "@/lib/cost";
 import { fetchInputHash, inputRefOf } from "@/lib/input-encoding";
-import { useMarketInfo, useTrades } from "@/lib/market-data";
+import { useLedger, usePolicyClasses } from "@/lib/ledger-data";
+import { useMarketInfo } from "@/lib/market-data";
+import { NO_ATTESTER_WARNING } from "@/lib/policy";
 import type { Deployment } from "@/lib/runtime-config";
 
 export default function BuyPage() {
@@ -117,6 +120,13 @@ function BidForm({
   const minWindow = info?.params.minJobWindow ?? 0;
   const deadlineOk = Number.isFinite(windowSeconds) && windowSeconds > minWindow;
   const needsApproval = escrow !== undefined && allowance !== undefined && allowance < escrow;
+  const cost =
+    maxTick !== undefined && maxTick > 0 && tickSize !== undefined && info && bestAsk !== undefined
+      ? bidCost({ maxTick, bestAsk, tickSize, feeBps: info.params.feeBps })
+      : undefined;
+  const classes = usePolicyClasses(deployment);
+  const policyClass = deployment.markets.find((entry) => entry.marketId === marketId)?.policyClass;
+  const unlistable = policyClass !== undefined && classes.data?.get(policyClass)?.listable === false;
   const ready =
     account !== undefined && pixels !== undefined && maxTick !== undefined && maxTick > 0 && deadlineOk && now !== undefined;
 
@@ -234,6 +244,40 @@ function BidForm({
         <input type="checkbox" checked={usePermit} onChange={(event) => setUsePermit(event.target.checked)} style={{ width: "auto" }} />
         Approve with a signed permit (one transaction)
       </label>
+      {unlistable && (
+        <p className="warn" role="note" data-testid="no-attester">
+          {NO_ATTESTER_WARNING} A bid here would rest until its deadline.
+        </p>
+      )}
+      {cost && info && (
+        <div className="cost" data-testid="cost-summary" aria-label="What this bid costs">
+          <h3 className="field-label">What this bid costs</h3>
+          <dl className="kv">
+            <dt>Price of the job</dt>
+            <dd data-testid="cost-price">{amount(cost.charged)}</dd>
+            <dt>Protocol fee ({formatBps(info.params.feeBps)})</dt>
+            <dd data-testid="cost-fee">{amount(cost.fee)}</dd>
+            <dt>Provider receives</dt>
+            <dd data-testid="cost-provider">{amount(cost.providerGets)}</dd>
+            <dt className="total">You pay</dt>
+            <dd className="total" data-testid="cost-charged">
+              {amount(cost.charged)}
+            </dd>
+          </dl>
+          <p className="muted" data-testid="cost-explained">
+            {cost.matchesNow
+              ? `Your bid matches the best ask now: ${amount(cost.charged)} is taken from your balance when the bid is placed.`
+              : `Your bid rests in the book: ${amount(cost.charged)} is held in escrow until a provider fills it at that price; if none does, cancel it in My orders to get it back.`}{" "}
+            The fee is not added to your price: it comes out of the provider&apos;s payment. The network fee (gas, in ETH) is
+            shown by your wallet.
+          </p>
+          {balance !== undefined && balance < cost.charged && (
+            <p className="warn" role="note">
+              Your balance ({amount(balance)}) is below {amount(cost.charged)}: get tokens first.
+            </p>
+          )}
+        </div>
+      )}
       {account === undefined ? (
         <ConnectHint what="bid" />
       ) : (
@@ -265,8 +309,8 @@ function OrderTracker({
   const market = deployment.contracts.spotMarket;
   const order = useReadContract({ address: market, abi: marketAbi, functionName: "orderOf", args: [orderId] });
   // A filled bid becomes the job with the same id.
-  const filled = useTrades(deployment, { jobId: orderId });
-  if (filled.data?.length) {
+  const ledger = useLedger(deployment);
+  if (ledger.data?.jobs.has(orderId)) {
     return (
       <>
         <p>Your bid was filled.</p>

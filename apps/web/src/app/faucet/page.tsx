@@ -7,6 +7,7 @@ import { ConnectHint, useWriteAccount } from "@/components/Wallet";
 import { paymentTokenAbi } from "@/lib/abis";
 import { countdown, formatAmount } from "@/lib/format";
 import { useChainNow, useTokenInfo, useTx } from "@/lib/hooks";
+import { devAccounts, LOCAL_CHAIN_ID } from "@/lib/dev-accounts";
 import { isLocalChain, type Deployment } from "@/lib/runtime-config";
 
 export default function FaucetPage() {
@@ -19,7 +20,76 @@ export default function FaucetPage() {
       ) : (
         <p className="empty">The faucet exists on the local test chain only.</p>
       )}
+      {chainId === LOCAL_CHAIN_ID && <LocalNetworkHelp />}
     </>
+  );
+}
+
+/** How to point a browser wallet at the local chain `npm start` runs: the network, and which key to import. */
+function LocalNetworkHelp() {
+  const { walletRpcUrl, deployment } = useSovraConfig();
+  const usd = useTokenInfo(deployment?.contracts.paymentToken);
+  const sov = useTokenInfo(deployment?.contracts.sovraToken);
+  const balances = useReadContracts({
+    contracts: deployment
+      ? devAccounts.flatMap((account) => [
+          { address: deployment.contracts.paymentToken, abi: paymentTokenAbi, functionName: "balanceOf" as const, args: [account.address] as const },
+          { address: deployment.contracts.sovraToken, abi: paymentTokenAbi, functionName: "balanceOf" as const, args: [account.address] as const },
+        ])
+      : [],
+    query: { enabled: deployment !== null },
+  });
+  const shown = (value: unknown, token: { decimals: number; symbol: string } | undefined) =>
+    typeof value === "bigint" && token ? `${formatAmount(value, token.decimals, 2)} ${token.symbol}` : "…";
+  return (
+    <Card title="Local network: connect a wallet" id="local-network">
+      <ol className="plain-steps">
+        <li>
+          Add the network to your wallet: RPC URL <code data-testid="wallet-rpc-url">{walletRpcUrl}</code>, chain id{" "}
+          <code>{LOCAL_CHAIN_ID}</code>, currency ETH. (The dApp also offers to switch when you connect.)
+        </li>
+        <li>
+          Import into the wallet one of the <strong>private keys <code>npm start</code> printed</strong> under &quot;Test
+          accounts&quot;, e.g. account #2, the buyer. Each has test ETH for gas; <code>npm start</code> gives each 1,000 tUSD
+          and 10,000 SOV.
+        </li>
+        <li>Connect with &quot;Connect wallet&quot; above. Avoid account #1: the provider node sends its transactions from it.</li>
+      </ol>
+      <p className="warn">These are Hardhat&apos;s public development accounts: anyone knows their keys. Use them on this local chain only.</p>
+      <div className="table-wrap">
+        <table data-testid="dev-accounts" aria-label="Development accounts">
+          <thead>
+            <tr>
+              <th scope="col">#</th>
+              <th scope="col">Address and role</th>
+              <th scope="col">Balances</th>
+            </tr>
+          </thead>
+          <tbody>
+            {devAccounts.map((account, index) => (
+              <tr key={account.address}>
+                <td>{account.index}</td>
+                <td>
+                  <span className="mono">{account.address}</span>
+                  {account.role && (
+                    <>
+                      <br />
+                      <span className="pill">{account.role}</span>
+                      {account.note && <span className="muted"> {account.note}</span>}
+                    </>
+                  )}
+                </td>
+                <td className="nowrap">
+                  {shown(balances.data?.[index * 2]?.result, usd)}
+                  <br />
+                  {shown(balances.data?.[index * 2 + 1]?.result, sov)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </Card>
   );
 }
 

@@ -21,6 +21,7 @@ import {
 import { useChainNow, useTokenInfo, useTx, type TokenInfo } from "@/lib/hooks";
 import type { Deployment } from "@/lib/runtime-config";
 
+
 export default function GovernancePage() {
   return (
     <>
@@ -96,7 +97,7 @@ function Parameters({ deployment }: { deployment: Deployment }) {
                 </dt>
                 <dd data-testid={`param-market-${market.marketId}`}>
                   {info
-                    ? `fee ${formatBps(info.params.feeBps)}, collateral ${formatAmount(info.params.collateralPerJob, 18)} SOV/job, callback premium ${formatAmount(info.params.callbackPremium, 6)} tUSD, window ${formatDuration(info.params.minJobWindow)} to ${formatDuration(info.params.maxJobWindow)}`
+                    ? `fee ${formatBps(info.params.feeBps)}, collateral ${formatAmount(info.params.collateralPerJob, 18)} SOV/job (slashed to the treasury), callback premium ${formatAmount(info.params.callbackPremium, 6)} tUSD, window ${formatDuration(info.params.minJobWindow)} to ${formatDuration(info.params.maxJobWindow)}`
                     : "…"}
                 </dd>
               </div>

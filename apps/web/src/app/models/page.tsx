@@ -1,9 +1,13 @@
 "use client";
 import { useReadContracts } from "wagmi";
+import { PolicyNote } from "@/components/MarketAbout";
 import { Card, Empty, Loading, WithDeployment } from "@/components/ui";
 import { modelRegistryAbi } from "@/lib/abis";
-import { shortAddress } from "@/lib/format";
-import { describeIoSpec } from "@/lib/models";
+import { formatAmount, shortAddress, tickToPrice } from "@/lib/format";
+import { useTokenInfo } from "@/lib/hooks";
+import { usePolicyClasses } from "@/lib/ledger-data";
+import { useMarketsOverview } from "@/lib/market-data";
+import { describeIoSpec, formatMinVram, modelArchitecture, modelPurpose } from "@/lib/models";
 import type { Deployment } from "@/lib/runtime-config";
 
 export default function ModelsPage() {
@@ -24,43 +28,95 @@ function Models({ deployment }: { deployment: Deployment }) {
       args: [model.modelId] as const,
     })),
   });
+  const markets = useMarketsOverview(deployment);
+  const classes = usePolicyClasses(deployment);
+  const token = useTokenInfo(deployment.contracts.paymentToken);
   if (!deployment.models.length) return <Empty>No models are registered in this deployment yet.</Empty>;
   if (reads.isLoading) return <Loading what="models" />;
+  const tickPrice = (tick: number | null, tickSize: bigint) =>
+    tick === null ? "none" : token ? `${formatAmount(tickToPrice(tick, tickSize), token.decimals)} ${token.symbol}` : `tick ${tick}`;
   return (
     <div className="grid2">
       {deployment.models.map((model, index) => {
         const onChain = reads.data?.[index]?.result;
         const spec = onChain ? describeIoSpec(onChain.ioSpec) : undefined;
+        const purpose = onChain ? modelPurpose(onChain.ioSpec) : undefined;
+        const modelMarkets = deployment.markets.filter((market) => market.modelId === model.modelId);
         return (
-          <Card key={model.modelId} title={model.name} id={`model-${index}`}>
-            {!onChain ? (
+          <Card key={model.modelId} title={`${model.name} (${modelArchitecture(model.name)})`} id={`model-${index}`}>
+            {!onChain || !purpose ? (
               <Empty>Not found in the registry.</Empty>
             ) : (
-              <dl className="kv" data-testid="model">
-                <dt>Status</dt>
-                <dd>{onChain.approved ? "approved" : "not approved"}</dd>
-                <dt>Model id</dt>
-                <dd className="mono">{model.modelId}</dd>
-                <dt>Weights CID</dt>
-                <dd className="mono">{onChain.weightsCid}</dd>
-                <dt>Verifier</dt>
-                <dd className="mono" title={onChain.verifier}>
-                  {shortAddress(onChain.verifier)}
-                </dd>
-                <dt>Min. VRAM</dt>
-                <dd>{onChain.minVramMb.toLocaleString("en-US")} MB</dd>
-                <dt>Accuracy</dt>
-                <dd>{spec?.accuracy ?? "not published"}</dd>
-                <dt>Input / output</dt>
-                <dd>{spec?.summary ?? "—"}</dd>
-                <dt>Markets</dt>
-                <dd>
-                  {deployment.markets
-                    .filter((market) => market.modelId === model.modelId)
-                    .map((market) => `#${market.marketId} (class ${market.policyClass})`)
-                    .join(", ") || "none"}
-                </dd>
-              </dl>
+              <>
+                <p data-testid="model-task">{purpose.task}</p>
+                <dl className="kv" data-testid="model">
+                  <dt>Input</dt>
+                  <dd>{purpose.input}</dd>
+                  <dt>Output</dt>
+                  <dd>{purpose.output}</dd>
+                  <dt>Status</dt>
+                  <dd>{onChain.approved ? "approved" : "not approved"}</dd>
+                  <dt>Accuracy</dt>
+                  <dd>{spec?.accuracy ? `${spec.accuracy} on held-out test data` : "not published"}</dd>
+                  <dt>Min. VRAM</dt>
+                  <dd data-testid="min-vram">{formatMinVram(onChain.minVramMb)}</dd>
+                  <dt>I/O spec</dt>
+                  <dd>{spec?.summary ?? "—"}</dd>
+                  <dt>Model id</dt>
+                  <dd className="mono">{model.modelId}</dd>
+                  <dt>Weights CID</dt>
+                  <dd className="mono">{onChain.weightsCid}</dd>
+                  <dt>Verifier</dt>
+                  <dd className="mono" title={onChain.verifier}>
+                    {shortAddress(onChain.verifier)}
+                  </dd>
+                </dl>
+                <h3 className="field-label">Markets</h3>
+                {modelMarkets.length === 0 ? (
+                  <Empty>No market yet.</Empty>
+                ) : (
+                  <div className="table-wrap">
+                    <table data-testid="model-markets" aria-label={`Markets of ${model.name}`}>
+                      <thead>
+                        <tr>
+                          <th scope="col">Policy class</th>
+                          <th scope="col">Best ask</th>
+                          <th scope="col">Best bid</th>
+                        </tr>
+                      </thead>
+                      <tbody>
+                        {modelMarkets.map((market) => {
+                          const overview = markets.overview.get(market.marketId);
+                          const status = classes.data?.get(market.policyClass);
+                          return (
+                            <tr key={market.marketId} data-testid={`market-row-${market.marketId}`}>
+                              <td>
+                                {market.policyClass}
+                                {status?.open ? " (open)" : ""}
+                                {status && !status.listable && (
+                                  <>
+                                    <br />
+                                    <span className="warn" data-testid="no-attester">
+                                      no trusted attester yet: no provider can list
+                                    </span>
+                                  </>
+                                )}
+                              </td>
+                              <td data-testid="market-best-ask">{overview ? tickPrice(overview.bestAsk, overview.tickSize) : "…"}</td>
+                              <td data-testid="market-best-bid">{overview ? tickPrice(overview.bestBid, overview.tickSize) : "…"}</td>
+                            </tr>
+                          );
+                        })}
+                      </tbody>
+                    </table>
+                  </div>
+                )}
+                <div className="muted">
+                  {[...new Set(modelMarkets.map((market) => market.policyClass))].map((policyClass) => (
+                    <PolicyNote key={policyClass} status={classes.data?.get(policyClass)} policyClass={policyClass} warn={false} />
+                  ))}
+                </div>
+              </>
             )}
           </Card>
         );

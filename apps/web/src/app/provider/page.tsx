@@ -1,16 +1,29 @@
 "use client";
-import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { bytesToHex, type Address } from "viem";
 import { usePublicClient, useReadContract, useReadContracts, useWriteContract } from "wagmi";
+import { useQuery } from "@tanstack/react-query";
 import { MarketPicker, marketLabel } from "@/components/MarketPicker";
+import { ProviderDirectory } from "@/components/ProviderDirectory";
 import { TxStatus } from "@/components/TxStatus";
 import { Card, Empty, Field, Loading, WithDeployment } from "@/components/ui";
 import { ConnectHint, useWriteAccount } from "@/components/Wallet";
 import { governanceTokenAbi, marketAbi, registryAbi } from "@/lib/abis";
-import { countdown, formatAmount, formatDuration, formatTimestamp, parseAmount, priceToTick, tickToPrice } from "@/lib/format";
+import {
+  countdown,
+  formatAmount,
+  formatDuration,
+  formatOpsPerSecond,
+  formatTimestamp,
+  parseAmount,
+  priceToTick,
+  tickToPrice,
+} from "@/lib/format";
 import { useChainNow, useTokenInfo, useTx, type TokenInfo } from "@/lib/hooks";
-import { useMarketInfo, useTrades } from "@/lib/market-data";
+import { jobState, jobStateWords, openAsksOf, providerStats } from "@/lib/ledger";
+import { useLedger, usePolicyClasses } from "@/lib/ledger-data";
+import { useMarketInfo } from "@/lib/market-data";
+import { NO_ATTESTER_WARNING } from "@/lib/policy";
 import type { Deployment } from "@/lib/runtime-config";
 
 export default function ProviderPage() {
@@ -22,19 +35,18 @@ export default function ProviderPage() {
   );
 }
 
-// ISpotMarket.JobStatus value of an open job (see @sovra/contracts JobStatus).
-const JOB_MATCHED = 1;
-const JOB_STATUS_TEXT = ["none", "matched (proving)", "settled", "expired (slashed)", "declined", "voided"] as const;
-
 function Provider({ deployment }: { deployment: Deployment }) {
   const account = useWriteAccount();
   const sov = useTokenInfo(deployment.contracts.sovraToken);
   const usd = useTokenInfo(deployment.contracts.paymentToken);
   if (!account) {
     return (
-      <Card title="Your provider">
-        <ConnectHint what="manage your provider: profile, stake, asks and earnings" />
-      </Card>
+      <>
+        <Card title="Your provider">
+          <ConnectHint what="manage your provider: profile, stake, asks and earnings" />
+        </Card>
+        <ProviderDirectory deployment={deployment} />
+      </>
     );
   }
   if (!sov || !usd) return <Loading what="tokens" />;
@@ -49,6 +61,7 @@ function Provider({ deployment }: { deployment: Deployment }) {
         <Earnings deployment={deployment} account={account} usd={usd} />
       </div>
       <Jobs deployment={deployment} account={account} usd={usd} />
+      <ProviderDirectory deployment={deployment} you={account} />
     </>
   );
 }
@@ -86,7 +99,7 @@ function Profile({ deployment, account }: { deployment: Deployment; account: Add
           <dt>VRAM</dt>
           <dd>{profile.vramMb.toLocaleString("en-US")} MB</dd>
           <dt>Throughput</dt>
-          <dd>{(Number(profile.throughputMilliOpsPerSec) / 1000).toLocaleString("en-US")} ops/s</dd>
+          <dd>{formatOpsPerSecond(profile.throughputMilliOpsPerSec)}</dd>
           <dt>Region</dt>
           <dd>{profile.region || "—"}</dd>
           <dt>Benchmark report</dt>
@@ -104,7 +117,8 @@ function Profile({ deployment, account }: { deployment: Deployment; account: Add
           onSubmit={(event) => {
             event.preventDefault();
             const vram = Number(form.vramMb);
-            const throughput = Math.round(Number(form.throughput) * 1000);
+            // Thousandths of an operation per second, exactly (a float would round large rates).
+            const throughput = parseAmount(form.throughput, 3) ?? 0n;
             void tx
               .run(registered ? "Update profile" : "Register", () =>
                 writeContractAsync({
@@ -115,7 +129,7 @@ function Profile({ deployment, account }: { deployment: Deployment; account: Add
                     {
                       gpuModel: form.gpuModel,
                       vramMb: Number.isFinite(vram) ? vram : 0,
-                      throughputMilliOpsPerSec: BigInt(Number.isFinite(throughput) ? throughput : 0),
+                      throughputMilliOpsPerSec: throughput,
                       region: form.region,
                       benchmarkReport: reportOk ? (form.report as `0x${string}`) : `0x${"0".repeat(64)}`,
                     },
@@ -131,8 +145,8 @@ function Profile({ deployment, account }: { deployment: Deployment; account: Add
           <Field label="VRAM (MB)">
             <input name="vramMb" inputMode="numeric" value={form.vramMb} onChange={set("vramMb")} placeholder="81920" />
           </Field>
-          <Field label="Measured throughput (inferences per second)">
-            <input name="throughput" inputMode="decimal" value={form.throughput} onChange={set("throughput")} placeholder="120.5" />
+          <Field label="Measured throughput (operations per second)" hint="The matrix-multiply rate `sovra-provider benchmark` reports">
+            <input name="throughput" inputMode="decimal" value={form.throughput} onChange={set("throughput")} placeholder="989000000000000" />
           </Field>
           <Field label="Region">
             <input name="region" value={form.region} onChange={set("region")} placeholder="eu-west" />
@@ -272,30 +286,25 @@ function Stake({ deployment, account, sov }: { deployment: Deployment; account: 
   );
 }
 
+/** The account's asks still in the book: listed from the ledger, what is left read from the book. */
 function useMyAsks(deployment: Deployment, account: Address) {
   const client = usePublicClient();
+  const ledger = useLedger(deployment);
+  const candidates = ledger.data ? openAsksOf(ledger.data, account) : [];
   return useQuery({
-    queryKey: ["sovra-my-asks", deployment.contracts.spotMarket, account],
-    enabled: client !== undefined,
+    queryKey: ["sovra-my-asks", deployment.contracts.spotMarket, account, candidates.map((ask) => `${ask.orderId}:${ask.filled}`).join(",")],
+    enabled: client !== undefined && ledger.data !== undefined,
     queryFn: async () => {
       if (!client) return [];
-      const logs = await client.getContractEvents({
-        address: deployment.contracts.spotMarket,
-        abi: marketAbi,
-        eventName: "AskPlaced",
-        args: { provider: account },
-        fromBlock: BigInt(deployment.startBlock),
-      });
       const orders = await Promise.all(
-        logs.map(async (log) => {
-          const orderId = log.args.orderId ?? 0n;
+        candidates.map(async (ask) => {
           const order = await client.readContract({
             address: deployment.contracts.spotMarket,
             abi: marketAbi,
             functionName: "orderOf",
-            args: [orderId],
+            args: [ask.orderId],
           });
-          return { orderId, capacity: log.args.capacity ?? 0, order };
+          return { orderId: ask.orderId, capacity: ask.capacity, order };
         }),
       );
       return orders.filter((item) => item.order.owner.toLowerCase() === account.toLowerCase() && item.order.remaining > 0);
@@ -319,7 +328,18 @@ function Asks({ deployment, account, usd, sov }: { deployment: Deployment; accou
   const capacity = Number(capacityText);
   const hours = Number(hoursText);
   const collateral = info && Number.isInteger(capacity) ? info.params.collateralPerJob * BigInt(Math.max(0, capacity)) : undefined;
-  const valid = marketId !== undefined && tick !== undefined && tick > 0 && Number.isInteger(capacity) && capacity > 0 && hours > 0 && now !== undefined;
+  const classes = usePolicyClasses(deployment);
+  const policyClass = deployment.markets.find((entry) => entry.marketId === marketId)?.policyClass;
+  const unlistable = policyClass !== undefined && classes.data?.get(policyClass)?.listable === false;
+  const valid =
+    marketId !== undefined &&
+    !unlistable &&
+    tick !== undefined &&
+    tick > 0 &&
+    Number.isInteger(capacity) &&
+    capacity > 0 &&
+    hours > 0 &&
+    now !== undefined;
   const usdFmt = (value: bigint) => `${formatAmount(value, usd.decimals)} ${usd.symbol}`;
 
   return (
@@ -342,6 +362,11 @@ function Asks({ deployment, account, usd, sov }: { deployment: Deployment; accou
           }}
         >
           <MarketPicker deployment={deployment} value={marketId} onChange={setMarketId} />
+          {unlistable && (
+            <p className="warn" role="note" data-testid="no-attester">
+              {NO_ATTESTER_WARNING}
+            </p>
+          )}
           <Field
             label={`Price per job (${usd.symbol})`}
             hint={
@@ -431,33 +456,12 @@ function Asks({ deployment, account, usd, sov }: { deployment: Deployment; accou
 }
 
 function Earnings({ deployment, account, usd }: { deployment: Deployment; account: Address; usd: TokenInfo }) {
-  const client = usePublicClient();
   const market = deployment.contracts.spotMarket;
   const owed = useReadContract({ address: market, abi: marketAbi, functionName: "owed", args: [account] });
   const releasable = useReadContract({ address: market, abi: marketAbi, functionName: "releasableOf", args: [account] });
   const sov = useTokenInfo(deployment.contracts.sovraToken);
-  const settled = useQuery({
-    queryKey: ["sovra-earnings", market, account],
-    enabled: client !== undefined,
-    queryFn: async () => {
-      if (!client) return { jobs: 0, earned: 0n, fees: 0n };
-      const logs = await client.getContractEvents({
-        address: market,
-        abi: marketAbi,
-        eventName: "JobSettled",
-        args: { provider: account },
-        fromBlock: BigInt(deployment.startBlock),
-      });
-      return logs.reduce(
-        (sum, log) => ({
-          jobs: sum.jobs + 1,
-          earned: sum.earned + (log.args.providerAmount ?? 0n),
-          fees: sum.fees + (log.args.fee ?? 0n),
-        }),
-        { jobs: 0, earned: 0n, fees: 0n },
-      );
-    },
-  });
+  const ledger = useLedger(deployment);
+  const stats = ledger.data ? providerStats(ledger.data, account) : undefined;
   const { writeContractAsync } = useWriteContract();
   const tx = useTx();
   const fmt = (value: bigint | undefined) => (value === undefined ? "…" : `${formatAmount(value, usd.decimals)} ${usd.symbol}`);
@@ -465,11 +469,13 @@ function Earnings({ deployment, account, usd }: { deployment: Deployment; accoun
     <Card title="Earnings">
       <dl className="kv">
         <dt>Settled jobs</dt>
-        <dd>{settled.data?.jobs ?? "…"}</dd>
+        <dd>{stats?.settled ?? "…"}</dd>
+        <dt>Expired (slashed)</dt>
+        <dd>{stats?.expired ?? "…"}</dd>
         <dt>Earned (after fees)</dt>
-        <dd>{fmt(settled.data?.earned)}</dd>
+        <dd>{fmt(stats?.earned)}</dd>
         <dt>Protocol fees paid</dt>
-        <dd>{fmt(settled.data?.fees)}</dd>
+        <dd>{fmt(stats?.fees)}</dd>
         <dt>Withdrawable</dt>
         <dd data-testid="owed">{fmt(owed.data)}</dd>
         <dt>Collateral to release</dt>
@@ -496,47 +502,41 @@ function Earnings({ deployment, account, usd }: { deployment: Deployment; accoun
 }
 
 function Jobs({ deployment, account, usd }: { deployment: Deployment; account: Address; usd: TokenInfo }) {
-  const trades = useTrades(deployment, { provider: account });
-  const client = usePublicClient();
-  const ids = (trades.data ?? []).map((trade) => trade.jobId);
-  const jobs = useReadContracts({
-    contracts: ids.map((jobId) => ({
-      address: deployment.contracts.spotMarket,
-      abi: marketAbi,
-      functionName: "jobStatus" as const,
-      args: [jobId] as const,
-    })),
-    query: { enabled: ids.length > 0 },
-  });
+  const ledger = useLedger(deployment);
+  const now = useChainNow();
+  const jobs = [...(ledger.data?.jobs.values() ?? [])]
+    .filter((job) => job.terms.provider.toLowerCase() === account.toLowerCase())
+    .reverse();
   return (
     <Card title="Jobs">
-      {trades.isLoading ? (
+      {ledger.isLoading ? (
         <Loading what="jobs" />
-      ) : !trades.data?.length ? (
+      ) : !jobs.length ? (
         <Empty>No jobs matched yet.</Empty>
       ) : (
         <div className="table-wrap">
-          <table>
+          <table data-testid="provider-jobs-table">
             <thead>
               <tr>
                 <th scope="col">Job</th>
+                <th scope="col">Market</th>
                 <th scope="col">Price</th>
                 <th scope="col">Deadline</th>
                 <th scope="col">Status</th>
               </tr>
             </thead>
             <tbody>
-              {[...trades.data].reverse().map((trade) => {
-                const index = ids.indexOf(trade.jobId);
-                const status = jobs.data?.[index]?.result;
+              {jobs.map((job) => {
+                const market = deployment.markets.find((entry) => entry.marketId === job.terms.marketId);
                 return (
-                  <tr key={trade.jobId.toString()}>
-                    <td>#{trade.jobId.toString()}</td>
+                  <tr key={job.jobId.toString()}>
+                    <td>#{job.jobId.toString()}</td>
+                    <td>{market ? marketLabel(market) : job.terms.marketId}</td>
                     <td>
-                      {formatAmount(trade.terms.price, usd.decimals)} {usd.symbol}
+                      {formatAmount(job.terms.price, usd.decimals)} {usd.symbol}
                     </td>
-                    <td>{formatTimestamp(Number(trade.terms.deadline))}</td>
-                    <td>{status === undefined ? "…" : (JOB_STATUS_TEXT[status] ?? String(status))}</td>
+                    <td>{formatTimestamp(Number(job.terms.deadline))}</td>
+                    <td>{now === undefined ? "…" : jobStateWords[jobState(job, now)]}</td>
                   </tr>
                 );
               })}
