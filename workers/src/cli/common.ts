@@ -1,7 +1,8 @@
 import { SingleBar, Presets } from "cli-progress";
 import type { Abi, Account, Address, Chain, ContractFunctionArgs, ContractFunctionName, Hex, PublicClient, Transport, WalletClient } from "viem";
-import { BaseError } from "viem";
-import { ConfigError, loadConfig, type Config } from "../config.ts";
+import type { Command } from "commander";
+import { loadConfig, type Config } from "../config.ts";
+import { explainError, needsChainTime, type ErrorContext } from "./errors.ts";
 
 /** Reads a password from the terminal without echoing it. */
 export function promptHidden(question: string): Promise<string> {
@@ -56,12 +57,35 @@ export function configFrom(options: GlobalOptions): Config {
   });
 }
 
-/** Prints an error without a stack (config and chain errors are for people) and exits 1. */
-export function fail(error: unknown): never {
-  const text = error instanceof ConfigError ? error.message : error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message : String(error);
-  process.stderr.write(`error: ${text}\n`);
+/**
+ * What the running command has learnt so far (RPC URL, tokens, a way to read the chain's time), so that its error,
+ * whenever it comes, is worded in tokens and with the right clock. Commands fill it in as they go.
+ */
+export const errorContext: ErrorContext & { chainTime?: () => Promise<bigint> } = {};
+
+/** Prints the error as one line (no stack: config and chain errors are for people) and exits 1. */
+export async function fail(error: unknown): Promise<never> {
+  const ctx: ErrorContext = { ...errorContext };
+  if (needsChainTime(error) && errorContext.chainTime !== undefined) {
+    try {
+      ctx.now = await errorContext.chainTime();
+    } catch {
+      // the wall clock then
+    }
+  }
+  process.stderr.write(`error: ${explainError(error, ctx)}\n`);
   if (process.env.SOVRA_DEBUG !== undefined && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   process.exit(1);
+}
+
+/**
+ * Commander's own errors (unknown option, missing argument) as one line with a pointer to `--help`, instead of
+ * the whole help text.
+ */
+export function oneLineUsageErrors(program: Command): Command {
+  return program.configureOutput({
+    outputError: (text, write) => write(`${text.trim().split("\n").map((l) => l.trim()).filter(Boolean).join(" ")} (see --help)\n`),
+  });
 }
 
 export function json(value: unknown): string {
