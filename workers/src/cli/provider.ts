@@ -467,14 +467,21 @@ program
       const released = before.releasable - after.releasable;
       const flushed = before.pendingFees - after.pendingFees;
       say(`withdrew ${formatAmount(withdrawn, payment)} to ${to}; ${formatAmount(released, stake)} of collateral back to free stake; ${formatAmount(flushed, payment)} of protocol fees to the treasury`);
+      // Base units under the keys scripts already read; the same amounts in tokens under `tokens`.
       process.stdout.write(
         json({
-          withdrawn: formatUnits(withdrawn, payment.decimals),
+          withdrawn,
           to,
-          collateralReleased: formatUnits(released, stake.decimals),
-          feesFlushedToTreasury: formatUnits(flushed, payment.decimals),
-          stake: { staked: formatUnits(after.stake.staked, stake.decimals), locked: formatUnits(after.stake.locked, stake.decimals), unbonding: formatUnits(after.stake.unbonding, stake.decimals) },
-          symbols: { payment: payment.symbol, stake: stake.symbol },
+          collateralReleased: released,
+          feesFlushedToTreasury: flushed,
+          stake: after.stake,
+          tokens: {
+            withdrawn: formatAmount(withdrawn, payment),
+            collateralReleased: formatAmount(released, stake),
+            feesFlushedToTreasury: formatAmount(flushed, payment),
+            staked: formatAmount(after.stake.staked, stake),
+            locked: formatAmount(after.stake.locked, stake),
+          },
           tx: txLink(ctx.config, tx.hash),
         }) + "\n",
       );
@@ -501,8 +508,8 @@ program
       say(`stake: ${formatAmount(info.staked, sov)} staked, ${formatAmount(info.locked, sov)} locked, ${formatAmount(info.unbonding, sov)} unbonding${info.unbonding > 0n ? ` (withdrawable at ${formatTime(info.unbondingReadyAt)})` : ""}`);
       process.stdout.write(
         json({
-          stake: { staked: formatUnits(info.staked, sov.decimals), locked: formatUnits(info.locked, sov.decimals), unbonding: formatUnits(info.unbonding, sov.decimals), unbondingReadyAt: info.unbondingReadyAt },
-          symbol: sov.symbol,
+          stake: info,
+          tokens: { staked: formatAmount(info.staked, sov), locked: formatAmount(info.locked, sov), unbonding: formatAmount(info.unbonding, sov) },
           tx: txLink(ctx.config, tx.hash),
         }) + "\n",
       );
