@@ -282,7 +282,7 @@ program
         functionName: "placeAsk",
         args: [marketId, Number(ticks), Number(capacity), expiresAt],
       });
-      say(`ask placed on market ${marketId} (${model}): ${capacity} jobs at ${formatAmount(ticks * info.params.tickSize, ctx.tokens.payment)} each, until ${formatTime(expiresAt)}`);
+      say(`ask placed on market ${marketId} (${model}): ${capacity} job${capacity === 1n ? "" : "s"} at ${formatAmount(ticks * info.params.tickSize, ctx.tokens.payment)} each, until ${formatTime(expiresAt)}`);
       process.stdout.write(json({ market: marketId, model, orderId: tx.result, tick: ticks, price: options.price, symbol: ctx.tokens.payment.symbol, capacity: Number(capacity), expiresAt, tx: txLink(ctx.config, tx.hash) }) + "\n");
     }),
   );
