@@ -49,7 +49,7 @@ async function benchOne(name: string): Promise<Row> {
   await prove(m, heldOut[0]!.pixels); // warm-up: builds the curve and its worker threads
   const times: number[] = [];
   const cpu0 = process.cpuUsage();
-  let last;
+  let last: Awaited<ReturnType<typeof prove>> | undefined;
   for (let i = 0; i < 20; i++) {
     t = performance.now();
     last = await prove(m, heldOut[1 + i * 50]!.pixels);

@@ -37,7 +37,7 @@ async function floatAccuracy(bytes: Uint8Array, shape: number[], samples: Sample
   const sess = await ort.InferenceSession.create(bytes);
   const n = shape.reduce((a, b) => a * b, 1);
   const X = new Float32Array(samples.length * n);
-  samples.forEach((s, i) => X.set(Float32Array.from(s.pixels, (v) => v / 255), i * n));
+  for (const [i, s] of samples.entries()) X.set(Float32Array.from(s.pixels, (v) => v / 255), i * n);
   const r = await sess.run({ [sess.inputNames[0]!]: new ort.Tensor('float32', X, [samples.length, ...shape]) });
   const out = r[sess.outputNames[0]!]!.data as Float32Array;
   const k = out.length / samples.length;

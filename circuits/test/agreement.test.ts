@@ -38,12 +38,12 @@ for (const name of ['mlp', 'cnn']) {
     it('onnxruntime (cpu) on the quantized graph matches the reference on every input', async () => {
       const sess = await ort.InferenceSession.create(join(dir, 'model.onnx'));
       const X = new Float32Array(inputs.length * n);
-      inputs.forEach((x, i) => X.set(x, i * n));
+      for (const [i, x] of inputs.entries()) X.set(x, i * n);
       const res = await sess.run({ input: new ort.Tensor('float32', X, [inputs.length, ...model.input.shape]) });
       const out = res.output!.data as Float32Array;
       expect(out.length).toBe(inputs.length * count);
       let mismatches = 0;
-      refs.forEach((r, i) => r.forEach((v, k) => { if (out[i * count + k] !== v) mismatches++; }));
+      for (const [i, r] of refs.entries()) r.forEach((v, k) => { if (out[i * count + k] !== v) mismatches++; });
       expect(mismatches).toBe(0);
       await sess.release();
     });

@@ -97,11 +97,16 @@ const steps: Record<string, number> = {};
   steps["cancelOrder (bid)"] = Number(await gasOf(await market.write.cancelOrder([resting.orderId], { account: b1.account })));
   steps["cancelOrder (ask)"] = Number(await gasOf(await market.write.cancelOrder([a2.orderId], { account: p1.account })));
 
-  await act.ask(p1, BEST_TICK, 1);
+  await act.ask(p1, BEST_TICK, 2);
+  const toDecline = await act.bid(b1, BEST_TICK, 9n);
+  const declineTerms = await termsOf(m, toDecline.jobId);
+  steps["decline (provider refuses an unprovable input: refund, no slash)"] = Number(
+    await gasOf(await market.write.decline([toDecline.jobId, declineTerms], { account: p1.account })),
+  );
   const toExpire = await act.bid(b1, BEST_TICK, 5n);
   const expireTerms = await termsOf(m, toExpire.jobId);
   await connection.networkHelpers.time.increaseTo(expireTerms.deadline + 1n);
-  steps["expire (refund + slash)"] = Number(
+  steps["expire (refund + slash to the treasury)"] = Number(
     await gasOf(await market.write.expire([toExpire.jobId, expireTerms], { account: m.stranger.account })),
   );
   // The provider's withdraw pays its earnings, releases the collateral of every job settled since the last one and

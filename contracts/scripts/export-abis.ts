@@ -41,5 +41,9 @@ for (const [name, rel] of Object.entries(exported)) {
   if (!abiSchemaCheck(json.abi)) throw new Error(`artifact ${rel} has no abi array`);
   out += `\nexport const ${name} = ${JSON.stringify(json.abi, null, 2)} as const;\n`;
 }
-await writeFile(path.join(root, "src", "abis.ts"), out);
-console.log(`wrote src/abis.ts${missing.length ? ` (not built yet: ${missing.join(", ")})` : ""}`);
+// Unchanged ABIs leave the file (and its modification time) alone: the launcher rebuilds the dApp only when
+// something it is built from changed.
+const target = path.join(root, "src", "abis.ts");
+const previous = await readFile(target, "utf8").catch(() => "");
+if (previous !== out) await writeFile(target, out);
+console.log(`${previous === out ? "unchanged" : "wrote"} src/abis.ts${missing.length ? ` (not built yet: ${missing.join(", ")})` : ""}`);

@@ -3,9 +3,13 @@ export { deploymentSchema, parseDeployment, type Deployment } from "./deployment
 export {
   type BidPlacedTermsArgs,
   type JobMatchedTermsArgs,
+  type JobStatusName,
   type JobTerms,
+  JobStatus,
   hashJobTerms,
+  jobStatusName,
   jobTermsAbiParameters,
   jobTermsFromEvents,
 } from "./job-terms.ts";
 export type { MarketParams } from "./market-params.ts";
+export { type PaymentTokenCheck, checkPaymentToken } from "./payment-token.ts";

@@ -13,6 +13,10 @@ export interface JobTerms {
   deadline: bigint;
   inputHash: bigint;
   callback: boolean;
+  /** The market's protocol fee when the job was made, in basis points. */
+  feeBps: number;
+  /** The market's consumer-callback gas cap when the job was made. */
+  callbackGasLimit: number;
 }
 
 /** The decoded `BidPlaced` arguments the terms need (viem's decoded args fit as they are). */
@@ -31,6 +35,8 @@ export interface JobMatchedTermsArgs {
   provider: Address;
   price: bigint;
   collateral: bigint;
+  feeBps: number;
+  callbackGasLimit: number;
 }
 
 /** ABI of `JobTerms` as one tuple, the layout `hashJob` hashes. */
@@ -46,6 +52,8 @@ export const jobTermsAbiParameters = [
       { name: "deadline", type: "uint64" },
       { name: "inputHash", type: "uint256" },
       { name: "callback", type: "bool" },
+      { name: "feeBps", type: "uint16" },
+      { name: "callbackGasLimit", type: "uint32" },
     ],
   },
 ] as const;
@@ -67,6 +75,8 @@ export function jobTermsFromEvents(bidPlaced: BidPlacedTermsArgs, jobMatched: Jo
     deadline: bidPlaced.deadline,
     inputHash: bidPlaced.inputHash,
     callback: bidPlaced.callback,
+    feeBps: jobMatched.feeBps,
+    callbackGasLimit: jobMatched.callbackGasLimit,
   };
 }
 
@@ -74,3 +84,9 @@ export function jobTermsFromEvents(bidPlaced: BidPlacedTermsArgs, jobMatched: Jo
 export function hashJobTerms(terms: JobTerms): Hex {
   return keccak256(encodeAbiParameters(jobTermsAbiParameters, [terms]));
 }
+
+/** On-chain `ISpotMarket.JobStatus`: a job leaves `Matched` exactly once, to one of the final states. */
+export const JobStatus = { None: 0, Matched: 1, Settled: 2, Expired: 3, Declined: 4, Voided: 5 } as const;
+/** `JobStatus` names by value (what `jobStatus(jobId)` returns, as a number). */
+export const jobStatusName = ["None", "Matched", "Settled", "Expired", "Declined", "Voided"] as const;
+export type JobStatusName = (typeof jobStatusName)[number];

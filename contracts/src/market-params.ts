@@ -4,14 +4,14 @@ export type MarketParams = {
   tickSize: bigint;
   /** Governance-token units of collateral reserved per unit of ask capacity. */
   collateralPerJob: bigint;
+  /** Payment-token units a callback job adds to its price: the provider pays the callback's gas. */
+  callbackPremium: bigint;
   /** Protocol fee on each settled job, in basis points. */
   feeBps: number;
-  /** Share of slashed collateral to the buyer, in basis points. */
-  slashBuyerBps: number;
-  /** Share of slashed collateral to whoever calls `expire`, in basis points. */
-  slashCallerBps: number;
-  /** Seconds a provider gets at least between match and deadline. */
+  /** A bid's deadline is at least this many seconds after the block that includes it. */
   minJobWindow: number;
+  /** ... and at most this many (bounds how long a job can hold a provider's collateral). */
+  maxJobWindow: number;
   /** Gas cap of consumer callbacks. */
   callbackGasLimit: number;
   /** Most jobs one ask can take. */

@@ -2,7 +2,6 @@
 pragma solidity ^0.8.28;
 
 import {AccessManager} from "@openzeppelin/contracts/access/manager/AccessManager.sol";
-import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ProviderRegistry} from "../contracts/providers/ProviderRegistry.sol";
 import {IProviderRegistry} from "../contracts/interfaces/IProviderRegistry.sol";
 import {SovraToken} from "../contracts/token/SovraToken.sol";

@@ -74,10 +74,10 @@ contract MarketWorld {
         return ISpotMarket.MarketParams({
             tickSize: 1e4,
             collateralPerJob: collateralPerJob,
+            callbackPremium: 0,
             feeBps: 300,
-            slashBuyerBps: 5000,
-            slashCallerBps: 1000,
             minJobWindow: 100,
+            maxJobWindow: 2200,
             callbackGasLimit: 100_000,
             maxAskCapacity: 4,
             active: true
@@ -116,7 +116,10 @@ contract MarketHandler {
     /// @dev What each bid's BidPlaced said (a resting bid's job is matched in a later call).
     mapping(uint256 orderId => ISpotMarket.JobTerms) internal _bids;
     mapping(uint256 jobId => uint256) public finalizations;
+    /// @dev Payment tokens each buyer received from the faucet (its whole wealth: it can only spend it on jobs).
+    uint256 public constant BUYER_FUNDS = 1000e6;
     bool public doubleFinalized;
+    bool private _actorsSetUp;
     bool public tamperedSettled;
 
     constructor(MarketWorld world_) {
@@ -125,7 +128,10 @@ contract MarketHandler {
         usd = world_.usd();
     }
 
+    /// @dev Runs once (the fuzzer also calls it: a second faucet round would hand the buyers new money).
     function setUpActors() external {
+        if (_actorsSetUp) return;
+        _actorsSetUp = true;
         for (uint256 i; i < 3; ++i) {
             world.fundProvider(providers[i]);
             vm.startPrank(buyers[i]);
@@ -219,10 +225,26 @@ contract MarketHandler {
         } catch {}
     }
 
-    function expire(uint256 index) external {
+    /// @dev Anyone expires: a stranger, the buyer, or the job's own provider (which must not win back any of its
+    /// slash by doing so).
+    function expire(uint256 index, uint8 caller) external {
         if (jobIds.length == 0) return;
         uint256 id = jobIds[index % jobIds.length];
-        try market.expire(id, _terms[id]) {
+        ISpotMarket.JobTerms memory t = _terms[id];
+        address who = caller % 3 == 0 ? address(this) : caller % 3 == 1 ? t.buyer : t.provider;
+        vm.prank(who);
+        try market.expire(id, t) {
+            if (++finalizations[id] > 1) doubleFinalized = true;
+        } catch {}
+    }
+
+    /// @dev The provider refuses a job (for instance an input that does not hash to the bid's inputHash).
+    function decline(uint256 index) external {
+        if (jobIds.length == 0) return;
+        uint256 id = jobIds[index % jobIds.length];
+        ISpotMarket.JobTerms memory t = _terms[id];
+        vm.prank(t.provider);
+        try market.decline(id, t) {
             if (++finalizations[id] > 1) doubleFinalized = true;
         } catch {}
     }
@@ -274,7 +296,8 @@ contract MarketHandler {
             ISpotMarket.JobTerms memory t = _bids[id];
             require(t.buyer != address(0), "JobMatched without BidPlaced");
             t.provider = address(uint160(uint256(l.topics[2])));
-            (, t.price, t.collateral) = abi.decode(l.data, (uint256, uint96, uint96));
+            (, t.price, t.collateral, t.feeBps, t.callbackGasLimit) =
+                abi.decode(l.data, (uint256, uint96, uint96, uint16, uint32));
             require(market.hashJob(t) == keccak256(abi.encode(t)), "hashJob");
             (ISpotMarket.JobStatus status, bytes32 commitment) = market.jobOf(id);
             require(status == ISpotMarket.JobStatus.Matched && commitment == keccak256(abi.encode(t)), "commitment");
@@ -327,6 +350,46 @@ contract SpotMarketInvariantTest {
             expected += market.pendingFeesOf(handler.providers(i));
         }
         require(world.usd().balanceOf(address(market)) == expected, "market balance != escrow + jobs + owed + fees");
+    }
+
+    /// @notice Nobody profits from a slash: buyers never receive governance tokens and never end with more payment
+    /// tokens than they started with (wallet + owed + resting escrow + open jobs' escrow); no provider ever holds
+    /// more governance tokens (wallet + stake) than it was funded with; every slashed token reached the treasury.
+    /// hardhat-config: invariant.runs = 64
+    /// hardhat-config: invariant.depth = 200
+    function invariant_noSlashProfit() public view {
+        uint256 n = handler.orderCount();
+        address[3] memory buyers = [handler.buyers(0), handler.buyers(1), handler.buyers(2)];
+        uint256[3] memory wealth;
+        for (uint256 i; i < n; ++i) {
+            ISpotMarket.OrderView memory o = market.orderOf(handler.orderIds(i));
+            if (o.owner == address(0) || o.side != ISpotMarket.Side.Bid) continue;
+            for (uint256 b; b < 3; ++b) {
+                if (o.owner == buyers[b]) wealth[b] += o.amount;
+            }
+        }
+        n = handler.jobCount();
+        for (uint256 i; i < n; ++i) {
+            uint256 id = handler.jobIds(i);
+            if (market.jobStatus(id) != ISpotMarket.JobStatus.Matched) continue;
+            ISpotMarket.JobTerms memory t = handler.termsOf(id);
+            for (uint256 b; b < 3; ++b) {
+                if (t.buyer == buyers[b]) wealth[b] += t.price;
+            }
+        }
+        for (uint256 b; b < 3; ++b) {
+            require(world.sov().balanceOf(buyers[b]) == 0, "a buyer received slashed collateral");
+            wealth[b] += world.usd().balanceOf(buyers[b]) + market.owed(buyers[b]);
+            require(wealth[b] <= handler.BUYER_FUNDS(), "a buyer ended with more than it had");
+        }
+        uint256 providersNow;
+        for (uint256 i; i < 3; ++i) {
+            address p = handler.providers(i);
+            uint256 holdings = world.sov().balanceOf(p) + world.registry().stakeInfoOf(p).staked;
+            require(holdings <= 1000e18, "a provider recovered part of its slash");
+            providersNow += holdings;
+        }
+        require(3 * 1000e18 - providersNow == world.sov().balanceOf(world.TREASURY()), "slash not all to the treasury");
     }
 
     /// @notice A job leaves Matched at most once, and only with the terms it committed to.

@@ -67,7 +67,10 @@ describe("SpotMarket attacks", async () => {
     await networkHelpers.time.increaseTo(deadline + 1n);
     const { events } = await act.expire(jobId, undefined, 1_000_000n);
     assert.ok(events.some((e) => e.eventName === "CallbackResult" && !e.args.success));
-    assert.equal(await m.market.read.owed([consumer.address]), 100n * DEFAULT_MARKET_PARAMS.tickSize);
+    assert.equal(
+      await m.market.read.owed([consumer.address]),
+      100n * DEFAULT_MARKET_PARAMS.tickSize + DEFAULT_MARKET_PARAMS.callbackPremium,
+    );
   });
 
   it("a consumer re-entering from its callback cannot settle twice or drain the market", async () => {

@@ -43,6 +43,18 @@ describe("ExampleDigitConsumer", async () => {
     act = marketActions(m);
   });
 
+  /** A consumer whose request matched a provider's ask at once. */
+  async function matchedRequest() {
+    const { consumer, owner } = await deployConsumer(m);
+    const provider = m.providers[0];
+    assert.ok(provider);
+    await act.ask(provider, 100, 1);
+    const hash = await consumer.write.requestDigit([100, 9n, "0x", (await now(m)) + 3_600n], { account: owner.account });
+    const matched = (await marketEvents(m, hash)).events.find((e) => e.eventName === "JobMatched");
+    assert.ok(matched?.eventName === "JobMatched");
+    return { consumer, owner, provider, jobId: matched.args.jobId };
+  }
+
   it("requests a digit, receives the verified output and decodes the argmax", async () => {
     const { consumer, owner } = await deployConsumer(m);
     const provider = m.providers[0];
@@ -94,6 +106,53 @@ describe("ExampleDigitConsumer", async () => {
     );
   });
 
+  it("does not revert when the market spent the bid on removing stale asks (the removal is kept)", async () => {
+    const { consumer, owner } = await deployConsumer(m);
+    const provider = m.providers[0];
+    assert.ok(provider);
+    // nine asks that expire: one bid may remove at most MAX_SWEEP (8) of them
+    const asks: bigint[] = [];
+    for (let i = 0; i < 9; i++) asks.push((await act.ask(provider, 100, 1, 100n)).orderId);
+    await networkHelpers.time.increase(200);
+    const deadline = (await now(m)) + 3_600n;
+    const first = consumer.write.requestDigit([100, 9n, "0x", deadline], { account: owner.account });
+    await viem.assertions.emitWithArgs(first, consumer, "RequestNotPlaced", [9n]);
+    const { events } = await marketEvents(m, await first);
+    assert.equal(events.filter((e) => e.eventName === "OrderRemoved").length, 8);
+    assert.equal(events.some((e) => e.eventName === "BidPlaced"), false);
+    // the next request removes the last stale ask and rests (order id 10: the asks took 1..9)
+    assert.equal(asks.at(-1), 9n);
+    await viem.assertions.emitWithArgs(
+      consumer.write.requestDigit([100, 9n, "0x", deadline], { account: owner.account }),
+      consumer,
+      "DigitRequested",
+      [10n, 0n, 9n],
+    );
+  });
+
+  it("sync records a declined job, which gets no callback, as ended and refunded", async () => {
+    const { consumer, provider, jobId } = await matchedRequest();
+    const { events } = await act.decline(provider, jobId);
+    assert.equal(events.some((e) => e.eventName === "CallbackResult"), false);
+    assert.equal((await consumer.read.requests([jobId]))[0], 1); // still Pending here
+    await consumer.write.sync([jobId], { account: m.stranger.account });
+    assert.equal((await consumer.read.requests([jobId]))[0], 3); // Expired: ended without a result
+    assert.equal(await m.market.read.owed([consumer.address]), 100n * DEFAULT_MARKET_PARAMS.tickSize + DEFAULT_MARKET_PARAMS.callbackPremium);
+  });
+
+  it("sync marks a settled job whose callback failed as Lost (the output stays in JobSettled)", async () => {
+    const { consumer, provider, jobId } = await matchedRequest();
+    // an output too short for ten logits: the verifier (a test one) accepts it, the consumer's callback reverts
+    const { events } = await act.submit(provider, jobId, [], 1_000_000n);
+    assert.ok(events.some((e) => e.eventName === "CallbackResult" && !e.args.success));
+    await consumer.write.sync([jobId]);
+    assert.equal((await consumer.read.requests([jobId]))[0], 4); // Lost
+    // sync is idempotent and ignores jobs it never requested
+    await consumer.write.sync([jobId]);
+    await consumer.write.sync([999n]);
+    assert.equal((await consumer.read.requests([999n]))[0], 0);
+  });
+
   it("handles expiry and withdraws the refund; a resting request can be cancelled", async () => {
     const { consumer, owner } = await deployConsumer(m);
     const provider = m.providers[0];
@@ -116,7 +175,8 @@ describe("ExampleDigitConsumer", async () => {
     assert.ok(p2?.eventName === "BidPlaced");
     await consumer.write.cancel([p2.args.orderId], { account: owner.account });
     const owed = await m.market.read.owed([consumer.address]);
-    assert.equal(owed, (100n + 50n) * DEFAULT_MARKET_PARAMS.tickSize);
+    // both requests asked for a callback: each escrowed the callback premium on top of its price
+    assert.equal(owed, (100n + 50n) * DEFAULT_MARKET_PARAMS.tickSize + 2n * DEFAULT_MARKET_PARAMS.callbackPremium);
     const before = await m.stablecoin.read.balanceOf([owner.account.address]);
     await consumer.write.withdrawRefunds([owner.account.address], { account: owner.account });
     assert.equal((await m.stablecoin.read.balanceOf([owner.account.address])) - before, usd("100"));

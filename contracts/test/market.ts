@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
 import { network } from "hardhat";
 import { type Address, getAddress, keccak256, parseEventLogs, parseSignature, stringToHex, zeroAddress, zeroHash } from "viem";
-import { hashJobTerms, jobTermsFromEvents } from "../src/index.ts";
+import { JobStatus as STATUS, hashJobTerms, jobTermsFromEvents } from "../src/index.ts";
 import {
   DEFAULT_MARKET_PARAMS,
   MODEL_ID,
@@ -16,12 +16,10 @@ import {
   now,
   sov,
   termsOf,
-  usd,
 } from "./fixtures/market.ts";
 
 const ASK = 0;
 const BID = 1;
-const STATUS = { None: 0, Matched: 1, Closed: 2 } as const;
 const TICK = DEFAULT_MARKET_PARAMS.tickSize;
 const COLLATERAL = DEFAULT_MARKET_PARAMS.collateralPerJob;
 
@@ -55,7 +53,9 @@ describe("SpotMarket", async () => {
       assert.deepEqual(info.params, DEFAULT_MARKET_PARAMS);
       assert.equal(await m.market.read.marketIdOf([MODEL_ID, 0]), 1);
       assert.equal(await m.market.read.marketCount(), 1);
-      assert.equal((await m.market.read.verifierOf([1])).toLowerCase(), m.verifier.address.toLowerCase());
+      assert.equal(info.verifier.toLowerCase(), m.verifier.address.toLowerCase());
+      assert.equal(info.open, true);
+      assert.equal(info.settleBy, 0);
 
       await viem.assertions.revertWithCustomErrorWithArgs(
         m.market.write.createMarket([MODEL_ID, 0, DEFAULT_MARKET_PARAMS]),
@@ -74,7 +74,8 @@ describe("SpotMarket", async () => {
         { ...DEFAULT_MARKET_PARAMS, tickSize: 0n },
         { ...DEFAULT_MARKET_PARAMS, collateralPerJob: 0n },
         { ...DEFAULT_MARKET_PARAMS, feeBps: 10_001 },
-        { ...DEFAULT_MARKET_PARAMS, slashBuyerBps: 9_000, slashCallerBps: 1_001 },
+        { ...DEFAULT_MARKET_PARAMS, maxJobWindow: 0 },
+        { ...DEFAULT_MARKET_PARAMS, minJobWindow: 700, maxJobWindow: 699 },
         { ...DEFAULT_MARKET_PARAMS, maxAskCapacity: 0 },
       ]) {
         await viem.assertions.revertWithCustomError(m.market.write.createMarket([MODEL_ID, 1, bad]), m.market, "InvalidParams");
@@ -102,25 +103,38 @@ describe("SpotMarket", async () => {
       );
     });
 
-    it("updates params; resting asks and open jobs keep the collateral they reserved", async () => {
-      const { orderId } = await act.ask(p1, 100, 2);
-      assert.equal(await locked(p1.account.address), 2n * COLLATERAL);
-      const next = { ...DEFAULT_MARKET_PARAMS, collateralPerJob: sov("25"), feeBps: 100 };
+    it("updates params for new orders only: open jobs keep their terms, older resting orders are refunded", async () => {
+      const { orderId } = await act.ask(p1, 100, 3);
+      const open = await act.bid(b1, 100, 7n);
+      assert.equal(open.terms?.feeBps, DEFAULT_MARKET_PARAMS.feeBps);
+      const restingBid = await act.bid(b2, 50, 8n);
+      assert.equal(await locked(p1.account.address), 3n * COLLATERAL);
+      const next = { ...DEFAULT_MARKET_PARAMS, tickSize: TICK / 2n, collateralPerJob: sov("25"), feeBps: 100 };
       await viem.assertions.emitWithArgs(m.market.write.setMarketParams([1, next]), m.market, "MarketParamsUpdated", [1, next]);
       assert.deepEqual((await m.market.read.marketOf([1])).params, next);
-      assert.equal((await m.market.read.orderOf([orderId])).amount, COLLATERAL);
-      // a job from the old ask keeps the old collateral; new asks use the new one
-      const { jobId, terms } = await act.bid(b1, 100, 7n);
-      assert.equal(terms?.collateral, COLLATERAL);
-      const newer = await act.ask(p2, 120, 1);
-      assert.equal(await locked(p2.account.address), sov("25"));
-      assert.equal((await m.market.read.orderOf([newer.orderId])).amount, sov("25"));
-      await act.submit(p1, jobId, [1n]);
-      // settled: the job's collateral stays locked until released, but is releasable
-      assert.equal(await locked(p1.account.address), 2n * COLLATERAL);
-      assert.equal(await m.market.read.releasableOf([p1.account.address]), COLLATERAL);
-      await m.market.write.cancelOrder([orderId], { account: p1.account });
+      // the old ask was placed at 100 ticks of the old size: a new bid must not fill it at 100 ticks of the new
+      // size; matching removes it and unlocks its two unused units
+      const fresh = await act.bid(b1, 200, 9n);
+      assert.equal(fresh.jobId, 0n);
+      assert.ok(fresh.events.some((e) => e.eventName === "OrderRemoved" && e.args.orderId === orderId));
+      assert.equal((await m.market.read.orderOf([orderId])).owner, zeroAddress);
       assert.equal(await locked(p1.account.address), COLLATERAL);
+      // an ask under the new params does not fill the bid that rested under the old ones: it is refunded
+      const owedBefore = await m.market.read.owed([b2.account.address]);
+      const newer = await act.ask(p2, 40, 2);
+      assert.deepEqual(newer.jobs, [fresh.orderId]);
+      assert.equal((await m.market.read.orderOf([newer.orderId])).remaining, 1);
+      assert.equal(newer.terms[0]?.feeBps, 100);
+      assert.equal(newer.terms[0]?.collateral, sov("25"));
+      assert.equal((await m.market.read.orderOf([restingBid.orderId])).owner, zeroAddress);
+      assert.equal((await m.market.read.owed([b2.account.address])) - owedBefore, 50n * TICK);
+      // the job made before the change settles with the fee it was made with
+      const { events } = await act.submit(p1, open.jobId, [1n]);
+      const settled = events.find((e) => e.eventName === "JobSettled");
+      assert.ok(settled?.eventName === "JobSettled");
+      assert.equal(settled.args.fee, (100n * TICK * BigInt(DEFAULT_MARKET_PARAMS.feeBps)) / 10_000n);
+      // settled: the job's collateral stays locked until released, but is releasable
+      assert.equal(await m.market.read.releasableOf([p1.account.address]), COLLATERAL);
       await viem.assertions.emitWithArgs(
         m.market.write.releaseCollateral({ account: p1.account }),
         m.market,
@@ -128,18 +142,7 @@ describe("SpotMarket", async () => {
         [getAddress(p1.account.address), COLLATERAL],
       );
       assert.equal(await locked(p1.account.address), 0n);
-      assert.equal(await m.market.read.releasableOf([p1.account.address]), 0n);
-      // a job filled by an arriving ask takes the collateral of that ask's market setting
-      const rest = await act.bid(b2, 110, 8n);
-      const filled = await act.ask(p2, 110, 1);
-      assert.equal(filled.jobs[0], rest.orderId);
-      assert.equal(filled.terms[0]?.collateral, sov("25"));
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        m.market.write.setMarketParams([9, next]),
-        m.market,
-        "MarketNotFound",
-        [9],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(m.market.write.setMarketParams([9, next]), m.market, "MarketNotFound", [9]);
       await viem.assertions.revertWithCustomError(
         m.market.write.setMarketParams([1, { ...next, tickSize: 0n }]),
         m.market,
@@ -149,7 +152,7 @@ describe("SpotMarket", async () => {
 
     it("caches whether the policy class is open and re-reads it on sync", async () => {
       // the fixture's market uses class 0, fixed open: matching skips the eligibility call
-      assert.equal(await m.market.read.isOpen([1]), true);
+      assert.equal((await m.market.read.marketOf([1])).open, true);
       // class 5, open when the market is created, later redefined by governance
       const gdpr = keccak256(stringToHex("GDPR"));
       await m.attestationRegistry.write.setPolicyClass([5, []]);
@@ -162,7 +165,7 @@ describe("SpotMarket", async () => {
       const ask = await act.ask(p1, 100, 1, 86_400n, 2);
       await m.attestationRegistry.write.setPolicyClass([5, [gdpr]]);
       await viem.assertions.emitWithArgs(m.market.write.syncPolicy([2], { account: m.stranger.account }), m.market, "PolicySynced", [2, false]);
-      assert.equal(await m.market.read.isOpen([2]), false);
+      assert.equal((await m.market.read.marketOf([2])).open, false);
       // p1 holds no GDPR attestation: its resting ask is now stale and is swept by the next bid
       const r = await act.bid(b1, 100, 1n, { id: 2 });
       assert.equal(r.jobId, 0n);
@@ -329,6 +332,8 @@ describe("SpotMarket", async () => {
         deadline: r.deadline,
         inputHash: 42n,
         callback: false,
+        feeBps: DEFAULT_MARKET_PARAMS.feeBps,
+        callbackGasLimit: DEFAULT_MARKET_PARAMS.callbackGasLimit,
       });
       // one slot: the terms' hash
       assert.deepEqual(await m.market.read.jobOf([r.jobId]), [STATUS.Matched, hashJob(job)]);
@@ -344,18 +349,20 @@ describe("SpotMarket", async () => {
         askId: 2n,
         price: 110n * TICK,
         collateral: COLLATERAL,
+        feeBps: DEFAULT_MARKET_PARAMS.feeBps,
+        callbackGasLimit: DEFAULT_MARKET_PARAMS.callbackGasLimit,
       });
       assert.deepEqual(
         r.events.map((e) => e.eventName),
         ["BidPlaced", "JobMatched"],
       );
-      // ids: the ask id is Closed once fully taken, a resting bid is None until it becomes a job
-      assert.equal(await statusOf(2n), STATUS.Closed);
+      // ids that are not jobs: an ask, a resting or cancelled bid
+      assert.equal(await statusOf(2n), STATUS.None);
       assert.equal(await statusOf(0n), STATUS.None);
       const resting = await act.bid(b2, 50, 43n);
       assert.equal(await statusOf(resting.orderId), STATUS.None);
       await m.market.write.cancelOrder([resting.orderId], { account: b2.account });
-      assert.equal(await statusOf(resting.orderId), STATUS.Closed);
+      assert.equal(await statusOf(resting.orderId), STATUS.None);
       // no bid order was written
       assert.equal((await m.market.read.orderOf([r.orderId])).owner, zeroAddress);
       assert.deepEqual(await m.market.read.bestTick([1, ASK]), [true, 120]);
@@ -402,7 +409,7 @@ describe("SpotMarket", async () => {
       );
       assert.deepEqual(
         jobs.map((j) => j.price),
-        [120n * TICK, 120n * TICK, 100n * TICK],
+        [120n * TICK, 120n * TICK, 100n * TICK + DEFAULT_MARKET_PARAMS.callbackPremium],
       );
       assert.equal(jobs[2]?.callback, true);
       // job ids are the bids' order ids
@@ -516,11 +523,13 @@ describe("SpotMarket", async () => {
         buyer: getAddress(b1.account.address),
         provider: getAddress(p1.account.address),
         marketId: 1,
-        price: 100n * TICK,
+        price: 100n * TICK + DEFAULT_MARKET_PARAMS.callbackPremium,
         collateral: COLLATERAL,
         deadline: now1.deadline,
         inputHash: 5n,
         callback: true,
+        feeBps: DEFAULT_MARKET_PARAMS.feeBps,
+        callbackGasLimit: DEFAULT_MARKET_PARAMS.callbackGasLimit,
       });
       assert.equal(hashJobTerms(terms), await m.market.read.hashJob([terms]));
       assert.deepEqual(await m.market.read.jobOf([now1.jobId]), [STATUS.Matched, hashJobTerms(terms)]);
@@ -538,7 +547,7 @@ describe("SpotMarket", async () => {
       // the rebuilt terms settle the job
       const output = [3n];
       await m.market.write.submitResult([rest.orderId, restTerms, output, commitProof(6n, output)], { account: p2.account });
-      assert.equal(await statusOf(rest.orderId), STATUS.Closed);
+      assert.equal(await statusOf(rest.orderId), STATUS.Settled);
       // events of different jobs are refused
       assert.throws(() => jobTermsFromEvents(placed.args, laterMatched.args), /BidPlaced is for order/);
     });
@@ -699,19 +708,19 @@ describe("SpotMarket", async () => {
       // settlement does not call the registry: the collateral is released with the next withdraw
       assert.equal(await locked(p1.account.address), COLLATERAL);
       assert.equal(await m.market.read.releasableOf([p1.account.address]), COLLATERAL);
-      // the slot is cleared (gas refund): Closed, no commitment
-      assert.equal(await statusOf(jobId), STATUS.Closed);
-      assert.deepEqual(await m.market.read.jobOf([jobId]), [STATUS.Closed, zeroHash]);
+      // the slot now holds the final status: Settled, no commitment
+      assert.equal(await statusOf(jobId), STATUS.Settled);
+      assert.deepEqual(await m.market.read.jobOf([jobId]), [STATUS.Settled, zeroHash]);
       await viem.assertions.revertWithCustomErrorWithArgs(
         m.market.write.submitResult([jobId, terms, output, commitProof(77n, output)], { account: p1.account }),
         m.market,
         "JobNotMatched",
-        [jobId, STATUS.Closed],
+        [jobId, STATUS.Settled],
       );
       await networkHelpers.time.increase(4_000);
       await viem.assertions.revertWithCustomErrorWithArgs(m.market.write.expire([jobId, terms]), m.market, "JobNotMatched", [
         jobId,
-        STATUS.Closed,
+        STATUS.Settled,
       ]);
       // pull payments; the provider's withdraw also releases its settled jobs' collateral
       const before = await usdOf(p1.account.address);
@@ -741,6 +750,8 @@ describe("SpotMarket", async () => {
         { ...terms, deadline: terms.deadline + 1_000n },
         { ...terms, provider: getAddress(p2.account.address) },
         { ...terms, callback: true },
+        { ...terms, feeBps: 0 },
+        { ...terms, callbackGasLimit: 0 },
       ]) {
         await viem.assertions.revertWithCustomErrorWithArgs(
           m.market.write.submitResult([jobId, tampered, output, proof], { account: tampered.provider === terms.provider ? p1.account : p2.account }),
@@ -789,11 +800,10 @@ describe("SpotMarket", async () => {
       assert.equal(await statusOf(jobId), STATUS.Matched);
     });
 
-    it("expires after the deadline: buyer refunded, collateral slashed buyer/caller/treasury", async () => {
+    it("expires after the deadline: buyer refunded, the whole collateral slashed to the treasury", async () => {
       const { jobId, terms } = await matched();
-      await viem.assertions.revertWithCustomErrorWithArgs(m.market.write.expire([jobId, terms]), m.market, "JobNotExpired", [
+      await viem.assertions.revertWithCustomErrorWithArgs(m.market.write.expire([jobId, terms]), m.market, "JobStillOpen", [
         jobId,
-        terms.deadline,
       ]);
       await networkHelpers.time.increaseTo(terms.deadline + 1n);
       const sovOf = (a: Address) => m.sovraToken.read.balanceOf([a]);
@@ -805,24 +815,24 @@ describe("SpotMarket", async () => {
       const stakedBefore = (await m.providerRegistry.read.stakeInfoOf([p1.account.address])).staked;
       const hash = m.market.write.expire([jobId, terms], { account: m.stranger.account });
       await viem.assertions.emitWithArgs(hash, m.market, "JobExpired", [jobId, m.stranger.account.address, COLLATERAL]);
-      assert.equal((await sovOf(b1.account.address)) - buyerSov, COLLATERAL / 2n);
-      assert.equal((await sovOf(m.stranger.account.address)) - callerSov, COLLATERAL / 10n);
-      assert.equal((await sovOf(m.treasury.account.address)) - treasurySov, COLLATERAL - COLLATERAL / 2n - COLLATERAL / 10n);
+      assert.equal(await sovOf(b1.account.address), buyerSov);
+      assert.equal(await sovOf(m.stranger.account.address), callerSov);
+      assert.equal((await sovOf(m.treasury.account.address)) - treasurySov, COLLATERAL);
       const info = await m.providerRegistry.read.stakeInfoOf([p1.account.address]);
       assert.equal(info.locked, 0n);
       assert.equal(stakedBefore - info.staked, COLLATERAL);
       assert.equal(await m.market.read.releasableOf([p1.account.address]), 0n);
       assert.equal(await m.market.read.owed([b1.account.address]), 100n * TICK);
-      assert.equal(await statusOf(jobId), STATUS.Closed);
+      assert.equal(await statusOf(jobId), STATUS.Expired);
       await viem.assertions.revertWithCustomErrorWithArgs(m.market.write.expire([jobId, terms]), m.market, "JobNotMatched", [
         jobId,
-        STATUS.Closed,
+        STATUS.Expired,
       ]);
       await viem.assertions.revertWithCustomErrorWithArgs(
         m.market.write.submitResult([jobId, terms, [1n], commitProof(77n, [1n])], { account: p1.account }),
         m.market,
         "JobNotMatched",
-        [jobId, STATUS.Closed],
+        [jobId, STATUS.Expired],
       );
       const before = await usdOf(b1.account.address);
       await m.market.write.withdraw([b1.account.address], { account: b1.account });

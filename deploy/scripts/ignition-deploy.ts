@@ -3,7 +3,7 @@
 import { writeFile } from "node:fs/promises";
 import type {} from "@nomicfoundation/hardhat-toolbox-viem";
 import { network } from "hardhat";
-import { modelRegistryAbi, parseDeployment, spotMarketInterfaceAbi } from "@sovra/contracts";
+import { checkPaymentToken, modelRegistryAbi, parseDeployment, spotMarketInterfaceAbi } from "@sovra/contracts";
 import { buildSovraModule, localConfig } from "../ignition/modules/Sovra.ts";
 import { localModels } from "../src/models.ts";
 
@@ -12,9 +12,17 @@ if (outFile === undefined) throw new Error("SOVRA_DEPLOYMENT_OUT must name the f
 
 const { ignition, viem } = await network.connect();
 const publicClient = await viem.getPublicClient();
+const config = localConfig;
+// A real stablecoin must be a plain ERC20: the market credits exactly what it asks transferFrom to move.
+if (config.paymentToken !== undefined) {
+  const [deployer] = await viem.getWalletClients();
+  if (deployer === undefined) throw new Error("no deployer account");
+  const check = await checkPaymentToken(publicClient, deployer, config.paymentToken, config.paymentTokenProbe ?? "0x000000000000000000000000000000000000dEaD");
+  if (!check.ok) throw new Error(`refusing payment token ${config.paymentToken}: ${check.reason}`);
+}
 const startBlock = await publicClient.getBlockNumber();
 const models = await localModels();
-const deployed = await ignition.deploy(buildSovraModule({ ...localConfig, models: models.map((model) => model.config) }), {
+const deployed = await ignition.deploy(buildSovraModule({ ...config, models: models.map((model) => model.config) }), {
   displayUi: false,
   ...(process.env.SOVRA_IGNITION_DEPLOYMENT_ID ? { deploymentId: process.env.SOVRA_IGNITION_DEPLOYMENT_ID } : {}),
 });

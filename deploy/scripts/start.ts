@@ -1,7 +1,10 @@
 // `npm start`: the whole Sovra system on this machine, on embedded defaults: a local chain with everything
 // deployed, Redis, a weights gateway, one provider node (staked, registered, asks listed, running) and the dApp.
 // Ctrl-C stops everything it started.
+// Entered through `launch.js`, which checks the Node version and compiles the contracts first: this module imports
+// the generated ABIs (through @sovra/contracts and @sovra/workers), so they must exist before it is loaded.
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createConnection } from "node:net";
 import path from "node:path";
 import { formatUnits } from "viem";
 import { z } from "zod";
@@ -9,18 +12,13 @@ import { deploymentsDir } from "@sovra/contracts/node";
 import { startGateway } from "@sovra/workers";
 import { localAccount, localRoles } from "../src/accounts.ts";
 import { freePort, startLocalChain } from "../src/chain.ts";
-import { buildContracts, deploySystem } from "../src/deploy.ts";
+import { deploySystem } from "../src/deploy.ts";
+import { attestLocalProvider } from "../src/attest.ts";
 import { fundLocalAccounts } from "../src/fund.ts";
 import { repoRoot } from "../src/paths.ts";
 import { buyerBin, onboardProvider, privateKeyOf, startProviderNode, writeNodeConfig } from "../src/provider.ts";
 import { startLocalRedis } from "../src/redis.ts";
 import { buildWeb, startWeb, webIsBuilt } from "../src/web.ts";
-
-const [major, minor] = process.versions.node.split(".").map(Number);
-if ((major ?? 0) < 22 || (major === 22 && (minor ?? 0) < 18)) {
-  console.error(`Sovra needs Node.js 22.18 or newer (this is ${process.version}).`);
-  process.exit(1);
-}
 
 const port = (name: string, fallback: number) => z.coerce.number().int().min(0).max(65_535).parse(process.env[name] ?? fallback);
 const settings = {
@@ -40,12 +38,13 @@ for (const key of ["chainPort", "webPort", "gatewayPort", "metricsPort"] as cons
 const stoppers: Array<() => Promise<void>> = [];
 let stopping = false;
 
-async function stopAll(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    console.log("\nstopping…");
-    for (const stop of stoppers.reverse()) await stop().catch((error: unknown) => console.error(error));
-  }
+async function stopAll(code: number): Promise<void> {
+  // A terminal's Ctrl-C reaches this process twice (from the terminal and forwarded by npm): the second signal
+  // must not cut the first one's shutdown short and leave children running.
+  if (stopping) return;
+  stopping = true;
+  console.log("\nstopping…");
+  for (const stop of stoppers.reverse()) await stop().catch((error: unknown) => console.error(error));
   process.exit(code);
 }
 process.on("SIGINT", () => void stopAll(0));
@@ -59,18 +58,34 @@ const step = async <T>(label: string, work: () => Promise<T>): Promise<T> => {
   return result;
 };
 
-async function waitForLogLine(file: string, text: string, exited: Promise<unknown>, timeoutMs: number): Promise<void> {
+/** Polls `ready` until it holds; fails early when `name`'s process exits, or after `timeoutMs` (see `logFile`). */
+async function waitUntilReady(
+  name: string,
+  ready: () => Promise<boolean>,
+  child: { once(event: "exit", listener: () => void): unknown },
+  logFile: string,
+  timeoutMs: number,
+): Promise<void> {
   const started = Date.now();
   let gone = false;
-  void exited.then(() => (gone = true));
+  child.once("exit", () => (gone = true));
   for (;;) {
-    const log = await readFile(file, "utf8").catch(() => "");
-    if (log.includes(text)) return;
-    if (gone) throw new Error(`the provider node stopped before it was ready; see ${file}`);
-    if (Date.now() - started > timeoutMs) throw new Error(`the provider node was not ready within ${timeoutMs / 1000} s; see ${file}`);
+    if (await ready()) return;
+    if (gone) throw new Error(`${name} stopped before it was ready; see ${logFile}`);
+    if (Date.now() - started > timeoutMs) throw new Error(`${name} was not ready within ${timeoutMs / 1000} s; see ${logFile}`);
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
 }
+
+const logHas = (file: string, text: string) => async () => (await readFile(file, "utf8").catch(() => "")).includes(text);
+const listening = (port: number) => () =>
+  new Promise<boolean>((resolve) => {
+    const socket = createConnection({ host: "127.0.0.1", port }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
 
 try {
   // Logs and configs are per run; the weights cache in the same folder is kept (warm starts).
@@ -78,7 +93,6 @@ try {
   for (const file of ["provider.log", "web.log"]) await rm(path.join(settings.stateDir, file), { force: true });
   const redis = await step("starting Redis", () => startLocalRedis({ url: process.env.REDIS_URL }));
   stoppers.push(() => redis.stop());
-  await step("compiling contracts", buildContracts);
   const chain = await step(`starting the local chain on port ${settings.chainPort}`, () => startLocalChain({ port: settings.chainPort }));
   stoppers.push(() => chain.stop());
   const deployment = await step("deploying the system (Hardhat Ignition)", () => deploySystem({ rpcUrl: chain.rpcUrl }));
@@ -110,19 +124,26 @@ try {
   await step("onboarding the provider (benchmark, register, stake, asks)", () =>
     onboardProvider({ config, account: provider, reportFile: path.join(settings.stateDir, "benchmark-report.json"), stake: "2500", asks }),
   );
+  // Class 1 markets need GDPR + SOC2: the development attester vouches for the local provider, so they are usable.
+  await step("attesting the provider's compliance (development attester: GDPR, SOC2, TEE)", () =>
+    attestLocalProvider({ rpcUrl: chain.rpcUrl, deployment, provider: provider.address, claims: ["GDPR", "SOC2", "TEE"], validFor: 365n * 86_400n }),
+  );
   const providerLog = path.join(settings.stateDir, "provider.log");
   const node = startProviderNode(config, provider, providerLog);
   stoppers.push(() => node.stop());
   await step("starting the provider node (models pre-warmed, prover loaded)", () =>
-    waitForLogLine(providerLog, "provider node running", new Promise((resolve) => node.child.once("exit", resolve)), 180_000),
+    waitUntilReady("the provider node", logHas(providerLog, "provider node running"), node.child, providerLog, 180_000),
   );
 
   let webUrl: string | undefined;
   if (settings.web) {
-    if (!webIsBuilt()) await step("building the dApp (first start only)", buildWeb);
+    if (!webIsBuilt()) await step("building the dApp (first start, or its sources changed)", buildWeb);
     const webPort = settings.webPort;
-    const web = startWeb({ port: webPort, rpcUrl: chain.rpcUrl, deploymentFile, logFile: path.join(settings.stateDir, "web.log") });
+    const webLog = path.join(settings.stateDir, "web.log");
+    const web = startWeb({ port: webPort, rpcUrl: chain.rpcUrl, deploymentFile, logFile: webLog });
     stoppers.push(() => web.stop());
+    // The URL is printed once it answers, so that opening it right away works.
+    await step(`serving the dApp on port ${webPort}`, () => waitUntilReady("the dApp server", listening(webPort), web.child, webLog, 120_000));
     webUrl = `http://127.0.0.1:${webPort}`;
   }
 
@@ -152,17 +173,25 @@ try {
     console.log(`  #${index} ${account.address} ${privateKeyOf(account)}${roleOf.has(index) ? `  (${roleOf.get(index)})` : ""}`);
   }
   const buyerKey = privateKeyOf(localAccount(localRoles.buyer));
+  if (webUrl !== undefined) {
+    console.log(
+      `\nIn the dApp: add the network (RPC ${chain.rpcUrl}, chain id ${deployment.chainId}) to a browser wallet and import the` +
+        ` buyer's key (#${localRoles.buyer}) to buy, the provider's (#${localRoles.provider}) to see its node's jobs, or any other to start fresh:`,
+    );
+    console.log(`  ${buyerKey}`);
+  }
   console.log("\nBuy a verified inference (a held-out MNIST digit; prints the predicted digit and the transactions):");
   console.log(
     `  SOVRA_PRIVATE_KEY=${buyerKey} node ${path.relative(process.cwd(), buyerBin)} --config ${path.relative(process.cwd(), config)} bid --model mlp --input ${path.relative(process.cwd(), digitFile)} --max-price 0.05`,
   );
   console.log("\nPress Ctrl-C to stop everything.");
-  const watch = (name: string, child: { once(event: "exit", listener: (code: number | null) => void): unknown }) =>
-    child.once("exit", (code) => {
-      if (!stopping) {
-        console.error(`${name} stopped unexpectedly (code ${code})`);
-        void stopAll(1);
-      }
+  const watch = (name: string, child: { once(event: "exit", listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown }) =>
+    child.once("exit", (code, signal) => {
+      if (stopping) return;
+      // A terminal's Ctrl-C reaches every process of the foreground group: a child may see it before this process.
+      if (signal === "SIGINT" || code === 130) return void stopAll(0);
+      console.error(`${name} stopped unexpectedly (${signal ?? `code ${code}`})`);
+      void stopAll(1);
     });
   watch("the chain", chain.process.child);
   watch("the provider node", node.child);

@@ -1,4 +1,5 @@
 export { localAccount, localMnemonic, localRoles } from "./accounts.ts";
+export { attestLocalProvider, type AttestOptions } from "./attest.ts";
 export { freePort, startLocalChain, waitForRpc, type LocalChain } from "./chain.ts";
 export { buildContracts, deploySystem } from "./deploy.ts";
 export { fundLocalAccounts } from "./fund.ts";

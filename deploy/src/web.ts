@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { repoRoot } from "./paths.ts";
 import { runToCompletion, startProcess, type ManagedProcess } from "./processes.ts";
@@ -6,9 +6,32 @@ import { runToCompletion, startProcess, type ManagedProcess } from "./processes.
 const webDir = path.join(repoRoot, "apps", "web");
 const nextBin = path.join(repoRoot, "node_modules", "next", "dist", "bin", "next");
 
-/** True when the dApp has a production build to serve. */
+/** What the dApp's build is made from: its sources and configs, and the contracts' generated ABIs it imports. */
+const webInputs = [
+  path.join(webDir, "src"),
+  path.join(webDir, "package.json"),
+  path.join(webDir, "next.config.ts"),
+  path.join(repoRoot, "contracts", "src"),
+];
+
+function newestChange(entry: string): number {
+  if (!existsSync(entry)) return 0;
+  const stat = statSync(entry);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const child of readdirSync(entry)) newest = Math.max(newest, newestChange(path.join(entry, child)));
+  return newest;
+}
+
+/**
+ * True when the dApp has a production build newer than everything it is built from (after a `git pull` that
+ * changed the dApp or the contracts, the old build would serve stale pages and ABIs).
+ */
 export function webIsBuilt(): boolean {
-  return existsSync(path.join(webDir, ".next", "BUILD_ID"));
+  const buildId = path.join(webDir, ".next", "BUILD_ID");
+  if (!existsSync(buildId)) return false;
+  const builtAt = statSync(buildId).mtimeMs;
+  return webInputs.every((input) => newestChange(input) <= builtAt);
 }
 
 /** `next build` of the dApp (type checks included). */

@@ -13,7 +13,21 @@ export async function approveMarket(sys: System, account: HDAccount): Promise<vo
   await sys.client.waitForTransactionReceipt({ hash });
 }
 
-/** Places a bid on `marketId` (default: the mlp market of the open class). `inputHash` defaults to the input's. */
+/**
+ * The chain's clock now: mines an empty block and returns its timestamp. The latest block's timestamp is not it:
+ * Hardhat mines only on transactions, so after a quiet minute (a test waiting on a slow job) that block is a
+ * minute old, and a deadline computed from it can fall short of the market's minimum job window
+ * (`InvalidDeadline`). A block mined now also carries any time a test moved the clock by (`increaseTime`).
+ */
+export async function chainNow(sys: System): Promise<bigint> {
+  await testClient(sys).mine({ blocks: 1 });
+  return (await sys.client.getBlock({ blockTag: "latest" })).timestamp;
+}
+
+/**
+ * Places a bid on `marketId` (default: the mlp market of the open class). `inputHash` defaults to the input's. The
+ * deadline is `deadlineIn` (default 300) seconds after the chain's clock now.
+ */
 export async function placeBid(
   sys: System,
   options: { pixels: ArrayLike<number>; inputRef?: Hex; inputHash?: bigint; maxTick?: number; deadlineIn?: bigint; marketId?: number; account?: HDAccount },
@@ -21,7 +35,7 @@ export async function placeBid(
   const marketId = options.marketId ?? sys.deployment.markets.find((m) => m.model === "mlp" && m.policyClass === 0)?.marketId ?? 0;
   const inputRef = options.inputRef ?? bytesToHex(Uint8Array.from(options.pixels));
   const inputHash = options.inputHash ?? (await hashBytes(options.pixels));
-  const now = (await sys.client.getBlock()).timestamp;
+  const now = await chainNow(sys);
   const hash = await wallet(sys, options.account ?? sys.buyer).writeContract({
     address: sys.market,
     abi: spotMarketAbi,

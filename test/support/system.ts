@@ -25,10 +25,9 @@ import {
   privateKeyOf,
   providerBin,
   startLocalChain,
-  startLocalRedis,
   type LocalChain,
-  type LocalRedis,
 } from "@sovra/deploy";
+import { startTestRedis, type TestRedis } from "./redis.ts";
 
 export { buyerBin, privateKeyOf, providerBin };
 import { startGateway, type Gateway } from "@sovra/workers";
@@ -41,7 +40,8 @@ export type System = {
   rpcUrl: string;
   deployment: Deployment;
   deploymentFile: string;
-  redis: LocalRedis;
+  /** Restart it with `redis.restart()`: `stop()` then stops the server running at the time. */
+  readonly redis: TestRedis;
   gateway: Gateway;
   dir: string;
   client: PublicClient;
@@ -53,14 +53,43 @@ export type System = {
   stop(): Promise<void>;
 };
 
+/** Stops every part even when one of them fails to stop, then reports the first failure. */
+async function stopAll(parts: readonly (() => Promise<void>)[]): Promise<void> {
+  const results = await Promise.allSettled(parts.map((stop) => stop()));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
+}
+
 export async function startSystem(): Promise<System> {
   const dir = await mkdtemp(path.join(tmpdir(), "sovra-e2e-"));
+  // Everything started so far, stopped again if a later step fails: a half-started system must not leave a
+  // chain or a redis-server running after the suite.
+  const started: (() => Promise<void>)[] = [];
+  const stop = async (): Promise<void> => {
+    try {
+      await stopAll(started);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+  try {
+    return await assemble(dir, started, stop);
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function assemble(dir: string, started: (() => Promise<void>)[], stop: () => Promise<void>): Promise<System> {
   const chain = await startLocalChain();
+  started.push(() => chain.stop());
   const deploymentFile = path.join(dir, "deployment.json");
   const deployment = await deploySystem({ rpcUrl: chain.rpcUrl, outFile: deploymentFile });
   await fundLocalAccounts({ rpcUrl: chain.rpcUrl, deployment, accounts: [1, 2, 3], sovEach: 10_000n * 10n ** 18n });
-  const redis = await startLocalRedis();
+  const redis = await startTestRedis();
+  started.push(() => redis.stop());
   const gateway = await startGateway({ dir: modelsDir });
+  started.push(() => gateway.close());
   const client = createPublicClient({ chain: hardhat, transport: http(chain.rpcUrl) });
   let configs = 0;
   return {
@@ -94,11 +123,14 @@ export async function startSystem(): Promise<System> {
       await writeFile(file, JSON.stringify(config, null, 2));
       return file;
     },
+    // Provider nodes a test left running, then chain, Redis (the server running now, restarted or not) and
+    // gateway, then the folder.
     async stop() {
-      await gateway.close();
-      await redis.stop();
-      await chain.stop();
-      await rm(dir, { recursive: true, force: true });
+      try {
+        await stopNodes();
+      } finally {
+        await stop();
+      }
     },
   };
 }
@@ -147,6 +179,14 @@ export type NodeProcess = {
   stop(): Promise<void>;
 };
 
+// Every provider node started by `startNode` and not yet exited: `System.stop()` stops those a test left behind.
+const liveNodes = new Set<NodeProcess>();
+
+/** Stops every provider node still running. */
+export async function stopNodes(): Promise<void> {
+  await Promise.all([...liveNodes].map((node) => node.stop()));
+}
+
 export function startNode(options: { config: string; account: HDAccount; args?: string[]; env?: NodeJS.ProcessEnv; echo?: boolean }): NodeProcess {
   const child = spawn(process.execPath, [providerBin, "--config", options.config, "run", ...(options.args ?? [])], {
     cwd: repoRoot,
@@ -181,7 +221,7 @@ export function startNode(options: { config: string; account: HDAccount; args?: 
   child.stdout.on("data", onData);
   child.stderr.on("data", onData);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
-  return {
+  const node: NodeProcess = {
     child,
     logs,
     exited,
@@ -216,6 +256,9 @@ export function startNode(options: { config: string; account: HDAccount; args?: 
       clearTimeout(timer);
     },
   };
+  liveNodes.add(node);
+  void exited.then(() => liveNodes.delete(node));
+  return node;
 }
 
 /** Waits until the node has pre-warmed its models and started its stages. */

@@ -127,7 +127,14 @@ describe("a verified MNIST job, end to end", () => {
     });
     const deployed = await sys.client.waitForTransactionReceipt({ hash: deployHash });
     const consumer = deployed.contractAddress as Address;
-    const fund = await buyer.writeContract({ address: sys.deployment.contracts.paymentToken, abi: testStablecoinAbi, functionName: "transfer", args: [consumer, price] });
+    // A callback job costs the price plus the market's callback premium (the provider pays the callback's gas).
+    const { params } = await sys.client.readContract({ address: sys.market, abi: spotMarketAbi, functionName: "marketOf", args: [marketId] });
+    const fund = await buyer.writeContract({
+      address: sys.deployment.contracts.paymentToken,
+      abi: testStablecoinAbi,
+      functionName: "transfer",
+      args: [consumer, price + params.callbackPremium],
+    });
     await sys.client.waitForTransactionReceipt({ hash: fund });
 
     const inputHash = await hashBytes(digit.pixels);

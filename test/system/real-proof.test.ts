@@ -127,6 +127,8 @@ describe("real proofs on the deployed system", () => {
       functionName: "submitResult",
       args: [jobId, terms, mlp.packedOutput, mlp.calldata],
     }));
+    // A figure for the README (not asserted): the whole job's gas with a real Groth16 check.
+    console.log(`real MLP proof: placeBid ${bidReceipt.gasUsed} gas, submitResult ${settleReceipt.gasUsed} gas`);
     const settled = parseEventLogs({ abi: spotMarketAbi, logs: settleReceipt.logs, eventName: "JobSettled" });
     expect(settled).toHaveLength(1);
     expect(settled[0]?.args.output).toEqual(mlp.packedOutput);

@@ -9,8 +9,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPublicClient, http, type Address } from "viem";
-import { accessManagerAbi, parseDeployment, sovraTokenAbi, testStablecoinAbi, timelockControllerAbi, type Deployment } from "@sovra/contracts";
-import { freePort } from "@sovra/deploy";
+import { accessManagerAbi, attestationRegistryAbi, parseDeployment, sovraTokenAbi, testStablecoinAbi, timelockControllerAbi, type Deployment } from "@sovra/contracts";
+import { freePort, localAccount, localRoles } from "@sovra/deploy";
 
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -103,6 +103,14 @@ describe("npm start", () => {
     const proposerRole = await client.readContract({ address: timelock, abi: timelockControllerAbi, functionName: "PROPOSER_ROLE" });
     expect(await client.readContract({ address: timelock, abi: timelockControllerAbi, functionName: "hasRole", args: [adminRole, deployer] })).toBe(false);
     expect(await client.readContract({ address: timelock, abi: timelockControllerAbi, functionName: "hasRole", args: [proposerRole, governor] })).toBe(true);
+    // Every policy class with a market is usable: the local provider holds the claims class 1 requires.
+    const provider = localAccount(localRoles.provider).address;
+    for (const { policyClass } of deployment.markets) {
+      expect(
+        await client.readContract({ address: deployment.contracts.attestationRegistry, abi: attestationRegistryAbi, functionName: "isEligible", args: [provider, policyClass] }),
+        `provider eligible for class ${policyClass}`,
+      ).toBe(true);
+    }
   });
 
   it("prints a bid command that returns a verified result", async () => {

@@ -44,7 +44,8 @@ export function decodePng(data: Uint8Array): GrayImage {
     offset += 12 + length;
   }
   const channels = ({ 0: 1, 2: 3, 4: 2, 6: 4 } as Record<number, number>)[colorType];
-  if (channels === undefined) throw new Error(`PNG color type ${colorType} not supported (palette images: save as RGB or grayscale)`);
+  if (channels === undefined)
+    throw new Error(`PNG color type ${colorType} not supported (palette images: save as RGB or grayscale)`);
   const raw = inflateSync(Buffer.concat(idat));
   const stride = width * channels;
   const rows = new Uint8Array(stride * height);
@@ -55,14 +56,26 @@ export function decodePng(data: Uint8Array): GrayImage {
       const left = x >= channels ? (rows[y * stride + x - channels] as number) : 0;
       const up = y > 0 ? (rows[(y - 1) * stride + x] as number) : 0;
       const upLeft = y > 0 && x >= channels ? (rows[(y - 1) * stride + x - channels] as number) : 0;
-      const predictor = filter === 0 ? 0 : filter === 1 ? left : filter === 2 ? up : filter === 3 ? (left + up) >> 1 : paeth(left, up, upLeft);
+      const predictor =
+        filter === 0
+          ? 0
+          : filter === 1
+            ? left
+            : filter === 2
+              ? up
+              : filter === 3
+                ? (left + up) >> 1
+                : paeth(left, up, upLeft);
       rows[y * stride + x] = (value + predictor) & 0xff;
     }
   }
   const pixels = new Uint8Array(width * height);
   for (let i = 0; i < width * height; i++) {
     const p = i * channels;
-    const gray = channels >= 3 ? 0.299 * (rows[p] as number) + 0.587 * (rows[p + 1] as number) + 0.114 * (rows[p + 2] as number) : (rows[p] as number);
+    const gray =
+      channels >= 3
+        ? 0.299 * (rows[p] as number) + 0.587 * (rows[p + 1] as number) + 0.114 * (rows[p + 2] as number)
+        : (rows[p] as number);
     const alpha = channels === 2 ? (rows[p + 1] as number) : channels === 4 ? (rows[p + 3] as number) : 255;
     pixels[i] = Math.round((gray * alpha + 255 * (255 - alpha)) / 255);
   }
@@ -128,7 +141,12 @@ export function prepareMnist(image: GrayImage): { pixels: Uint8Array } & MnistPr
       out[(top + oy) * 28 + left + ox] = Math.round(total / ((x1 - x0) * (y1 - y0)));
     }
   }
-  return { pixels: out, inverted: invert, box: { x: minX, y: minY, width: boxW, height: boxH }, scaledTo: { width: outW, height: outH } };
+  return {
+    pixels: out,
+    inverted: invert,
+    box: { x: minX, y: minY, width: boxW, height: boxH },
+    scaledTo: { width: outW, height: outH },
+  };
 }
 
 /** `prepareMnist`'s pixels. */
@@ -174,7 +192,8 @@ export function asciiPreview(pixels: ArrayLike<number>): string[] {
   const lines: string[] = [];
   for (let y = 0; y < 28; y++) {
     let line = "";
-    for (let x = 0; x < 28; x++) line += SHADES[Math.min(SHADES.length - 1, Math.floor(((pixels[y * 28 + x] as number) * SHADES.length) / 256))];
+    for (let x = 0; x < 28; x++)
+      line += SHADES[Math.min(SHADES.length - 1, Math.floor(((pixels[y * 28 + x] as number) * SHADES.length) / 256))];
     lines.push(`|${line}|`);
   }
   return lines;
@@ -196,7 +215,9 @@ export function readMnistInput(file: string): MnistInput {
   try {
     data = readFileSync(file);
   } catch (error) {
-    throw new Error(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
+    throw new Error(
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`,
+    );
   }
   if (data.subarray(0, 8).equals(PNG_SIGNATURE)) {
     let image: GrayImage;
@@ -217,7 +238,8 @@ export function readMnistInput(file: string): MnistInput {
     throw new Error(`${file}: expected a PNG image or a JSON array of ${MNIST_PIXELS} pixels`);
   }
   const result = jsonInput.safeParse(parsed);
-  if (!result.success) throw new Error(`${file}: expected ${MNIST_PIXELS} integers 0..255 (flat, 28x28, or {"pixels": [...]})`);
+  if (!result.success)
+    throw new Error(`${file}: expected ${MNIST_PIXELS} integers 0..255 (flat, 28x28, or {"pixels": [...]})`);
   const value = result.data;
   const pixels = Uint8Array.from(Array.isArray(value) ? value.flat() : value.pixels);
   return { pixels, source: { kind: "json" }, prepared: null, blank: isBlank(pixels) };

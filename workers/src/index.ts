@@ -1,5 +1,6 @@
 // @sovra/workers: the provider node's modules, for the CLIs, the end-to-end tests and the root `npm start`.
-export * from "./cid.ts";
+// The content-id helpers live in the circuits package (one implementation for the project); re-exported here.
+export { cidFromDigest, cidOf, digestOfCid, isCid, matchesCid, sha256 } from "@sovra/circuits/io/cid";
 export * from "./config.ts";
 export * from "./input.ts";
 export * from "./image.ts";

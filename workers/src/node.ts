@@ -9,9 +9,9 @@ import type { Config } from "./config.ts";
 import { createInferenceEngine, type InferenceEngine } from "./engine.ts";
 import type { Logger } from "./logger.ts";
 import { serveMetrics, type Metrics } from "./metrics.ts";
-import { inferDataFromMatch } from "./pipeline/jobs.ts";
+import { inferDataFromMatch, termsToData, type DeclineData } from "./pipeline/jobs.ts";
 import { inferStage, proveStage, submitStage } from "./pipeline/processors.ts";
-import { createQueues, enqueueJobs, recordQueueDepth, redisOptions, startWorkers, type Queues, type Workers } from "./pipeline/runtime.ts";
+import { createQueues, enqueueDeclines, enqueueJobs, recordQueueDepth, redisOptions, startWorkers, type Queues, type Workers } from "./pipeline/runtime.ts";
 import type { Prover } from "./prover.ts";
 import { createWeightStore } from "./weights/store.ts";
 
@@ -77,6 +77,8 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
 
   const connection = redisOptions(config.redisUrl);
   const redis = new Redis(connection);
+  // ioredis reconnects by itself; without a listener an outage would print an unhandled-error stack trace.
+  redis.on("error", (error: Error) => logger.warn({ err: error.message }, "redis connection error (reconnecting)"));
   const queues = createQueues(connection);
   const market = deployment.contracts.spotMarket as Address;
   const workers: Workers = startWorkers({
@@ -111,19 +113,22 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
     logger: logger.child({ part: "watcher" }),
     metrics,
     onJobs: async (jobs: MatchedJob[]) => {
+      const declines: DeclineData[] = [];
       const known = jobs.flatMap((job) => {
         const model = byMarket.get(job.terms.marketId);
         if (model === undefined) {
-          // Matched on a market this node does not serve (an ask placed by hand): still ours to deliver,
-          // but without the model loaded it cannot be; it will expire. Say so loudly.
+          // Matched on a market this node does not serve (an ask placed by hand): ours to deliver, but without
+          // the model it cannot be. Declining refunds the buyer now and spares the collateral a slash.
           logger.error(
             { jobId: job.jobId.toString(), marketId: job.terms.marketId, served: models.map((m) => m.name) },
-            "unknown model: job matched on a market whose model this node does not serve; not submitting (the job will expire and refund the buyer)",
+            "unknown model: job matched on a market whose model this node does not serve; declining it (the buyer is refunded)",
           );
+          declines.push({ action: "decline", jobId: job.jobId.toString(), model: "unknown", terms: termsToData(job.terms), reason: "model not served" });
           return [];
         }
         return [inferDataFromMatch(job, model)];
       });
+      await enqueueDeclines(queues, declines);
       await enqueueJobs(queues, known);
       for (const job of known) logger.info({ jobId: job.jobId, model: job.model, deadline: job.terms.deadline }, "job enqueued");
     },

@@ -1,6 +1,6 @@
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
-import { cidOf } from "../src/cid.ts";
+import { cidOf } from "@sovra/circuits/io/cid";
 import { createInferenceEngine } from "../src/engine.ts";
 import { measureMatmul, measureModel, probeExecutionProviders } from "../src/hardware/benchmark.ts";
 import { hostInfo, parseNvidiaSmi } from "../src/hardware/detect.ts";

@@ -1,6 +1,23 @@
 import { Redis } from "ioredis";
 import { inject } from "vitest";
 
+/** Job terms as queue data, for stage tests (the market is not involved, so any values do). */
+export function termsData(inputHash = "1") {
+  const zero = "0x0000000000000000000000000000000000000000";
+  return {
+    buyer: zero,
+    provider: zero,
+    marketId: 0,
+    price: "1",
+    collateral: "1",
+    deadline: "0",
+    inputHash,
+    callback: false,
+    feeBps: 250,
+    callbackGasLimit: 200_000,
+  };
+}
+
 /** The test Redis URL; throws the install instructions when redis-server is missing. */
 export function testRedisUrl(): string {
   const error = inject("redisError");

@@ -8,12 +8,11 @@ import { queueJobId, type InferData, type ProveData, type SubmitData } from "../
 import { RefusedJobError, inferStage } from "../src/pipeline/processors.ts";
 import { createQueues, enqueueJobs, redisOptions, startWorkers, type Queues, type StageHandlers } from "../src/pipeline/runtime.ts";
 import { createMetrics } from "../src/metrics.ts";
-import { testRedis, testRedisUrl } from "./helpers.ts";
+import { termsData, testRedis, testRedisUrl } from "./helpers.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-const zero = "0x0000000000000000000000000000000000000000";
-const terms = { buyer: zero, provider: zero, marketId: 0, price: "1", collateral: "1", deadline: "0", inputHash: "1", callback: false };
+const terms = termsData();
 
 function job(id: number, inputRef: `0x${string}` = "0x00"): InferData {
   return { jobId: String(id), model: "mnist-mlp", weightsCid: "b", inputBytes: 784, terms, inputRef, blockNumber: "1" };
@@ -36,7 +35,7 @@ function countingHandlers(prefix: string): StageHandlers {
     },
     prove: async (data) => {
       await redis.incr(`${prefix}:prove:${data.jobId}`);
-      return { jobId: data.jobId, model: data.model, terms: data.terms, output: ["7"], proof: "0x01", proofSeconds: 0 } satisfies SubmitData;
+      return { action: "settle", jobId: data.jobId, model: data.model, terms: data.terms, output: ["7"], proof: "0x01", proofSeconds: 0 } satisfies SubmitData;
     },
     submit: async (data) => {
       await redis.incr(`${prefix}:submit:${data.jobId}`);
@@ -80,7 +79,7 @@ describe("queue pipeline (real Redis)", () => {
     await queues.close();
   });
 
-  it("fails a refused job without retrying and hands nothing to the next stage", async () => {
+  it("declines a refused job without retrying: no proof, the submit stage gets a decline", async () => {
     const prefix = `t2-${Date.now()}`;
     const connection = redisOptions(testRedisUrl());
     const queues = createQueues(connection, prefix);
@@ -98,14 +97,14 @@ describe("queue pipeline (real Redis)", () => {
     });
     await enqueueJobs(queues, [job(3, `0x${"00".repeat(4096)}`), job(4, "0x0102")]);
     for (const id of [3, 4]) {
-      for (;;) {
-        const state = await queues.infer.getJobState(queueJobId(id));
-        if (state === "failed") break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const failed = await queues.infer.getJob(queueJobId(id));
-      expect(failed?.attemptsMade).toBe(1);
+      await waitCompleted(queues, prefix, queueJobId(id));
+      const refused = await queues.infer.getJob(queueJobId(id));
+      expect(refused?.attemptsMade).toBe(1);
+      expect(refused?.returnvalue).toEqual({ declined: "malformed input" });
       expect(await queues.prove.getJob(queueJobId(id))).toBeUndefined();
+      const decline = await queues.submit.getJob(queueJobId(id));
+      expect(decline?.data).toMatchObject({ action: "decline", jobId: String(id), reason: "malformed input" });
+      expect(await redis.get(`${prefix}:submit:${id}`)).toBe("1");
     }
     expect((await metrics.registry.getSingleMetricAsString("sovra_jobs_total"))).toMatch(/outcome="input_mismatch"} 2/);
     await workers.close();

@@ -3,11 +3,12 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { cidOf } from "../src/cid.ts";
+import { cidOf } from "@sovra/circuits/io/cid";
 import { createInferenceEngine } from "../src/engine.ts";
 import { argmax } from "../src/input.ts";
 import { inferStage, proveStage, RefusedJobError } from "../src/pipeline/processors.ts";
 import { loadCircuitsProver } from "../src/prover.ts";
+import { termsData } from "./helpers.ts";
 import { createWeightStore } from "../src/weights/store.ts";
 import { readFileSync } from "node:fs";
 
@@ -27,14 +28,14 @@ describe("stages with the real circuits prover (mlp)", () => {
     try {
       const pixels = Uint8Array.from({ length: 784 }, (_, i) => ((i % 28) > 10 && (i % 28) < 16 && i > 150 && i < 650 ? 255 : 0));
       const hash = await prover.inputHash(manifest.name, pixels);
-      const zero = "0x0000000000000000000000000000000000000000";
-      const terms = { buyer: zero, provider: zero, marketId: 0, price: "1", collateral: "1", deadline: "0", inputHash: hash.toString(), callback: false };
+      const terms = termsData(hash.toString());
       const data = {
         jobId: "1", model: manifest.name, weightsCid: manifest.weightsCid, inputBytes: 784, terms,
         inputRef: `0x${Buffer.from(pixels).toString("hex")}` as `0x${string}`, blockNumber: "1",
       };
       const inferred = await inferStage({ prover, inference: engine }, data);
       const proved = await proveStage({ prover }, inferred);
+      if (proved.action !== "settle") throw new Error("expected a proven result");
       const logits = await prover.decodeOutput?.(manifest.name, proved.output.map(BigInt));
       // onnxruntime's integer-exact graph and the circuit agree on the output.
       expect(logits).toEqual(inferred.inference.output);

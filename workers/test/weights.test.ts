@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cidOf } from "../src/cid.ts";
+import { cidOf } from "@sovra/circuits/io/cid";
 import { startGateway, type Gateway } from "../src/weights/gateway.ts";
 import { createWeightStore } from "../src/weights/store.ts";
 
@@ -11,7 +11,7 @@ const served = path.join(root, "served");
 mkdirSync(path.join(served, "nested"), { recursive: true });
 const blob = (seed: number, size: number) => Uint8Array.from({ length: size }, (_, i) => (i * 31 + seed) & 0xff);
 const files = [blob(1, 1000), blob(2, 1000), blob(3, 1000)];
-files.forEach((bytes, i) => writeFileSync(path.join(served, i === 2 ? "nested" : "", `model-${i}.onnx`), bytes));
+for (const [i, bytes] of files.entries()) writeFileSync(path.join(served, i === 2 ? "nested" : "", `model-${i}.onnx`), bytes);
 const cids = files.map(cidOf);
 
 let gateway: Gateway;

@@ -26,7 +26,9 @@ export async function installWallet(page: Page, options: WalletOptions): Promise
     ({ account, startChainId }) => {
       type Listener = (...args: unknown[]) => void;
       const listeners = new Map<string, Set<Listener>>();
-      const emit = (event: string, ...args: unknown[]) => listeners.get(event)?.forEach((listener) => listener(...args));
+      const emit = (event: string, ...args: unknown[]) => listeners.get(event)?.forEach((listener) => {
+          listener(...args);
+        });
       // Like a real wallet, remember that this origin was allowed to see the account (survives reloads).
       const permissionKey = `sovra-test-wallet:${account}`;
       let connected = localStorage.getItem(permissionKey) === "1";

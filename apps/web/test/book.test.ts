@@ -41,7 +41,7 @@ function bookOf(sides: Record<BookSide, Record<number, number>>): BookReader & {
 }
 
 describe("walkSide", () => {
-  const book = { ask: { 120: 2, 100: 3, 65_535: 1 }, bid: { 0: 4, 90: 1, 95: 2 } };
+  const book = { ask: { 120: 2, 100: 3, 65535: 1 }, bid: { 0: 4, 90: 1, 95: 2 } };
   it("walks asks upwards and bids downwards from the best tick, edges included", async () => {
     expect(await walkSide(bookOf(book), "ask", 10)).toEqual([
       { tick: 100, quantity: 3 },

@@ -32,10 +32,10 @@ describe("governance helpers", () => {
     const current = {
       tickSize: 1_000n,
       collateralPerJob: 10n,
+      callbackPremium: 2_000n,
       feeBps: 250,
-      slashBuyerBps: 5_000,
-      slashCallerBps: 500,
       minJobWindow: 120,
+      maxJobWindow: 86_400,
       callbackGasLimit: 200_000,
       maxAskCapacity: 1_000,
       active: true,

@@ -18,6 +18,8 @@ const match = (jobId: bigint, price = 50_000n): MatchLog => ({
   askId: 9n,
   price,
   collateral: 10n,
+  feeBps: 250,
+  callbackGasLimit: 200_000,
   txHash: "0x01",
   blockNumber: 5n,
 });
@@ -26,7 +28,18 @@ describe("joinJobs", () => {
   it("rebuilds the terms the market hashed, in ISpotMarket.JobTerms order", () => {
     const [job] = joinJobs([bid(3n)], [match(3n)]);
     expect(job?.jobId).toBe(3n);
-    expect(Object.keys(job?.terms ?? {})).toEqual(["buyer", "provider", "marketId", "price", "collateral", "deadline", "inputHash", "callback"]);
+    expect(Object.keys(job?.terms ?? {})).toEqual([
+      "buyer",
+      "provider",
+      "marketId",
+      "price",
+      "collateral",
+      "deadline",
+      "inputHash",
+      "callback",
+      "feeBps",
+      "callbackGasLimit",
+    ]);
     expect(job?.terms).toEqual({
       buyer,
       provider,
@@ -36,6 +49,8 @@ describe("joinJobs", () => {
       deadline: 1_000n,
       inputHash: 45n,
       callback: false,
+      feeBps: 250,
+      callbackGasLimit: 200_000,
     });
   });
   it("takes the traded price from the match, not the bid's limit", () => {

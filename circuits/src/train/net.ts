@@ -117,7 +117,7 @@ function fwd(l: Layer, x: Float64Array): Float64Array {
     case 'flatten':
       return x;
     case 'relu':
-      return x.map((v) => (v > 0 ? v : 0));
+      return x.map((v) => Math.max(v, 0));
   }
 }
 

@@ -199,8 +199,7 @@ contract AttestationRegistry is IAttestationRegistry, AccessManaged, EIP712, Non
     }
 
     /// @notice The EIP-712 domain separator used by `attestBySig`.
-    // solhint-disable-next-line func-name-mixedcase
-    function DOMAIN_SEPARATOR() external view returns (bytes32) {
+    function DOMAIN_SEPARATOR() external view returns (bytes32) { // solhint-disable-line func-name-mixedcase
         return _domainSeparatorV4();
     }
 

@@ -6,18 +6,19 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IInferenceConsumer} from "../interfaces/IInferenceConsumer.sol";
 import {ISpotMarket} from "../interfaces/ISpotMarket.sol";
+import {OutputLanes} from "../libraries/OutputLanes.sol";
 
 /// @title ExampleDigitConsumer
 /// @notice What another protocol writes to buy inference from Sovra: it holds payment tokens, asks an
 /// MNIST classifier market to classify a digit (only the input's Poseidon hash goes on-chain), and receives
 /// the verified output in a callback, from which it takes the predicted digit (argmax of the logits).
 ///
-/// Output packing (the circuits package follows it): each output value `v` is stored as `v + 2^(B-1)` in a
-/// `B`-bit lane, lane 0 least significant, `floor(253 / B)` lanes per field element, in order.
+/// The output is read with `OutputLanes` (the packing the circuits package uses).
 ///
 /// WARNING: the callback is gas-capped by the market and may not arrive at all (the market never lets a
-/// consumer block settlement): state that matters must not depend on it alone. Refunds of expired requests
-/// wait in the market until `withdrawRefunds` pulls them.
+/// consumer block settlement), and a declined or voided job gets no callback: `sync` reads the job's final
+/// status from the market, so state never depends on the callback alone. Refunds of expired, declined and
+/// voided requests wait in the market until `withdrawRefunds` pulls them.
 contract ExampleDigitConsumer is IInferenceConsumer, Ownable {
     using SafeERC20 for IERC20;
 
@@ -25,7 +26,8 @@ contract ExampleDigitConsumer is IInferenceConsumer, Ownable {
         None,
         Pending,
         Classified,
-        Expired
+        Expired, // ended without a result (expired, declined or voided): refunded
+        Lost // settled, but the callback did not arrive: the output is in the market's JobSettled event
     }
 
     struct Request {
@@ -34,24 +36,33 @@ contract ExampleDigitConsumer is IInferenceConsumer, Ownable {
         int256 score; // the winning logit
     }
 
+    /// @notice The Sovra spot market this consumer buys from (the only caller of its callbacks).
     ISpotMarket public immutable market;
+    /// @notice The market's payment token, which this contract holds and escrows.
     IERC20 public immutable token;
+    /// @notice The market of the digit classifier (model + policy class).
     uint32 public immutable marketId;
+    /// @notice B, the bit width of one packed output lane.
     uint8 public immutable laneBits;
+    /// @notice Number of logits in the output (10 for MNIST).
     uint8 public immutable classes;
 
+    /// @notice Each request by job id: its status and, once classified, the digit and its logit.
     mapping(uint256 jobId => Request) public requests;
     /// @notice Bids that rest in the book, by order id (they become jobs when an ask fills them).
     mapping(uint256 orderId => bool) public restingBids;
 
+    /// @notice A bid was placed for the input committed to by `inputHash`; `jobId` is 0 while it rests.
     event DigitRequested(uint256 indexed orderId, uint256 indexed jobId, uint256 inputHash);
+    /// @notice The verified output of `jobId` arrived: `digit` won with logit `score`.
     event DigitClassified(uint256 indexed jobId, uint8 digit, int256 score);
+    /// @notice `jobId` expired without a result; its escrow is refundable.
     event RequestExpired(uint256 indexed jobId);
+    /// @notice The market removed stale asks first and could not place the bid in this call: request again.
+    event RequestNotPlaced(uint256 inputHash);
 
     error OnlyMarket(address caller);
     error InvalidLaneBits(uint8 laneBits);
-    error OutputTooShort(uint256 jobId);
-    error BidNotPlaced();
 
     /// @param market_ The Sovra spot market.
     /// @param marketId_ The market of the digit classifier (model + policy class).
@@ -70,14 +81,19 @@ contract ExampleDigitConsumer is IInferenceConsumer, Ownable {
     }
 
     /// @notice Bids for one classification of the input committed to by `inputHash`, paying from this
-    /// contract's balance. `inputRef` tells the provider where to fetch the input (e.g. a CID, or the input).
+    /// contract's balance. `inputRef` carries the input itself (784 bytes, one per pixel, row-major) so the
+    /// provider can check it against `inputHash`. Returns (0, 0) without reverting when the market spent the call
+    /// removing stale asks: reverting would undo that cleanup, so the caller simply requests again.
     function requestDigit(uint16 maxTick, uint256 inputHash, bytes calldata inputRef, uint64 deadline)
         external
         onlyOwner
         returns (uint256 orderId, uint256 jobId)
     {
         (orderId, jobId) = market.placeBid(marketId, maxTick, inputHash, inputRef, deadline, true);
-        if (orderId == 0) revert BidNotPlaced();
+        if (orderId == 0) {
+            emit RequestNotPlaced(inputHash);
+            return (0, 0);
+        }
         if (jobId != 0) requests[jobId].status = RequestStatus.Pending;
         else restingBids[orderId] = true;
         emit DigitRequested(orderId, jobId, inputHash);
@@ -98,7 +114,25 @@ contract ExampleDigitConsumer is IInferenceConsumer, Ownable {
         emit RequestExpired(jobId);
     }
 
-    /// @notice Pulls refunds (expired jobs, cancelled bids) from the market and sends this contract's
+    /// @notice Records the final status of a request whose job ended without a callback reaching this contract
+    /// (declined or voided jobs get none; an expiry or settlement callback may have run out of gas). Anyone may
+    /// call it: it only copies what the market says.
+    function sync(uint256 jobId) external {
+        ISpotMarket.JobStatus status = market.jobStatus(jobId);
+        Request storage r = requests[jobId];
+        // A resting bid that an ask filled later became a job without passing through Pending here.
+        bool wasResting = restingBids[jobId];
+        if (r.status != RequestStatus.Pending && !(r.status == RequestStatus.None && wasResting)) return;
+        if (wasResting) restingBids[jobId] = false;
+        if (status == ISpotMarket.JobStatus.Settled) {
+            r.status = RequestStatus.Lost;
+        } else if (status != ISpotMarket.JobStatus.Matched && status != ISpotMarket.JobStatus.None) {
+            r.status = RequestStatus.Expired;
+            emit RequestExpired(jobId);
+        }
+    }
+
+    /// @notice Pulls refunds (expired, declined or voided jobs, cancelled bids) from the market and sends this contract's
     /// whole token balance to `to`.
     function withdrawRefunds(address to) external onlyOwner returns (uint256 amount) {
         if (market.owed(address(this)) != 0) market.withdraw(address(this));
@@ -114,20 +148,8 @@ contract ExampleDigitConsumer is IInferenceConsumer, Ownable {
 
     /// @notice Unpacks `classes` logits from `output` and returns the index of the largest (first on ties).
     function argmax(uint256[] calldata output) public view returns (uint8 digit, int256 best) {
-        uint256 b = laneBits;
-        uint256 perElement = 253 / b;
-        uint256 n = classes;
-        if (output.length * perElement < n) revert OutputTooShort(0);
-        uint256 mask = (uint256(1) << b) - 1;
-        int256 offset = int256(uint256(1) << (b - 1));
-        best = type(int256).min;
-        for (uint256 i; i < n; ++i) {
-            uint256 lane = (output[i / perElement] >> ((i % perElement) * b)) & mask;
-            int256 v = int256(lane) - offset;
-            if (v > best) {
-                best = v;
-                digit = uint8(i);
-            }
-        }
+        uint256 index;
+        (index, best) = OutputLanes.argmax(output, laneBits, classes);
+        digit = uint8(index);
     }
 }

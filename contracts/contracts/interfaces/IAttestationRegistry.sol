@@ -12,14 +12,22 @@ interface IAttestationRegistry {
         uint64 expiresAt;
     }
 
+    /// @notice Trusts or distrusts `attester` for `claim` (governance).
     function setAttesterTrusted(bytes32 claim, address attester, bool trusted) external;
+    /// @notice Defines (or redefines) policy class `classId` as the set `claims` (governance).
     function setPolicyClass(uint32 classId, bytes32[] calldata claims) external;
 
+    /// @notice The caller, a trusted attester for `claim`, attests that `provider` satisfies it until `expiresAt`.
     function attest(address provider, bytes32 claim, uint64 expiresAt) external;
+    /// @notice Deletes the caller's attestation of `claim` for `provider`.
     function revoke(address provider, bytes32 claim) external;
 
+    /// @notice Whether `attester` is trusted for `claim`.
     function isTrustedAttester(bytes32 claim, address attester) external view returns (bool);
+    /// @notice Whether `provider` holds an unexpired attestation of `claim` from a currently trusted attester.
     function hasValidAttestation(address provider, bytes32 claim) external view returns (bool);
+    /// @notice Whether `provider` satisfies every claim of policy class `classId`.
     function isEligible(address provider, uint32 classId) external view returns (bool);
+    /// @notice The claims policy class `classId` requires.
     function claimsOf(uint32 classId) external view returns (bytes32[] memory);
 }

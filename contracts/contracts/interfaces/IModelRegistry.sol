@@ -16,6 +16,7 @@ interface IModelRegistry {
         string ioSpec;
     }
 
+    /// @notice Registers model `modelId`, unapproved (governance). Ids are unique and registrations immutable.
     function registerModel(
         bytes32 modelId,
         string calldata weightsCid,
@@ -23,8 +24,11 @@ interface IModelRegistry {
         string calldata ioSpec,
         uint32 minVramMb
     ) external;
+    /// @notice Approves `modelId` for trading, or withdraws its approval (governance).
     function setModelApproved(bytes32 modelId, bool approved) external;
 
+    /// @notice Model `modelId` (all fields zero when not registered).
     function modelOf(bytes32 modelId) external view returns (Model memory);
+    /// @notice Whether `modelId` is registered and approved.
     function isApproved(bytes32 modelId) external view returns (bool);
 }

@@ -40,19 +40,19 @@ library OrderQueue {
     function pushBack(Level storage level, mapping(uint256 => Order) storage orders, uint40 id, uint32 quantity)
         internal
     {
-        Level memory l = level;
-        if (l.tail == 0) {
-            l.head = id;
+        Level memory lvl = level;
+        if (lvl.tail == 0) {
+            lvl.head = id;
         } else {
-            orders[l.tail].next = id;
-            orders[id].prev = l.tail;
+            orders[lvl.tail].next = id;
+            orders[id].prev = lvl.tail;
         }
-        l.tail = id;
+        lvl.tail = id;
         unchecked {
-            l.orders += 1;
-            l.quantity += quantity;
+            lvl.orders += 1;
+            lvl.quantity += quantity;
         }
-        _store(level, l);
+        _store(level, lvl);
     }
 
     /// @notice Unlinks order `id` from `level`, whose quantity drops by `quantity` (the order's `remaining`).
@@ -64,23 +64,23 @@ library OrderQueue {
         Order storage o = orders[id];
         uint40 prev = o.prev;
         uint40 next = o.next;
-        Level memory l = level;
-        if (prev == 0) l.head = next;
+        Level memory lvl = level;
+        if (prev == 0) lvl.head = next;
         else orders[prev].next = next;
-        if (next == 0) l.tail = prev;
+        if (next == 0) lvl.tail = prev;
         else orders[next].prev = prev;
         unchecked {
-            l.orders -= 1;
-            l.quantity -= quantity;
+            lvl.orders -= 1;
+            lvl.quantity -= quantity;
         }
-        _store(level, l);
-        return l.orders == 0;
+        _store(level, lvl);
+        return lvl.orders == 0;
     }
 
     /// @dev Writes a level back with a single SSTORE, in Level's layout.
-    function _store(Level storage level, Level memory l) private {
+    function _store(Level storage level, Level memory lvl) private {
         uint256 word =
-            uint256(l.head) | (uint256(l.tail) << 40) | (uint256(l.orders) << 80) | (uint256(l.quantity) << 112);
+            uint256(lvl.head) | (uint256(lvl.tail) << 40) | (uint256(lvl.orders) << 80) | (uint256(lvl.quantity) << 112);
         assembly ("memory-safe") {
             sstore(level.slot, word)
         }

@@ -55,27 +55,35 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
     uint256 private constant MAX64 = type(uint64).max;
     uint256 private constant FEE_SHIFT = 96;
     uint256 private constant RELEASABLE_SHIFT = 160;
-    /// @dev ABI size of `JobTerms` (eight static words), in calldata and in memory alike.
-    uint256 private constant TERMS_SIZE = 0x100;
+    /// @dev ABI size of `JobTerms` (ten static words), in calldata and in memory alike.
+    uint256 private constant TERMS_SIZE = 0x140;
+    /// @dev The BN254 scalar field's order: a Groth16 verifier rejects any public signal at or above it, so an
+    /// input hash outside the field could never be proven (a buyer could only use it to force an expiry).
+    uint256 private constant SNARK_SCALAR_FIELD =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    /// @dev What a job's slot holds once it left Matched: its `JobStatus` (a terms hash never falls below 6).
+    uint256 private constant FIRST_HASH = 6;
 
-    /// @dev A market's policy and cached model / policy-class data: each hot path reads one slot.
+    /// @dev A market's policy and cached model / policy-class data, grouped by the paths that read them.
     struct MarketData {
         // slot 0: read by every order
         uint96 tickSize;
         uint32 minJobWindow;
+        uint32 maxJobWindow;
         uint32 policyClass;
-        uint32 maxAskCapacity;
-        uint32 minVramMb;
+        uint40 termsFrom; // first order id placed under the current params; older resting orders are stale
         bool active;
         bool open; // the policy class requires no claim: matching skips the eligibility call
-        // slot 1: read by settlement and expiry
+        // slot 1: read by matching (the job's terms) and by settlement and expiry
         IInferenceVerifier verifier;
         uint16 feeBps;
         uint32 callbackGasLimit;
-        uint16 slashBuyerBps;
-        uint16 slashCallerBps;
-        // slot 2: read by asks
+        uint32 settleBy; // 0, or the retired verifier's last accepted settlement time
+        // slot 2: read by asks, and by bids that ask for a callback
         uint96 collateralPerJob;
+        uint96 callbackPremium;
+        uint32 maxAskCapacity;
+        uint32 minVramMb;
         // slot 3
         bytes32 modelId;
     }
@@ -84,6 +92,9 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
     struct FillContext {
         uint32 marketId;
         uint40 askId;
+        uint40 termsFrom;
+        uint16 feeBps;
+        uint32 callbackGasLimit;
         uint96 collateral;
         uint256 minDeadline;
     }
@@ -99,8 +110,11 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
 
     /// @notice The payment token (a stablecoin; tUSD on local chains).
     IERC20 public immutable paymentToken;
+    /// @notice Stake and hardware profiles; the market locks, unlocks and slashes collateral there.
     IProviderRegistry public immutable registry;
+    /// @notice Policy classes and attestations (who may list on which market).
     IAttestationRegistry public immutable attestations;
+    /// @notice Models, their verifiers and approval.
     IModelRegistry public immutable models;
 
     // Treasury and its flushed, not yet withdrawn fees share a slot (settlements leave fees pending in the
@@ -177,18 +191,40 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         m.verifier = model.verifier;
         m.modelId = modelId;
         _writeParams(m, params);
+        m.termsFrom = _lastOrderId + 1;
         emit MarketCreated(marketId, modelId, policyClass, params);
         _syncPolicy(marketId, m);
     }
 
-    /// @notice Replaces a market's policy. Resting asks and open jobs keep the collateral they reserved;
-    /// resting bids keep the escrow they paid.
+    /// @notice Replaces a market's policy for new orders and jobs. Open jobs keep the terms they were made with;
+    /// resting orders placed before the change are never filled under the new terms: matching removes and refunds
+    /// them (their owners may also cancel them).
     function setMarketParams(uint32 marketId, MarketParams calldata params) external restricted {
         MarketData storage m = _market(marketId);
+        if (m.settleBy != 0) revert MarketRetired(marketId);
         _validate(params);
         _writeParams(m, params);
+        m.termsFrom = _lastOrderId + 1;
         emit MarketParamsUpdated(marketId, params);
         _syncPolicy(marketId, m);
+    }
+
+    /// @inheritdoc ISpotMarket
+    function retireVerifier(uint32 marketId, uint32 settleBy) external restricted {
+        MarketData storage m = _market(marketId);
+        if (settleBy < block.timestamp) revert InvalidExpiry(settleBy);
+        m.active = false;
+        m.settleBy = settleBy;
+        emit VerifierRetired(marketId, settleBy);
+    }
+
+    /// @inheritdoc ISpotMarket
+    function syncModel(uint32 marketId) external {
+        MarketData storage m = _market(marketId);
+        if (m.active && !models.modelOf(m.modelId).approved) {
+            m.active = false;
+            emit MarketStopped(marketId);
+        }
     }
 
     /// @inheritdoc ISpotMarket
@@ -233,7 +269,13 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         uint96 collateral = m.collateralPerJob;
         (uint32 left, bool rest) = _fillBids(
             FillContext({
-                marketId: marketId, askId: id, collateral: collateral, minDeadline: block.timestamp + m.minJobWindow
+                marketId: marketId,
+                askId: id,
+                termsFrom: m.termsFrom,
+                feeBps: m.feeBps,
+                callbackGasLimit: m.callbackGasLimit,
+                collateral: collateral,
+                minDeadline: block.timestamp + m.minJobWindow
             }),
             tick,
             capacity
@@ -271,9 +313,11 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
     ) external nonReentrant returns (uint256 orderId, uint256 jobId) {
         // A failing permit (already used by a front-runner, or unsupported) must not block a bid that the
         // existing allowance covers; transferFrom below is the real check.
+        // solhint-disable no-empty-blocks
         try IERC20Permit(address(paymentToken)).permit(
             msg.sender, address(this), permit.value, permit.deadline, permit.v, permit.r, permit.s
         ) {} catch {}
+        // solhint-enable no-empty-blocks
         return _placeBid(_bidRequest(marketId, maxTick, inputHash, deadline, callback), inputRef);
     }
 
@@ -299,17 +343,38 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
     function submitResult(uint256 jobId, JobTerms calldata terms, uint256[] calldata output, bytes calldata proof)
         external
     {
-        uint32 gasLimit = _settle(jobId, terms, output, proof);
+        _settle(jobId, terms, output, proof);
         if (terms.callback) {
-            _callback(jobId, terms.buyer, abi.encodeCall(IInferenceConsumer.onInferenceResult, (jobId, output)), gasLimit);
+            _callback(
+                jobId,
+                terms.buyer,
+                abi.encodeCall(IInferenceConsumer.onInferenceResult, (jobId, output)),
+                terms.callbackGasLimit
+            );
         }
     }
 
     /// @inheritdoc ISpotMarket
+    function decline(uint256 jobId, JobTerms calldata terms) external nonReentrant {
+        _close(jobId, terms, JobStatus.Declined);
+        address provider = terms.provider;
+        if (provider != msg.sender) revert NotJobProvider(jobId, msg.sender);
+        uint64 deadline = terms.deadline;
+        if (block.timestamp > deadline) revert DeadlinePassed(jobId, deadline);
+        _credit(terms.buyer, terms.price, 0, 0);
+        _credit(provider, 0, 0, terms.collateral);
+        emit JobDeclined(jobId, provider);
+    }
+
+    /// @inheritdoc ISpotMarket
+    /// @dev The caller pays for the consumer callback, which the buyer asked for (the buyer is the one with a
+    /// refund to collect).
     function expire(uint256 jobId, JobTerms calldata terms) external {
-        uint32 gasLimit = _expire(jobId, terms);
+        _expire(jobId, terms);
         if (terms.callback) {
-            _callback(jobId, terms.buyer, abi.encodeCall(IInferenceConsumer.onInferenceExpired, (jobId)), gasLimit);
+            _callback(
+                jobId, terms.buyer, abi.encodeCall(IInferenceConsumer.onInferenceExpired, (jobId)), terms.callbackGasLimit
+            );
         }
     }
 
@@ -390,14 +455,16 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
 
     /// @inheritdoc ISpotMarket
     function jobOf(uint256 jobId) external view returns (JobStatus status, bytes32 commitment) {
-        commitment = _jobs[jobId];
-        status = _statusOf(jobId, commitment);
+        bytes32 slot = _jobs[jobId];
+        status = _statusOf(slot);
+        if (status == JobStatus.Matched) commitment = slot;
     }
 
     /// @inheritdoc ISpotMarket
     function jobStatus(uint256 jobId) external view returns (JobStatus) {
-        return _statusOf(jobId, _jobs[jobId]);
+        return _statusOf(_jobs[jobId]);
     }
+
 
     /// @inheritdoc ISpotMarket
     function hashJob(JobTerms calldata terms) external pure returns (bytes32) {
@@ -407,7 +474,14 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
     /// @inheritdoc ISpotMarket
     function marketOf(uint32 marketId) external view returns (MarketInfo memory) {
         MarketData storage m = _market(marketId);
-        return MarketInfo({modelId: m.modelId, policyClass: m.policyClass, params: _params(m)});
+        return MarketInfo({
+            modelId: m.modelId,
+            policyClass: m.policyClass,
+            params: _params(m),
+            verifier: address(m.verifier),
+            open: m.open,
+            settleBy: m.settleBy
+        });
     }
 
     /// @inheritdoc ISpotMarket
@@ -420,15 +494,6 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         return _marketCount;
     }
 
-    /// @notice The verifier the market cached for its model.
-    function verifierOf(uint32 marketId) external view returns (IInferenceVerifier) {
-        return _market(marketId).verifier;
-    }
-
-    /// @notice Whether the market's policy class was open (no claim required) when last synced.
-    function isOpen(uint32 marketId) external view returns (bool) {
-        return _market(marketId).open;
-    }
 
     /// @inheritdoc ISpotMarket
     function bestTick(uint32 marketId, Side side) public view returns (bool exists, uint16 tick) {
@@ -456,9 +521,9 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
 
     /// @inheritdoc ISpotMarket
     function levelOf(uint32 marketId, Side side, uint16 tick) public view returns (LevelView memory) {
-        OrderQueue.Level storage l = _levels[marketId][side][tick];
-        uint40 head = l.head;
-        return LevelView({tick: tick, orders: l.orders, quantity: l.quantity - _orders[head].filled, head: head});
+        OrderQueue.Level storage level = _levels[marketId][side][tick];
+        uint40 head = level.head;
+        return LevelView({tick: tick, orders: level.orders, quantity: level.quantity - _orders[head].filled, head: head});
     }
 
     /// @inheritdoc ISpotMarket
@@ -475,22 +540,27 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         MarketData storage m = _market(r.marketId);
         if (!m.active) revert MarketInactive(r.marketId);
         if (r.maxTick == 0) revert InvalidTick(r.maxTick);
-        if (r.deadline > type(uint32).max || r.deadline < block.timestamp + m.minJobWindow) {
-            revert InvalidDeadline(r.deadline);
-        }
+        if (r.inputHash >= SNARK_SCALAR_FIELD) revert InvalidInputHash(r.inputHash);
+        if (
+            r.deadline > type(uint32).max || r.deadline < block.timestamp + m.minJobWindow
+                || r.deadline > block.timestamp + m.maxJobWindow
+        ) revert InvalidDeadline(r.deadline);
         (bool found, uint16 askTick, uint40 askId, bool exhausted) =
-            _bestLiveAsk(r.marketId, m.open, m.policyClass, r.maxTick);
+            _bestLiveAsk(r.marketId, m.open, m.policyClass, m.termsFrom, r.maxTick);
         if (exhausted) return (0, 0);
         uint40 id = _nextOrderId();
         orderId = id;
         _emitBidPlaced(id, r, inputRef);
+        uint96 tickSize = m.tickSize;
+        // The premium pays the provider for the callback's gas: the buyer asked for it.
+        uint96 premium = r.callback ? m.callbackPremium : 0;
         if (found) {
-            uint96 price = uint96(askTick) * m.tickSize;
-            _matchAsk(r, askTick, askId, id, price);
+            uint96 price = uint96(askTick) * tickSize + premium;
+            _matchAsk(r, m, askTick, askId, id, price);
             jobId = id;
             paymentToken.safeTransferFrom(msg.sender, address(this), price);
         } else {
-            uint96 escrow = uint96(r.maxTick) * m.tickSize;
+            uint96 escrow = uint96(r.maxTick) * tickSize + premium;
             _restBid(r, id, escrow);
             paymentToken.safeTransferFrom(msg.sender, address(this), escrow);
         }
@@ -518,10 +588,11 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @dev The head of the best ask level at or below `maxTick` whose provider can still work, removing at
-    /// most `MAX_SWEEP` stale asks on the way. `exhausted` is set when the sweep budget ran out while the book
+    /// most `MAX_SWEEP` stale asks on the way (expired, provider no longer eligible, or placed under older
+    /// market params). `exhausted` is set when the sweep budget ran out while the book
     /// still crossed (the bid must then not rest, or the book would be crossed). An open policy class needs
     /// no attestation, so its eligibility is not asked for.
-    function _bestLiveAsk(uint32 marketId, bool open, uint32 policyClass, uint16 maxTick)
+    function _bestLiveAsk(uint32 marketId, bool open, uint32 policyClass, uint40 termsFrom, uint16 maxTick)
         private
         returns (bool found, uint16 tick, uint40 askId, bool exhausted)
     {
@@ -532,7 +603,10 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
             if (!exists || tick > maxTick) return (false, 0, 0, false);
             askId = _levels[marketId][Side.Ask][tick].head;
             OrderQueue.Order storage a = _orders[askId];
-            if (a.expiry > block.timestamp && (open || attestations.isEligible(a.owner, policyClass))) {
+            if (
+                a.expiry > block.timestamp && askId >= termsFrom
+                    && (open || attestations.isEligible(a.owner, policyClass))
+            ) {
                 return (true, tick, askId, false);
             }
             if (swept == MAX_SWEEP) return (false, 0, 0, true);
@@ -545,7 +619,14 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
     }
 
     /// @dev Takes one unit of ask `askId` (the head of `askTick`) for bid `bidId` and opens job `bidId`.
-    function _matchAsk(BidRequest memory r, uint16 askTick, uint40 askId, uint40 bidId, uint96 price) private {
+    function _matchAsk(
+        BidRequest memory r,
+        MarketData storage m,
+        uint16 askTick,
+        uint40 askId,
+        uint40 bidId,
+        uint96 price
+    ) private {
         OrderQueue.Order storage a = _orders[askId];
         JobTerms memory terms = JobTerms({
             buyer: msg.sender,
@@ -555,7 +636,9 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
             collateral: a.amount,
             deadline: r.deadline,
             inputHash: r.inputHash,
-            callback: r.callback
+            callback: r.callback,
+            feeBps: m.feeBps,
+            callbackGasLimit: m.callbackGasLimit
         });
         uint32 remaining = a.remaining;
         uint32 filled = a.filled;
@@ -573,7 +656,7 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
         _openJob(bidId, askId, terms);
     }
 
-    /// @dev Fills crossing resting bids (highest first, FIFO) with up to `capacity` units of the arriving ask.
+    /// @notice Fills crossing resting bids (highest first, FIFO) with up to `capacity` units of the arriving ask.
     /// @return left Capacity not matched. @return rest Whether `left` may rest (false when the sweep budget
     /// ran out while bids still crossed).
     function _fillBids(FillContext memory ctx, uint16 tick, uint32 capacity) private returns (uint32 left, bool rest) {
@@ -585,7 +668,7 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
             if (!exists || bidTick < tick) break;
             uint40 bidId = _levels[ctx.marketId][Side.Bid][bidTick].head;
             OrderQueue.Order storage b = _orders[bidId];
-            if (b.expiry < ctx.minDeadline) {
+            if (b.expiry < ctx.minDeadline || bidId < ctx.termsFrom) {
                 if (swept == MAX_SWEEP) return (left, false);
                 _removeResting(bidId, b, Side.Bid);
                 emit OrderRemoved(bidId, Side.Bid);
@@ -614,7 +697,9 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
             collateral: ctx.collateral,
             deadline: b.expiry,
             inputHash: b.inputHash,
-            callback: b.callback
+            callback: b.callback,
+            feeBps: ctx.feeBps,
+            callbackGasLimit: ctx.callbackGasLimit
         });
         if (_levels[marketId][Side.Bid][bidTick].remove(_orders, bidId, 1)) {
             _bitmaps[marketId][Side.Bid].clear(bidTick);
@@ -626,7 +711,9 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
     /// @dev Stores the job's commitment (its only slot) and publishes the terms its bid's `BidPlaced` lacks.
     function _openJob(uint40 jobId, uint40 askId, JobTerms memory terms) private {
         _jobs[jobId] = _hashMemory(terms);
-        emit JobMatched(jobId, terms.provider, askId, terms.price, terms.collateral);
+        emit JobMatched(
+            jobId, terms.provider, askId, terms.price, terms.collateral, terms.feeBps, terms.callbackGasLimit
+        );
     }
 
     /// @dev Writes a new order (links unset) with one SSTORE per slot; words from `_orderWord0/1`.
@@ -698,62 +785,64 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
     function _settle(uint256 jobId, JobTerms calldata terms, uint256[] calldata output, bytes calldata proof)
         private
         nonReentrant
-        returns (uint32 gasLimit)
     {
-        _close(jobId, terms);
+        _close(jobId, terms, JobStatus.Settled);
         address provider = terms.provider;
         if (provider != msg.sender) revert NotJobProvider(jobId, msg.sender);
         uint64 deadline = terms.deadline;
         if (block.timestamp > deadline) revert DeadlinePassed(jobId, deadline);
         MarketData storage m = _markets[terms.marketId];
+        uint32 settleBy = m.settleBy;
+        if (settleBy != 0 && block.timestamp > settleBy) revert MarketRetired(terms.marketId);
         if (!m.verifier.verifyInference(terms.inputHash, output, proof)) revert InvalidProof(jobId);
 
         uint96 price = terms.price;
-        uint96 fee = uint96((uint256(price) * m.feeBps) / BPS);
+        uint96 fee = uint96((uint256(price) * terms.feeBps) / BPS);
         uint96 providerAmount = price - fee;
         _credit(provider, providerAmount, fee, terms.collateral);
         emit JobSettled(jobId, provider, output, providerAmount, fee);
-        return m.callbackGasLimit;
     }
 
-    function _expire(uint256 jobId, JobTerms calldata terms) private nonReentrant returns (uint32 gasLimit) {
-        _close(jobId, terms);
+    /// @dev Ends a job that can no longer settle. The provider is slashed only if it had its whole window: a job
+    /// whose market's verifier was retired before its deadline is voided once `settleBy` passed.
+    function _expire(uint256 jobId, JobTerms calldata terms) private nonReentrant {
         uint64 deadline = terms.deadline;
-        if (block.timestamp <= deadline) revert JobNotExpired(jobId, deadline);
-        address buyer = terms.buyer;
-        _credit(buyer, terms.price, 0, 0);
-        MarketData storage m = _markets[terms.marketId];
-
+        uint32 settleBy = _markets[terms.marketId].settleBy;
+        bool voided = settleBy != 0 && settleBy < deadline;
+        if (block.timestamp <= (voided ? settleBy : deadline)) revert JobStillOpen(jobId);
+        _close(jobId, terms, voided ? JobStatus.Voided : JobStatus.Expired);
+        _credit(terms.buyer, terms.price, 0, 0);
+        if (voided) {
+            _credit(terms.provider, 0, 0, terms.collateral);
+            emit JobVoided(jobId, msg.sender);
+            return;
+        }
+        // All of it to the treasury: a share to the buyer or to the caller would pay whoever can cause the
+        // expiry (a buyer withholding its input, a provider expiring its own job from another address).
         uint256 slashed = terms.collateral;
-        address[] memory recipients = new address[](3);
-        uint256[] memory amounts = new uint256[](3);
-        recipients[0] = buyer;
-        recipients[1] = msg.sender;
-        recipients[2] = _treasury;
-        amounts[0] = (slashed * m.slashBuyerBps) / BPS;
-        amounts[1] = (slashed * m.slashCallerBps) / BPS;
-        amounts[2] = slashed - amounts[0] - amounts[1];
+        address[] memory recipients = new address[](1);
+        uint256[] memory amounts = new uint256[](1);
+        recipients[0] = _treasury;
+        amounts[0] = slashed;
         registry.slashCollateral(terms.provider, slashed, recipients, amounts);
         emit JobExpired(jobId, msg.sender, slashed);
-        return m.callbackGasLimit;
     }
 
-    /// @dev Moves job `jobId` out of Matched (clears its slot) if `terms` are the ones it committed to.
-    function _close(uint256 jobId, JobTerms calldata terms) private {
+    /// @dev Moves job `jobId` out of Matched to `status` if `terms` are the ones it committed to.
+    function _close(uint256 jobId, JobTerms calldata terms, JobStatus status) private {
         bytes32 stored = _jobs[jobId];
         if (stored != _hashCalldata(terms)) {
-            if (stored == 0) revert JobNotMatched(jobId, _statusOf(jobId, 0));
+            JobStatus current = _statusOf(stored);
+            if (current != JobStatus.Matched) revert JobNotMatched(jobId, current);
             revert InvalidJobTerms(jobId);
         }
-        _jobs[jobId] = 0;
+        _jobs[jobId] = bytes32(uint256(status));
     }
 
-    /// @dev Matched while the commitment is set; Closed for an issued id that holds neither a commitment nor a
-    /// resting order; None for an id not issued yet or a bid still resting.
-    function _statusOf(uint256 jobId, bytes32 commitment) private view returns (JobStatus) {
-        if (commitment != 0) return JobStatus.Matched;
-        if (jobId == 0 || jobId > _lastOrderId || _orders[jobId].owner != address(0)) return JobStatus.None;
-        return JobStatus.Closed;
+    /// @dev A job's slot holds its terms hash while Matched, its final status after; zero for no job.
+    function _statusOf(bytes32 slot) private pure returns (JobStatus) {
+        uint256 value = uint256(slot);
+        return value < FIRST_HASH ? JobStatus(value) : JobStatus.Matched;
     }
 
     /// @dev keccak256(abi.encode(terms)) over the raw calldata words: a non-canonical encoding (dirty high
@@ -858,8 +947,8 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
 
     function _validate(MarketParams calldata p) private pure {
         if (
-            p.tickSize == 0 || p.collateralPerJob == 0 || p.feeBps > BPS
-                || uint256(p.slashBuyerBps) + p.slashCallerBps > BPS || p.maxAskCapacity == 0
+            p.tickSize == 0 || p.collateralPerJob == 0 || p.feeBps > BPS || p.maxAskCapacity == 0
+                || p.maxJobWindow == 0 || p.minJobWindow > p.maxJobWindow
         ) revert InvalidParams();
     }
 
@@ -867,23 +956,23 @@ contract SpotMarket is ISpotMarket, AccessManaged, ReentrancyGuardTransient {
     function _writeParams(MarketData storage m, MarketParams calldata p) private {
         m.tickSize = p.tickSize;
         m.minJobWindow = p.minJobWindow;
+        m.maxJobWindow = p.maxJobWindow;
         m.maxAskCapacity = p.maxAskCapacity;
         m.active = p.active;
         m.feeBps = p.feeBps;
         m.callbackGasLimit = p.callbackGasLimit;
-        m.slashBuyerBps = p.slashBuyerBps;
-        m.slashCallerBps = p.slashCallerBps;
         m.collateralPerJob = p.collateralPerJob;
+        m.callbackPremium = p.callbackPremium;
     }
 
     function _params(MarketData storage m) private view returns (MarketParams memory) {
         return MarketParams({
             tickSize: m.tickSize,
             collateralPerJob: m.collateralPerJob,
+            callbackPremium: m.callbackPremium,
             feeBps: m.feeBps,
-            slashBuyerBps: m.slashBuyerBps,
-            slashCallerBps: m.slashCallerBps,
             minJobWindow: m.minJobWindow,
+            maxJobWindow: m.maxJobWindow,
             callbackGasLimit: m.callbackGasLimit,
             maxAskCapacity: m.maxAskCapacity,
             active: m.active

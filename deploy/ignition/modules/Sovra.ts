@@ -5,6 +5,7 @@ import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { Future } from "@nomicfoundation/ignition-core";
 import { keccak256, toFunctionSelector, toHex, zeroAddress, type Hex } from "viem";
 import type { MarketParams } from "@sovra/contracts";
+import { localAccount, localRoles } from "../../src/accounts.ts";
 
 export type { MarketParams };
 
@@ -29,8 +30,13 @@ export type ModelConfig = {
 };
 
 export type SovraDeployConfig = {
-  /** Address of the deployment's stablecoin; `undefined` deploys the faucet test token (local chains). */
+  /**
+   * Address of the deployment's stablecoin; `undefined` deploys the faucet test token (local chains). It must be a
+   * plain ERC20 (no fee on transfer, no rebasing): the deploy script checks it with a 1-unit probe transfer.
+   */
   paymentToken?: Hex;
+  /** Receiver of the 1-unit payment-token probe transfer (default: 0x…dEaD: one base unit is given up). */
+  paymentTokenProbe?: Hex;
   sovSupply: bigint;
   /** Share of the SOV supply that goes to the DAO treasury (the timelock). */
   treasurySov: bigint;
@@ -50,6 +56,9 @@ export type SovraDeployConfig = {
 
 export const claimId = (name: string): Hex => keccak256(toHex(name));
 
+/** The local network's development attester (a public Hardhat key): trusted for every claim, on chain 31337 only. */
+const localAttester = localAccount(localRoles.attester).address;
+
 /** Settings of the local development network (fast governance, small stakes). */
 export const localConfig: SovraDeployConfig = {
   sovSupply: 100_000_000n * 10n ** 18n,
@@ -60,16 +69,17 @@ export const localConfig: SovraDeployConfig = {
   votingPeriod: 50n,
   proposalThreshold: 0n,
   quorumPercent: 4n,
-  trustedAttesters: {},
+  // Every policy class with a market has a trusted attester, so its markets can be used locally.
+  trustedAttesters: { GDPR: [localAttester], SOC2: [localAttester], TEE: [localAttester] },
   policyClasses: { 1: ["GDPR", "SOC2"], 2: ["TEE"] },
   models: [],
   marketParams: {
     tickSize: 1_000n, // 0.001 tUSD
     collateralPerJob: 10n * 10n ** 18n,
+    callbackPremium: 2_000n, // 0.002 tUSD: a callback's gas (up to callbackGasLimit), paid by the buyer that asks
     feeBps: 250,
-    slashBuyerBps: 5_000,
-    slashCallerBps: 500,
     minJobWindow: 120,
+    maxJobWindow: 86_400, // a job holds a provider's collateral for a day at most
     callbackGasLimit: 200_000,
     maxAskCapacity: 1_000,
     active: true,

@@ -1,4 +1,6 @@
 import {
+  JobStatus,
+  jobStatusName,
   modelRegistryAbi,
   providerRegistryAbi,
   sovraTokenAbi,
@@ -11,6 +13,5 @@ import {
 export { modelRegistryAbi, providerRegistryAbi, sovraTokenAbi, spotMarketAbi, testStablecoinAbi };
 export const erc20PermitAbi = testStablecoinAbi;
 
-/** On-chain `ISpotMarket.JobStatus`: a job leaves `Matched` once, to `Closed` (settled or expired: events tell). */
-export const JobStatus = { None: 0, Matched: 1, Closed: 2 } as const;
-export const jobStatusName = ["None", "Matched", "Closed"] as const;
+/** On-chain `ISpotMarket.JobStatus` (shared by the contracts package). */
+export { JobStatus, jobStatusName };

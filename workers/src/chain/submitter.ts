@@ -22,12 +22,14 @@ export type SubmitRequest = {
   jobId: bigint;
   /** The job's terms (rebuilt from BidPlaced + JobMatched); the market checks them against its commitment. */
   terms: JobTerms;
-  output: bigint[];
-  proof: Hex;
-};
+} & (
+  | { action: "settle"; output: bigint[]; proof: Hex }
+  /** `decline(jobId, terms)`: the node cannot do the job (bad input, unknown model); refund, no slash. */
+  | { action: "decline"; reason: string }
+);
 
 export type SubmitOutcome =
-  | { outcome: "settled"; transactionHash: Hex; blockNumber: bigint; gasUsed: bigint; resumed: boolean }
+  | { outcome: "settled" | "declined"; transactionHash: Hex; blockNumber: bigint; gasUsed: bigint; resumed: boolean }
   | { outcome: "already_final"; status: (typeof jobStatusName)[number] }
   | { outcome: "expired"; deadline: bigint };
 
@@ -46,8 +48,15 @@ function message(error: unknown): string {
   return error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message : String(error);
 }
 
+/** The market call a request makes. */
+function callOf(request: SubmitRequest) {
+  return request.action === "settle"
+    ? ({ abi: spotMarketAbi, functionName: "submitResult", args: [request.jobId, request.terms, request.output, request.proof] } as const)
+    : ({ abi: spotMarketAbi, functionName: "decline", args: [request.jobId, request.terms] } as const);
+}
+
 /**
- * Submits one job's result exactly once.
+ * Submits one job's result (or its decline) exactly once.
  *
  * 1. Reads `jobOf(jobId)`: a job that already left `Matched` (`Closed`: settled by an earlier attempt, or
  *    expired) is never submitted again; terms that do not hash to the stored commitment, or a job past its
@@ -84,13 +93,14 @@ export async function submitResult(clients: SubmitterClients, request: SubmitReq
   const awaitReceipt = async (hash: Hex, resumed: boolean): Promise<SubmitOutcome> => {
     const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout, pollingInterval: 250 });
     if (receipt.status === "success") {
-      logger?.info({ jobId: request.jobId.toString(), tx: hash, gasUsed: receipt.gasUsed.toString(), resumed }, "result submitted");
-      return { outcome: "settled", transactionHash: hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed, resumed };
+      const outcome = request.action === "settle" ? "settled" : "declined";
+      logger?.info({ jobId: request.jobId.toString(), tx: hash, gasUsed: receipt.gasUsed.toString(), resumed, outcome }, request.action === "settle" ? "result submitted" : "job declined");
+      return { outcome, transactionHash: hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed, resumed };
     }
     await redis.del(key);
     const after = await check();
     if (after !== null) return after;
-    throw new Error(`submitResult transaction ${hash} for job ${request.jobId} reverted`);
+    throw new Error(`${callOf(request).functionName} transaction ${hash} for job ${request.jobId} reverted`);
   };
 
   const early = await check();
@@ -121,13 +131,22 @@ export async function submitResult(clients: SubmitterClients, request: SubmitReq
     }
   }
 
-  const data = encodeFunctionData({ abi: spotMarketAbi, functionName: "submitResult", args: [request.jobId, request.terms, request.output, request.proof] });
+  const call = callOf(request);
+  const data = encodeFunctionData(call);
   // Simulating first turns a bad proof into a clear error without spending gas.
-  await publicClient
-    .simulateContract({ address: market, abi: spotMarketAbi, functionName: "submitResult", args: [request.jobId, request.terms, request.output, request.proof], account: me })
-    .catch((error: unknown) => {
-      throw new Error(`submitResult for job ${request.jobId} would revert: ${message(error)}`);
-    });
+  const simulation =
+    request.action === "settle"
+      ? publicClient.simulateContract({
+          address: market,
+          account: me,
+          abi: spotMarketAbi,
+          functionName: "submitResult",
+          args: [request.jobId, request.terms, request.output, request.proof],
+        })
+      : publicClient.simulateContract({ address: market, account: me, abi: spotMarketAbi, functionName: "decline", args: [request.jobId, request.terms] });
+  await simulation.catch((error: unknown) => {
+    throw new Error(`${call.functionName} for job ${request.jobId} would revert: ${message(error)}`);
+  });
   const [nonce, gas, fees] = await Promise.all([
     publicClient.getTransactionCount({ address: me, blockTag: "pending" }),
     publicClient.estimateGas({ account: me, to: market, data }),

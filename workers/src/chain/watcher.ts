@@ -125,6 +125,23 @@ export function cursorKey(chainId: number, market: Address, provider: Address): 
   return `sovra:cursor:${chainId}:${market.toLowerCase()}:${provider.toLowerCase()}`;
 }
 
+/**
+ * Raised when the cursor no longer holds the value a pass started from: Redis lost its data (restarted without
+ * persistence, or flushed) while the pass ran, so the jobs the pass enqueued before the loss went with it (or,
+ * rarer, a second watcher on the same Redis moved it). The pass stops without moving the cursor; the next pass
+ * starts from what Redis holds now, which after a loss is nothing: the start block, re-enqueueing every open job.
+ */
+export class CursorLostError extends Error {
+  constructor(key: string) {
+    super(`watcher cursor ${key} changed or vanished during a pass (Redis restarted or flushed?): the next pass starts over from Redis's cursor`);
+    this.name = "CursorLostError";
+  }
+}
+
+// Compare-and-set: moves the cursor from ARGV[1] to ARGV[2] only if it still holds ARGV[1]. A plain SET after
+// a Redis restart would write a cursor past jobs that were enqueued into the Redis that is gone: lost for good.
+const advanceCursorScript = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end return 0`;
+
 export type WatcherOptions = {
   client: PublicClient;
   redis: Redis;
@@ -144,7 +161,10 @@ export type WatcherOptions = {
 export type TickResult = { fromBlock: bigint; toBlock: bigint; jobs: number; head: bigint } | { idle: true; head: bigint };
 
 export type Watcher = {
-  /** One catch-up pass: from the cursor to `head - confirmations`, in `logRange` steps. */
+  /**
+   * One catch-up pass: from the cursor to `head - confirmations`, in `logRange` steps. Throws `CursorLostError`
+   * (cursor not moved) when Redis lost the cursor during the pass.
+   */
   tick(): Promise<TickResult>;
   /** Calls `tick` every `intervalMs` until `stop`. */
   start(intervalMs: number): void;
@@ -164,12 +184,31 @@ export function createWatcher(options: WatcherOptions): Watcher {
     return value === null ? null : BigInt(value);
   }
 
+  /**
+   * The cursor this pass starts from. A missing one (first run, or Redis lost its data) is first written as
+   * "just before the start block", so that every later move of it can check that it is still there.
+   */
+  async function anchoredCursor(): Promise<bigint> {
+    const last = await cursor();
+    if (last !== null) return last;
+    options.logger?.info({ startBlock: options.startBlock.toString() }, "no cursor in Redis: scanning from the start block");
+    await options.redis.set(key, (options.startBlock - 1n).toString(), "NX");
+    const anchored = await cursor();
+    if (anchored === null) throw new CursorLostError(key);
+    return anchored;
+  }
+
+  async function advance(from: bigint, to: bigint): Promise<void> {
+    const moved = await options.redis.eval(advanceCursorScript, 1, key, from.toString(), to.toString());
+    if (moved !== 1) throw new CursorLostError(key);
+  }
+
   async function tick(): Promise<TickResult> {
     const head = await options.client.getBlockNumber({ cacheTime: 0 });
     const target = head - BigInt(options.confirmations);
-    const last = await cursor();
-    let from = last === null ? options.startBlock : last + 1n;
-    options.metrics?.chainLagBlocks.set(Number(head - (last ?? options.startBlock - 1n)));
+    let last = await anchoredCursor();
+    let from = last + 1n;
+    options.metrics?.chainLagBlocks.set(Number(head - last));
     if (from > target) return { idle: true, head };
     const first = from;
     let count = 0;
@@ -185,7 +224,8 @@ export function createWatcher(options: WatcherOptions): Watcher {
         ...(options.logger !== undefined ? { logger: options.logger } : {}),
       });
       if (jobs.length > 0) await options.onJobs(jobs);
-      await options.redis.set(key, to.toString());
+      await advance(last, to);
+      last = to;
       options.metrics?.cursorBlock.set(Number(to));
       options.metrics?.chainLagBlocks.set(Number(head - to));
       options.logger?.debug({ from: from.toString(), to: to.toString(), jobs: jobs.length }, "scanned");
@@ -202,7 +242,10 @@ export function createWatcher(options: WatcherOptions): Watcher {
       stopped = false;
       const loop = (): void => {
         running = tick()
-          .catch((error: unknown) => options.logger?.error({ err: error }, "watcher pass failed; retrying"))
+          .catch((error: unknown) => {
+            if (error instanceof CursorLostError) options.logger?.warn({ key }, "watcher cursor changed or vanished during a pass (Redis restarted?); starting over from Redis's cursor");
+            else options.logger?.error({ err: error }, "watcher pass failed; retrying");
+          })
           .finally(() => {
             if (!stopped) timer = setTimeout(loop, intervalMs);
           });

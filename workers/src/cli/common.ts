@@ -1,5 +1,16 @@
 import { SingleBar, Presets } from "cli-progress";
-import type { Abi, Account, Address, Chain, ContractFunctionArgs, ContractFunctionName, Hex, PublicClient, Transport, WalletClient } from "viem";
+import type {
+  Abi,
+  Account,
+  Address,
+  Chain,
+  ContractFunctionArgs,
+  ContractFunctionName,
+  Hex,
+  PublicClient,
+  Transport,
+  WalletClient,
+} from "viem";
 import type { Command } from "commander";
 import { loadConfig, type Config } from "../config.ts";
 import { explainError, needsChainTime, type ErrorContext } from "./errors.ts";
@@ -7,7 +18,10 @@ import { explainError, needsChainTime, type ErrorContext } from "./errors.ts";
 /** Reads a password from the terminal without echoing it. */
 export function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
-  if (!stdin.isTTY) return Promise.reject(new Error("no terminal to ask for a password: set SOVRA_KEYSTORE_PASSWORD or pass --password-file"));
+  if (!stdin.isTTY)
+    return Promise.reject(
+      new Error("no terminal to ask for a password: set SOVRA_KEYSTORE_PASSWORD or pass --password-file"),
+    );
   process.stderr.write(question);
   return new Promise((resolve, reject) => {
     let value = "";
@@ -43,7 +57,10 @@ export function promptHidden(question: string): Promise<string> {
 /** A progress bar on stderr (hidden when stderr is not a terminal, so logs stay clean). */
 export function progress(label: string, total: number): { update(value: number): void; stop(): void } {
   if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
-  const bar = new SingleBar({ format: `${label.padEnd(22)} [{bar}] {value}/{total}`, stream: process.stderr, hideCursor: true }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { format: `${label.padEnd(22)} [{bar}] {value}/{total}`, stream: process.stderr, hideCursor: true },
+    Presets.shades_classic,
+  );
   bar.start(total, 0);
   return { update: (value) => bar.update(value), stop: () => bar.stop() };
 }
@@ -84,7 +101,15 @@ export async function fail(error: unknown): Promise<never> {
  */
 export function oneLineUsageErrors(program: Command): Command {
   return program.configureOutput({
-    outputError: (text, write) => write(`${text.trim().split("\n").map((l) => l.trim()).filter(Boolean).join(" ")} (see --help)\n`),
+    outputError: (text, write) =>
+      write(
+        `${text
+          .trim()
+          .split("\n")
+          .map((l) => l.trim())
+          .filter(Boolean)
+          .join(" ")} (see --help)\n`,
+      ),
   });
 }
 
@@ -96,9 +121,17 @@ export function json(value: unknown): string {
 export async function send<const abi extends Abi, name extends ContractFunctionName<abi, "nonpayable" | "payable">>(
   publicClient: PublicClient,
   walletClient: WalletClient<Transport, Chain, Account>,
-  call: { address: Address; abi: abi; functionName: name; args: ContractFunctionArgs<abi, "nonpayable" | "payable", name> },
+  call: {
+    address: Address;
+    abi: abi;
+    functionName: name;
+    args: ContractFunctionArgs<abi, "nonpayable" | "payable", name>;
+  },
 ): Promise<{ hash: Hex; blockNumber: bigint; gasUsed: bigint; result: unknown }> {
-  const { request, result } = await publicClient.simulateContract({ ...call, account: walletClient.account } as Parameters<PublicClient["simulateContract"]>[0]);
+  const { request, result } = await publicClient.simulateContract({
+    ...call,
+    account: walletClient.account,
+  } as Parameters<PublicClient["simulateContract"]>[0]);
   const hash = await walletClient.writeContract(request as Parameters<typeof walletClient.writeContract>[0]);
   const receipt = await publicClient.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);

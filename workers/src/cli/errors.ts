@@ -13,6 +13,7 @@ import {
   type Hex,
 } from "viem";
 import * as sovraAbis from "@sovra/contracts/abis";
+import { jobStatusName } from "../chain/abis.ts";
 import { ConfigError } from "../config.ts";
 
 type AbiError = Extract<Abi[number], { type: "error" }>;
@@ -73,7 +74,23 @@ export function formatDuration(seconds: bigint | number): string {
   s -= h * 3600;
   const m = Math.floor(s / 60);
   s -= m * 60;
-  const parts = d > 0 ? [[d, "d"], [h, "h"]] : h > 0 ? [[h, "h"], [m, "min"]] : m > 0 ? [[m, "min"], [s, "s"]] : [[s, "s"]];
+  const parts =
+    d > 0
+      ? [
+          [d, "d"],
+          [h, "h"],
+        ]
+      : h > 0
+        ? [
+            [h, "h"],
+            [m, "min"],
+          ]
+        : m > 0
+          ? [
+              [m, "min"],
+              [s, "s"],
+            ]
+          : [[s, "s"]];
   // "2 min", not "2 min 0 s"; "0 s" stays.
   const shown = parts.filter(([value], i) => i === 0 || value !== 0);
   return shown.map(([value, unit]) => `${value} ${unit}`).join(" ");
@@ -81,7 +98,10 @@ export function formatDuration(seconds: bigint | number): string {
 
 /** "2026-11-30 12:00:00 UTC". */
 export function formatTime(seconds: bigint | number): string {
-  return `${new Date(Number(seconds) * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, "")} UTC`;
+  return `${new Date(Number(seconds) * 1000)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, "")} UTC`;
 }
 
 /** "0.05 tUSD"; base units when the token is not known. */
@@ -89,9 +109,10 @@ export function formatAmount(units: bigint, token: TokenInfo | undefined): strin
   return token === undefined ? `${units} base units` : `${formatUnits(units, token.decimals)} ${token.symbol}`;
 }
 
-const short = (address: unknown): string => (typeof address === "string" && address.length === 42 ? `${address.slice(0, 6)}…${address.slice(-4)}` : String(address));
-
-const JOB_STATUS = ["None", "Matched", "Closed"];
+const short = (address: unknown): string =>
+  typeof address === "string" && address.length === 42
+    ? `${address.slice(0, 6)}…${address.slice(-4)}`
+    : String(address);
 
 /** One sentence per custom error a CLI user can meet; others fall back to their name and arguments. */
 export function describeRevert(revert: DecodedRevert, ctx: ErrorContext = {}): string {
@@ -131,18 +152,24 @@ export function describeRevert(revert: DecodedRevert, ctx: ErrorContext = {}): s
       return `the market's model needs ${a[2]} MB of memory; ${short(a[0])}'s profile declares ${a[1]} MB`;
     case "NotEligible":
       return `${a[0]} lacks an attestation that policy class ${a[1]} requires`;
-    case "JobNotMatched":
-      return Number(a[1]) === 2
-        ? `job ${a[0]} is closed: it was already settled or expired`
-        : `job ${a[0]} is not an open job (status ${JOB_STATUS[Number(a[1])] ?? a[1]}): a bid still resting, or no such job`;
+    case "JobNotMatched": {
+      const status = jobStatusName[Number(a[1])] ?? String(a[1]);
+      return status === "None"
+        ? `job ${a[0]} is not an open job: no such job, or a bid still resting`
+        : `job ${a[0]} is closed: it was already ${status.toLowerCase()}`;
+    }
     case "InvalidJobTerms":
       return `job ${a[0]}: the terms given do not match the market's record of the job`;
     case "NotJobProvider":
       return `job ${a[0]} belongs to another provider, not ${a[1]}`;
     case "DeadlinePassed":
       return `job ${a[0]}'s deadline passed at ${formatTime(big(1))}: it can only be expired now`;
-    case "JobNotExpired":
-      return `job ${a[0]} has not expired yet: its deadline is ${formatTime(big(1))} (${until(1)})`;
+    case "JobStillOpen":
+      return `job ${a[0]} has not passed its deadline yet: it can be expired only after it`;
+    case "InvalidInputHash":
+      return "the input hash is not a BN254 field element, so no proof could ever match it";
+    case "MarketRetired":
+      return `market ${a[0]}'s verifier was retired by governance: it takes no new orders`;
     case "InvalidProof":
       return `the proof for job ${a[0]} did not verify`;
     case "InsufficientCallbackGas":
@@ -233,5 +260,5 @@ function oneLine(text: string): string {
 /** Whether a revert's wording depends on the chain's time (worth one more RPC call before printing it). */
 export function needsChainTime(error: unknown): boolean {
   const name = revertOf(error)?.name;
-  return name === "FaucetCooldown" || name === "UnbondingNotReady" || name === "JobNotExpired";
+  return name === "FaucetCooldown" || name === "UnbondingNotReady";
 }

@@ -6,7 +6,8 @@ import type { MnistInput } from "../image.ts";
  */
 export function inputConcerns(file: string, input: MnistInput): string[] {
   const concerns: string[] = [];
-  if (input.blank) return [`${file} is blank (no two pixels differ by more than 32 grey levels): there is no digit to classify`];
+  if (input.blank)
+    return [`${file} is blank (no two pixels differ by more than 32 grey levels): there is no digit to classify`];
   if (input.source.kind === "png" && input.prepared !== null) {
     const { width, height } = input.source;
     const p = input.prepared;
@@ -23,7 +24,8 @@ export function inputConcerns(file: string, input: MnistInput): string[] {
 
 /** The one-line refusal printed (after the preview) when an input has concerns and `--yes` was not given. */
 export function inputRefusal(file: string, input: MnistInput): string {
-  if (input.blank) return `not sent: ${file} is blank, so a provider would be paid to classify nothing; run again with --yes to send it anyway`;
+  if (input.blank)
+    return `not sent: ${file} is blank, so a provider would be paid to classify nothing; run again with --yes to send it anyway`;
   const size = input.source.kind === "png" ? `${input.source.width}x${input.source.height}` : "28x28";
   return `not sent: ${file} was rescaled from ${size} to MNIST's 28x28 (what would be sent is shown above); check it, then run again with --yes to send it as shown`;
 }

@@ -12,17 +12,29 @@ export function describeMarkets(deployment: Deployment): string {
   for (const m of deployment.markets) classes.set(m.model, [...(classes.get(m.model) ?? []), m.policyClass]);
   if (classes.size === 0) return "none";
   return [...classes.entries()]
-    .map(([model, list]) => `${model} (policy class${list.length > 1 ? "es" : ""} ${[...new Set(list)].sort((a, b) => a - b).join(", ")})`)
+    .map(
+      ([model, list]) =>
+        `${model} (policy class${list.length > 1 ? "es" : ""} ${[...new Set(list)].sort((a, b) => a - b).join(", ")})`,
+    )
     .join(", ");
 }
 
 /** The market of `model` in `policyClass` (default: the lowest class the model trades in, the open class 0). */
-export function selectMarket(deployment: Deployment, model: string, policyClass?: number): Deployment["markets"][number] {
+export function selectMarket(
+  deployment: Deployment,
+  model: string,
+  policyClass?: number,
+): Deployment["markets"][number] {
   const ofModel = deployment.markets.filter((m) => m.model === model);
-  if (ofModel.length === 0) throw new Error(`no market for model '${model}': markets are ${describeMarkets(deployment)}`);
-  if (policyClass === undefined) return [...ofModel].sort((a, b) => a.policyClass - b.policyClass)[0] as Deployment["markets"][number];
+  if (ofModel.length === 0)
+    throw new Error(`no market for model '${model}': markets are ${describeMarkets(deployment)}`);
+  if (policyClass === undefined)
+    return [...ofModel].sort((a, b) => a.policyClass - b.policyClass)[0] as Deployment["markets"][number];
   const entry = ofModel.find((m) => m.policyClass === policyClass);
-  if (entry === undefined) throw new Error(`model '${model}' has no market in policy class ${policyClass}: it trades in policy class${ofModel.length > 1 ? "es" : ""} ${ofModel.map((m) => m.policyClass).join(", ")}`);
+  if (entry === undefined)
+    throw new Error(
+      `model '${model}' has no market in policy class ${policyClass}: it trades in policy class${ofModel.length > 1 ? "es" : ""} ${ofModel.map((m) => m.policyClass).join(", ")}`,
+    );
   return entry;
 }
 
@@ -32,17 +44,23 @@ export function selectMarket(deployment: Deployment, model: string, policyClass?
  */
 export function priceToTicks(text: string, what: string, token: TokenInfo, tickSize: bigint): bigint {
   const tick = (units: bigint): string => formatAmount(units, token);
-  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(text.trim())) throw new Error(`${what} '${text}' is not an amount of ${token.symbol} (write it like 0.05)`);
+  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(text.trim()))
+    throw new Error(`${what} '${text}' is not an amount of ${token.symbol} (write it like 0.05)`);
   const fraction = text.trim().split(".")[1] ?? "";
-  if (fraction.length > token.decimals) throw new Error(`${what} ${text} ${token.symbol} has more decimals than ${token.symbol}'s ${token.decimals}`);
+  if (fraction.length > token.decimals)
+    throw new Error(`${what} ${text} ${token.symbol} has more decimals than ${token.symbol}'s ${token.decimals}`);
   const units = parseUnits(text.trim(), token.decimals);
-  if (units < tickSize) throw new Error(`${what} ${text} ${token.symbol} is below the market's tick size ${tick(tickSize)}`);
+  if (units < tickSize)
+    throw new Error(`${what} ${text} ${token.symbol} is below the market's tick size ${tick(tickSize)}`);
   if (units % tickSize !== 0n) {
     const below = (units / tickSize) * tickSize;
-    throw new Error(`${what} ${text} ${token.symbol} is not a multiple of the market's tick size ${tick(tickSize)}: use ${formatUnits(below, token.decimals)} or ${formatUnits(below + tickSize, token.decimals)}`);
+    throw new Error(
+      `${what} ${text} ${token.symbol} is not a multiple of the market's tick size ${tick(tickSize)}: use ${formatUnits(below, token.decimals)} or ${formatUnits(below + tickSize, token.decimals)}`,
+    );
   }
   const ticks = units / tickSize;
-  if (ticks > MAX_TICK) throw new Error(`${what} ${text} ${token.symbol} is above the market's highest price ${tick(MAX_TICK * tickSize)}`);
+  if (ticks > MAX_TICK)
+    throw new Error(`${what} ${text} ${token.symbol} is above the market's highest price ${tick(MAX_TICK * tickSize)}`);
   return ticks;
 }
 

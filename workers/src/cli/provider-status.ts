@@ -12,7 +12,13 @@ export type ProviderStatus = {
   chainId: number;
   chainHead: bigint;
   registered: boolean;
-  profile: { gpuModel: string; vramMb: number; throughputMilliOpsPerSec: bigint; region: string; benchmarkReport: Hex } | null;
+  profile: {
+    gpuModel: string;
+    vramMb: number;
+    throughputMilliOpsPerSec: bigint;
+    region: string;
+    benchmarkReport: Hex;
+  } | null;
   /** Where the profile's memory figure comes from, and how that is known. */
   memory: { source: MemorySource; from: "report" | "gpuModel" } | null;
   stake: { staked: bigint; locked: bigint; unbonding: bigint; unbondingReadyAt: bigint; free: bigint };
@@ -30,8 +36,13 @@ export type ProviderStatus = {
  * when the local report is the one registered; otherwise the GPU model tells: the benchmark names a host without a
  * GPU "none (CPU: ...)", and only then records host RAM.
  */
-export function memorySourceOf(gpuModel: string, report: { digest: Hex; memorySource: MemorySource } | undefined, registeredDigest: Hex): ProviderStatus["memory"] {
-  if (report !== undefined && report.digest.toLowerCase() === registeredDigest.toLowerCase()) return { source: report.memorySource, from: "report" };
+export function memorySourceOf(
+  gpuModel: string,
+  report: { digest: Hex; memorySource: MemorySource } | undefined,
+  registeredDigest: Hex,
+): ProviderStatus["memory"] {
+  if (report !== undefined && report.digest.toLowerCase() === registeredDigest.toLowerCase())
+    return { source: report.memorySource, from: "report" };
   return { source: gpuModel.startsWith("none (") ? "host-ram" : "gpu", from: "gpuModel" };
 }
 
@@ -54,7 +65,8 @@ export function formatThroughput(milliOps: bigint): string {
 }
 
 export function memoryText(vramMb: number, memory: ProviderStatus["memory"]): string {
-  if (memory?.source === "host-ram") return `${vramMb} MB of host RAM usable by onnxruntime (no GPU: memorySource host-ram${memory.from === "gpuModel" ? ", from the GPU model name" : ""})`;
+  if (memory?.source === "host-ram")
+    return `${vramMb} MB of host RAM usable by onnxruntime (no GPU: memorySource host-ram${memory.from === "gpuModel" ? ", from the GPU model name" : ""})`;
   return `${vramMb} MB of GPU VRAM`;
 }
 
@@ -67,18 +79,36 @@ export function statusLines(s: ProviderStatus, tokens: Tokens): string[] {
   else {
     const p = s.profile;
     lines.push(`registered: yes, region ${p.region || "unknown"}`);
-    lines.push(`  hardware: ${p.gpuModel}; ${memoryText(p.vramMb, s.memory)}; throughput ${formatThroughput(p.throughputMilliOpsPerSec)}`);
-    lines.push(`  benchmark report: sha256 ${p.benchmarkReport}${s.memory?.from === "report" ? " (the local report file)" : ""}`);
+    lines.push(
+      `  hardware: ${p.gpuModel}; ${memoryText(p.vramMb, s.memory)}; throughput ${formatThroughput(p.throughputMilliOpsPerSec)}`,
+    );
+    lines.push(
+      `  benchmark report: sha256 ${p.benchmarkReport}${s.memory?.from === "report" ? " (the local report file)" : ""}`,
+    );
   }
-  const unbonding = s.stake.unbonding > 0n ? `, ${sov(s.stake.unbonding)} unbonding (withdrawable ${formatTime(s.stake.unbondingReadyAt)})` : "";
-  lines.push(`stake: ${sov(s.stake.staked)} staked: ${sov(s.stake.free)} free, ${sov(s.stake.locked)} locked as collateral${unbonding}`);
+  const unbonding =
+    s.stake.unbonding > 0n
+      ? `, ${sov(s.stake.unbonding)} unbonding (withdrawable ${formatTime(s.stake.unbondingReadyAt)})`
+      : "";
+  lines.push(
+    `stake: ${sov(s.stake.staked)} staked: ${sov(s.stake.free)} free, ${sov(s.stake.locked)} locked as collateral${unbonding}`,
+  );
   const withdraw = s.owed > 0n || s.releasableCollateral > 0n ? " (`sovra-provider withdraw`)" : "";
-  lines.push(`earnings: ${usd(s.owed)} owed, ${sov(s.releasableCollateral)} of settled jobs' collateral releasable, ${usd(s.pendingProtocolFees)} protocol fees pending${withdraw}`);
+  lines.push(
+    `earnings: ${usd(s.owed)} owed, ${sov(s.releasableCollateral)} of settled jobs' collateral releasable, ${usd(s.pendingProtocolFees)} protocol fees pending${withdraw}`,
+  );
   lines.push(`wallet: ${sov(s.balances.stake)}, ${usd(s.balances.payment)}`);
-  lines.push(s.watcherCursor === null ? "watcher: no cursor yet (the node has not run against this Redis)" : `watcher: cursor at block ${s.watcherCursor}, ${s.chainHead - s.watcherCursor} blocks behind the head`);
+  lines.push(
+    s.watcherCursor === null
+      ? "watcher: no cursor yet (the node has not run against this Redis)"
+      : `watcher: cursor at block ${s.watcherCursor}, ${s.chainHead - s.watcherCursor} blocks behind the head`,
+  );
   if (s.queue === null) lines.push(`queue: Redis unreachable at ${s.redisUrl}`);
   else {
-    const stages = Object.entries(s.queue).map(([stage, c]) => `${stage} ${c.waiting ?? 0} waiting, ${c.active ?? 0} active, ${c.delayed ?? 0} delayed, ${c.failed ?? 0} failed, ${c.completed ?? 0} done`);
+    const stages = Object.entries(s.queue).map(
+      ([stage, c]) =>
+        `${stage} ${c.waiting ?? 0} waiting, ${c.active ?? 0} active, ${c.delayed ?? 0} delayed, ${c.failed ?? 0} failed, ${c.completed ?? 0} done`,
+    );
     lines.push(`queue: ${stages.join("; ")}`);
   }
   return lines;

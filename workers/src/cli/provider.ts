@@ -21,7 +21,17 @@ import { createQueues, redisOptions } from "../pipeline/runtime.ts";
 import { loadCircuitsProver } from "../prover.ts";
 import { startGateway } from "../weights/gateway.ts";
 import { createWeightStore } from "../weights/store.ts";
-import { configFrom, errorContext, fail, json, oneLineUsageErrors, progress, promptHidden, send, type GlobalOptions } from "./common.ts";
+import {
+  configFrom,
+  errorContext,
+  fail,
+  json,
+  oneLineUsageErrors,
+  progress,
+  promptHidden,
+  send,
+  type GlobalOptions,
+} from "./common.ts";
 import { formatAmount, formatTime, type TokenInfo } from "./errors.ts";
 import { parseCount, priceToTicks, selectMarket } from "./market.ts";
 import { memorySourceOf, statusJson, statusLines, type MemorySource, type ProviderStatus } from "./provider-status.ts";
@@ -31,11 +41,13 @@ type Ctx = { config: Config; deployment: Deployment; account: LocalAccount; toke
 
 const program = oneLineUsageErrors(
   new Command("sovra-provider")
-  .description("Sovra provider node: list your GPU on the Sovra market, take matched inference jobs, prove and deliver them")
-  .option("-c, --config <file>", "config file (default ./sovra.config.json, or SOVRA_CONFIG)")
-  .option("--rpc-url <url>", "JSON-RPC endpoint (overrides config rpcUrl / SOVRA_RPC_URL)")
-  .option("--chain-id <id>", "chain id (overrides config chainId / SOVRA_CHAIN_ID)")
-  .option("--password-file <file>", "file holding the keystore password (else SOVRA_KEYSTORE_PASSWORD or a prompt)"),
+    .description(
+      "Sovra provider node: list your GPU on the Sovra market, take matched inference jobs, prove and deliver them",
+    )
+    .option("-c, --config <file>", "config file (default ./sovra.config.json, or SOVRA_CONFIG)")
+    .option("--rpc-url <url>", "JSON-RPC endpoint (overrides config rpcUrl / SOVRA_RPC_URL)")
+    .option("--chain-id <id>", "chain id (overrides config chainId / SOVRA_CHAIN_ID)")
+    .option("--password-file <file>", "file holding the keystore password (else SOVRA_KEYSTORE_PASSWORD or a prompt)"),
 );
 
 function globals(): GlobalOptions & { passwordFile?: string } {
@@ -92,9 +104,11 @@ program
     action(async (options: { keystore?: string; importEnv?: boolean; force?: boolean }) => {
       const config = configFrom(globals());
       const file = options.keystore ?? config.keystore;
-      if (existsSync(file) && options.force !== true) throw new Error(`${file} exists: pass --force to replace it (the old key is lost unless backed up)`);
+      if (existsSync(file) && options.force !== true)
+        throw new Error(`${file} exists: pass --force to replace it (the old key is lost unless backed up)`);
       const key = options.importEnv === true ? process.env.SOVRA_IMPORT_KEY : generatePrivateKey();
-      if (key === undefined || !/^0x[0-9a-fA-F]{64}$/.test(key)) throw new Error("SOVRA_IMPORT_KEY must be 0x followed by 64 hex digits");
+      if (key === undefined || !/^0x[0-9a-fA-F]{64}$/.test(key))
+        throw new Error("SOVRA_IMPORT_KEY must be 0x followed by 64 hex digits");
       const passwordFile = globals().passwordFile;
       let password: string;
       if (passwordFile !== undefined) password = (await readFile(passwordFile, "utf8")).replace(/\r?\n$/, "");
@@ -108,21 +122,25 @@ program
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, `${JSON.stringify(keystore, null, 2)}\n`, { mode: 0o600 });
       await chmod(file, 0o600);
-      process.stdout.write(json({ address: `0x${keystore.address}`, keystore: file }) + "\n");
+      process.stdout.write(`${json({ address: `0x${keystore.address}`, keystore: file })}\n`);
     }),
   );
 
 program
   .command("benchmark")
-  .description("detect GPUs, probe onnxruntime providers (cuda -> webgpu -> cpu), measure matmul throughput and model latency; write a signed report")
+  .description(
+    "detect GPUs, probe onnxruntime providers (cuda -> webgpu -> cpu), measure matmul throughput and model latency; write a signed report",
+  )
   .option("-o, --out <file>", "report file", "benchmark-report.json")
   .option("--size <n>", "matrix size (default 512 on cpu, 2048 on GPUs)")
   .option("--seconds <s>", "seconds per measurement", "1")
   .option("--no-models", "skip per-model latency (no deployment or weights needed)")
   .action(
     action(async (options: { out: string; size?: string; seconds: string; models: boolean }) => {
-      const size = options.size === undefined ? undefined : Number(parseCount(options.size, "--size", { min: 1n, max: 16_384n }));
-      if (!/^\d+(\.\d+)?$/.test(options.seconds) || Number(options.seconds) <= 0) throw new Error(`--seconds '${options.seconds}' is not a positive number of seconds`);
+      const size =
+        options.size === undefined ? undefined : Number(parseCount(options.size, "--size", { min: 1n, max: 16_384n }));
+      if (!/^\d+(\.\d+)?$/.test(options.seconds) || Number(options.seconds) <= 0)
+        throw new Error(`--seconds '${options.seconds}' is not a positive number of seconds`);
       const config = configFrom(globals());
       errorContext.rpcUrl = config.rpcUrl;
       const account = await providerAccount(config, globals().passwordFile);
@@ -151,16 +169,18 @@ program
       await writeFile(options.out, outcome.bytes);
       const { report } = outcome.signed;
       process.stdout.write(
-        json({
+        `${json({
           file: options.out,
           sha256: outcome.digest,
           cid: outcome.cid,
           summary: report.summary,
           gpus: report.gpus,
           executionProviders: report.executionProviders,
-          matmul: report.matmul.map((m) => (m.supported ? { device: m.device, dtype: m.dtype, n: m.n, gflops: +(m.opsPerSecond / 1e9).toFixed(2) } : m)),
+          matmul: report.matmul.map((m) =>
+            m.supported ? { device: m.device, dtype: m.dtype, n: m.n, gflops: +(m.opsPerSecond / 1e9).toFixed(2) } : m,
+          ),
           models: report.models,
-        }) + "\n",
+        })}\n`,
       );
     }),
   );
@@ -178,18 +198,32 @@ program
       try {
         signed = JSON.parse(new TextDecoder().decode(bytes)) as SignedReport;
       } catch {
-        throw new Error(`${options.report} is not JSON: write a report with \`sovra-provider benchmark -o ${options.report}\``);
+        throw new Error(
+          `${options.report} is not JSON: write a report with \`sovra-provider benchmark -o ${options.report}\``,
+        );
       }
-      if (typeof signed !== "object" || signed === null || typeof signed.report !== "object" || signed.report === null) {
-        throw new Error(`${options.report} is not a signed benchmark report: write one with \`sovra-provider benchmark -o ${options.report}\``);
+      if (
+        typeof signed !== "object" ||
+        signed === null ||
+        typeof signed.report !== "object" ||
+        signed.report === null
+      ) {
+        throw new Error(
+          `${options.report} is not a signed benchmark report: write one with \`sovra-provider benchmark -o ${options.report}\``,
+        );
       }
       if (!(await verifyReport(signed))) throw new Error(`${options.report}: signature does not match report.provider`);
       if (signed.report.provider.toLowerCase() !== ctx.account.address.toLowerCase()) {
-        throw new Error(`${options.report} was signed by ${signed.report.provider}, not this key (${ctx.account.address}): re-run benchmark`);
+        throw new Error(
+          `${options.report} was signed by ${signed.report.provider}, not this key (${ctx.account.address}): re-run benchmark`,
+        );
       }
       const { digest, cid } = reportDigest(bytes);
       const { publicClient, walletClient } = clients(ctx);
-      if (signed.report.summary.vramMb <= 0) throw new Error(`${options.report} declares no inference memory (vramMb 0): re-run \`sovra-provider benchmark\``);
+      if (signed.report.summary.vramMb <= 0)
+        throw new Error(
+          `${options.report} declares no inference memory (vramMb 0): re-run \`sovra-provider benchmark\``,
+        );
       const profile = {
         gpuModel: signed.report.summary.gpuModel,
         vramMb: signed.report.summary.vramMb,
@@ -203,7 +237,15 @@ program
         functionName: "register",
         args: [profile],
       });
-      process.stdout.write(json({ registered: ctx.account.address, profile, memorySource: signed.report.summary.memorySource ?? "gpu", reportCid: cid, tx: txLink(ctx.config, tx.hash) }) + "\n");
+      process.stdout.write(
+        `${json({
+          registered: ctx.account.address,
+          profile,
+          memorySource: signed.report.summary.memorySource ?? "gpu",
+          reportCid: cid,
+          tx: txLink(ctx.config, tx.hash),
+        })}\n`,
+      );
     }),
   );
 
@@ -218,31 +260,70 @@ program
       const decimals = ctx.tokens.stake.decimals;
       const amount = tokenAmount(amountText, "stake amount", ctx.tokens.stake);
       const registry = ctx.deployment.contracts.providerRegistry;
-      const allowance = await publicClient.readContract({ address: token, abi: sovraTokenAbi, functionName: "allowance", args: [ctx.account.address, registry] });
-      if (allowance < amount) await send(publicClient, walletClient, { address: token, abi: sovraTokenAbi, functionName: "approve", args: [registry, amount] });
-      const tx = await send(publicClient, walletClient, { address: registry, abi: providerRegistryAbi, functionName: "stake", args: [amount] });
-      const info = await publicClient.readContract({ address: registry, abi: providerRegistryAbi, functionName: "stakeInfoOf", args: [ctx.account.address] });
-      say(`staked ${formatAmount(amount, ctx.tokens.stake)}: ${formatAmount(info.staked, ctx.tokens.stake)} staked in all, ${formatAmount(info.locked, ctx.tokens.stake)} locked`);
-      process.stdout.write(json({ staked: formatUnits(info.staked, decimals), locked: formatUnits(info.locked, decimals), symbol: ctx.tokens.stake.symbol, tx: txLink(ctx.config, tx.hash) }) + "\n");
+      const allowance = await publicClient.readContract({
+        address: token,
+        abi: sovraTokenAbi,
+        functionName: "allowance",
+        args: [ctx.account.address, registry],
+      });
+      if (allowance < amount)
+        await send(publicClient, walletClient, {
+          address: token,
+          abi: sovraTokenAbi,
+          functionName: "approve",
+          args: [registry, amount],
+        });
+      const tx = await send(publicClient, walletClient, {
+        address: registry,
+        abi: providerRegistryAbi,
+        functionName: "stake",
+        args: [amount],
+      });
+      const info = await publicClient.readContract({
+        address: registry,
+        abi: providerRegistryAbi,
+        functionName: "stakeInfoOf",
+        args: [ctx.account.address],
+      });
+      say(
+        `staked ${formatAmount(amount, ctx.tokens.stake)}: ${formatAmount(info.staked, ctx.tokens.stake)} staked in all, ${formatAmount(info.locked, ctx.tokens.stake)} locked`,
+      );
+      process.stdout.write(
+        `${json({
+          staked: formatUnits(info.staked, decimals),
+          locked: formatUnits(info.locked, decimals),
+          symbol: ctx.tokens.stake.symbol,
+          tx: txLink(ctx.config, tx.hash),
+        })}\n`,
+      );
     }),
   );
 
-function marketFor(deployment: Deployment, selector: { model?: string; market?: string; policyClass?: string }): { marketId: number; model: string } {
+function marketFor(
+  deployment: Deployment,
+  selector: { model?: string; market?: string; policyClass?: string },
+): { marketId: number; model: string } {
   if (selector.market !== undefined) {
     const id = Number(parseCount(selector.market, "--market"));
     const entry = deployment.markets.find((m) => m.marketId === id);
-    if (entry === undefined) throw new Error(`market ${selector.market} is not in the deployment: markets are ${deployment.markets.map((m) => `${m.marketId} (${m.model}, policy class ${m.policyClass})`).join(", ") || "none"}`);
+    if (entry === undefined)
+      throw new Error(
+        `market ${selector.market} is not in the deployment: markets are ${deployment.markets.map((m) => `${m.marketId} (${m.model}, policy class ${m.policyClass})`).join(", ") || "none"}`,
+      );
     return { marketId: id, model: entry.model };
   }
-  const policyClass = selector.policyClass === undefined ? undefined : Number(parseCount(selector.policyClass, "--policy-class"));
+  const policyClass =
+    selector.policyClass === undefined ? undefined : Number(parseCount(selector.policyClass, "--policy-class"));
   const entry = selectMarket(deployment, selector.model ?? "mlp", policyClass);
   return { marketId: entry.marketId, model: entry.model };
 }
 
 /** An amount of `token` written by a person ("1000", "12.5"), refused in words otherwise. */
 function tokenAmount(text: string, what: string, token: TokenInfo): bigint {
-  if (!/^\d+(\.\d+)?$/.test(text.trim())) throw new Error(`${what} '${text}' is not an amount of ${token.symbol} (write it like 1000 or 12.5)`);
-  if ((text.trim().split(".")[1] ?? "").length > token.decimals) throw new Error(`${what} ${text} ${token.symbol} has more decimals than ${token.symbol}'s ${token.decimals}`);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()))
+    throw new Error(`${what} '${text}' is not an amount of ${token.symbol} (write it like 1000 or 12.5)`);
+  if ((text.trim().split(".")[1] ?? "").length > token.decimals)
+    throw new Error(`${what} ${text} ${token.symbol} has more decimals than ${token.symbol}'s ${token.decimals}`);
   const units = parseUnits(text.trim(), token.decimals);
   if (units === 0n) throw new Error(`${what} must be more than 0 ${token.symbol}`);
   return units;
@@ -262,29 +343,60 @@ program
   .option("-m, --model <name>", "model whose market to use", "mlp")
   .option("--policy-class <n>", "policy class of the model's market (default: the lowest, 0 = open)")
   .option("--market <id>", "market id (instead of --model)")
-  .requiredOption("-p, --price <amount>", "price per job in the payment token (e.g. 0.05); must be a multiple of the tick size")
+  .requiredOption(
+    "-p, --price <amount>",
+    "price per job in the payment token (e.g. 0.05); must be a multiple of the tick size",
+  )
   .option("-n, --capacity <jobs>", "jobs this ask can take", "10")
   .option("--ttl <seconds>", "ask lifetime", "86400")
   .action(
-    action(async (options: { model: string; market?: string; policyClass?: string; price: string; capacity: string; ttl: string }) => {
-      const capacity = parseCount(options.capacity, "--capacity", { min: 1n, max: 0xffffffffn });
-      const ttl = parseCount(options.ttl, "--ttl", { min: 1n });
-      const ctx = await context();
-      const { publicClient, walletClient } = clients(ctx);
-      const { marketId, model } = marketFor(ctx.deployment, options);
-      const market = ctx.deployment.contracts.spotMarket;
-      const info = await publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "marketOf", args: [marketId] });
-      const ticks = priceToTicks(options.price, "price", ctx.tokens.payment, info.params.tickSize);
-      const expiresAt = (await chainNow(publicClient)) + ttl;
-      const tx = await send(publicClient, walletClient, {
-        address: market,
-        abi: spotMarketAbi,
-        functionName: "placeAsk",
-        args: [marketId, Number(ticks), Number(capacity), expiresAt],
-      });
-      say(`ask placed on market ${marketId} (${model}): ${capacity} job${capacity === 1n ? "" : "s"} at ${formatAmount(ticks * info.params.tickSize, ctx.tokens.payment)} each, until ${formatTime(expiresAt)}`);
-      process.stdout.write(json({ market: marketId, model, orderId: tx.result, tick: ticks, price: options.price, symbol: ctx.tokens.payment.symbol, capacity: Number(capacity), expiresAt, tx: txLink(ctx.config, tx.hash) }) + "\n");
-    }),
+    action(
+      async (options: {
+        model: string;
+        market?: string;
+        policyClass?: string;
+        price: string;
+        capacity: string;
+        ttl: string;
+      }) => {
+        const capacity = parseCount(options.capacity, "--capacity", { min: 1n, max: 0xffffffffn });
+        const ttl = parseCount(options.ttl, "--ttl", { min: 1n });
+        const ctx = await context();
+        const { publicClient, walletClient } = clients(ctx);
+        const { marketId, model } = marketFor(ctx.deployment, options);
+        const market = ctx.deployment.contracts.spotMarket;
+        const info = await publicClient.readContract({
+          address: market,
+          abi: spotMarketAbi,
+          functionName: "marketOf",
+          args: [marketId],
+        });
+        const ticks = priceToTicks(options.price, "price", ctx.tokens.payment, info.params.tickSize);
+        const expiresAt = (await chainNow(publicClient)) + ttl;
+        const tx = await send(publicClient, walletClient, {
+          address: market,
+          abi: spotMarketAbi,
+          functionName: "placeAsk",
+          args: [marketId, Number(ticks), Number(capacity), expiresAt],
+        });
+        say(
+          `ask placed on market ${marketId} (${model}): ${capacity} job${capacity === 1n ? "" : "s"} at ${formatAmount(ticks * info.params.tickSize, ctx.tokens.payment)} each, until ${formatTime(expiresAt)}`,
+        );
+        process.stdout.write(
+          `${json({
+            market: marketId,
+            model,
+            orderId: tx.result,
+            tick: ticks,
+            price: options.price,
+            symbol: ctx.tokens.payment.symbol,
+            capacity: Number(capacity),
+            expiresAt,
+            tx: txLink(ctx.config, tx.hash),
+          })}\n`,
+        );
+      },
+    ),
   );
 
 /**
@@ -292,7 +404,13 @@ program
  * ioredis as a stack.
  */
 async function checkRedis(url: string): Promise<void> {
-  const probe = new Redis({ ...redisOptions(url), lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const probe = new Redis({
+    ...redisOptions(url),
+    lazyConnect: true,
+    connectTimeout: 3000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   let reason = "";
   probe.on("error", (error: Error) => {
     reason = error.message;
@@ -318,7 +436,10 @@ program
     action(async (options: { watch: boolean; stages: string }) => {
       const stageList = options.stages.split(",").map((s) => s.trim());
       const unknown = stageList.filter((s) => !["infer", "prove", "submit"].includes(s));
-      if (unknown.length > 0) throw new Error(`--stages ${options.stages}: unknown stage ${unknown.join(", ")} (stages are infer, prove, submit)`);
+      if (unknown.length > 0)
+        throw new Error(
+          `--stages ${options.stages}: unknown stage ${unknown.join(", ")} (stages are infer, prove, submit)`,
+        );
       const ctx = await context();
       await checkRedis(ctx.config.redisUrl);
       const logger = createLogger("sovra-provider");
@@ -332,14 +453,22 @@ program
         prover,
         logger,
         metrics,
-        stages: { infer: stages.has("infer"), prove: stages.has("prove"), submit: stages.has("submit"), watch: options.watch },
+        stages: {
+          infer: stages.has("infer"),
+          prove: stages.has("prove"),
+          submit: stages.has("submit"),
+          watch: options.watch,
+        },
         onPrewarm: (done, total) => {
           bar ??= progress("pre-warming models", total);
           bar.update(done);
         },
       });
       bar?.stop();
-      logger.info({ provider: ctx.account.address, models: node.models, warmup: node.warmup, metrics: node.metricsUrl }, "provider node running");
+      logger.info(
+        { provider: ctx.account.address, models: node.models, warmup: node.warmup, metrics: node.metricsUrl },
+        "provider node running",
+      );
       const stop = (signal: string): void => {
         logger.info({ signal }, "stopping");
         node
@@ -355,9 +484,18 @@ program
 
 program
   .command("status")
-  .description("show registration, stake, earnings owed, queue depth and the watcher's cursor (read-only: needs no password)")
-  .option("--address <address>", "provider to report on (default: the address of SOVRA_PRIVATE_KEY, else the keystore's, read without unlocking it)")
-  .option("-r, --report <file>", "local benchmark report, to tell GPU VRAM from host RAM when it is the registered one", "benchmark-report.json")
+  .description(
+    "show registration, stake, earnings owed, queue depth and the watcher's cursor (read-only: needs no password)",
+  )
+  .option(
+    "--address <address>",
+    "provider to report on (default: the address of SOVRA_PRIVATE_KEY, else the keystore's, read without unlocking it)",
+  )
+  .option(
+    "-r, --report <file>",
+    "local benchmark report, to tell GPU VRAM from host RAM when it is the registered one",
+    "benchmark-report.json",
+  )
   .option("--json", "machine output: every amount in base units and in tokens")
   .action(
     action(async (options: { address?: string; report: string; json?: boolean }) => {
@@ -367,17 +505,44 @@ program
       const publicClient = publicClientFor(config);
       const { providerRegistry: registry, spotMarket: market, sovraToken, paymentToken } = deployment.contracts;
       const [registered, stake, free, owed, releasable, pendingFees, sovra, paid, head] = await Promise.all([
-        publicClient.readContract({ address: registry, abi: providerRegistryAbi, functionName: "isRegistered", args: [me] }),
-        publicClient.readContract({ address: registry, abi: providerRegistryAbi, functionName: "stakeInfoOf", args: [me] }),
-        publicClient.readContract({ address: registry, abi: providerRegistryAbi, functionName: "freeStakeOf", args: [me] }),
+        publicClient.readContract({
+          address: registry,
+          abi: providerRegistryAbi,
+          functionName: "isRegistered",
+          args: [me],
+        }),
+        publicClient.readContract({
+          address: registry,
+          abi: providerRegistryAbi,
+          functionName: "stakeInfoOf",
+          args: [me],
+        }),
+        publicClient.readContract({
+          address: registry,
+          abi: providerRegistryAbi,
+          functionName: "freeStakeOf",
+          args: [me],
+        }),
         publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "owed", args: [me] }),
         publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "releasableOf", args: [me] }),
         publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "pendingFeesOf", args: [me] }),
         publicClient.readContract({ address: sovraToken, abi: sovraTokenAbi, functionName: "balanceOf", args: [me] }),
-        publicClient.readContract({ address: paymentToken, abi: erc20PermitAbi, functionName: "balanceOf", args: [me] }),
+        publicClient.readContract({
+          address: paymentToken,
+          abi: erc20PermitAbi,
+          functionName: "balanceOf",
+          args: [me],
+        }),
         publicClient.getBlockNumber(),
       ]);
-      const profile = registered ? await publicClient.readContract({ address: registry, abi: providerRegistryAbi, functionName: "profileOf", args: [me] }) : null;
+      const profile = registered
+        ? await publicClient.readContract({
+            address: registry,
+            abi: providerRegistryAbi,
+            functionName: "profileOf",
+            args: [me],
+          })
+        : null;
       let memory: ProviderStatus["memory"] = null;
       if (profile !== null) {
         let local: { digest: Hex; memorySource: MemorySource } | undefined;
@@ -394,7 +559,13 @@ program
       }
       let queue: ProviderStatus["queue"] = null;
       let cursor: string | null = null;
-      const redis = new Redis({ ...redisOptions(config.redisUrl), maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 2000, retryStrategy: () => null });
+      const redis = new Redis({
+        ...redisOptions(config.redisUrl),
+        maxRetriesPerRequest: 1,
+        lazyConnect: true,
+        connectTimeout: 2000,
+        retryStrategy: () => null,
+      });
       // A refused connection is reported in the status ("Redis unreachable"), not as ioredis's unhandled-error dump.
       redis.on("error", () => {});
       try {
@@ -403,7 +574,13 @@ program
         const queues = createQueues(redisOptions(config.redisUrl));
         queue = Object.fromEntries(
           await Promise.all(
-            (Object.keys(QUEUES) as (keyof typeof QUEUES)[]).map(async (stage) => [stage, await queues[stage].getJobCounts("waiting", "active", "delayed", "completed", "failed")] as const),
+            (Object.keys(QUEUES) as (keyof typeof QUEUES)[]).map(
+              async (stage) =>
+                [
+                  stage,
+                  await queues[stage].getJobCounts("waiting", "active", "delayed", "completed", "failed"),
+                ] as const,
+            ),
           ),
         );
         await queues.close();
@@ -428,7 +605,9 @@ program
         queue,
         redisUrl: config.redisUrl,
       };
-      process.stdout.write(options.json === true ? json(statusJson(status, tokens)) + "\n" : statusLines(status, tokens).join("\n") + "\n");
+      process.stdout.write(
+        options.json === true ? `${json(statusJson(status, tokens))}\n` : `${statusLines(status, tokens).join("\n")}\n`,
+      );
     }),
   );
 
@@ -449,27 +628,45 @@ program
           publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "owed", args: [me] }),
           publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "releasableOf", args: [me] }),
           publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "pendingFeesOf", args: [me] }),
-          publicClient.readContract({ address: ctx.deployment.contracts.providerRegistry, abi: providerRegistryAbi, functionName: "stakeInfoOf", args: [me] }),
+          publicClient.readContract({
+            address: ctx.deployment.contracts.providerRegistry,
+            abi: providerRegistryAbi,
+            functionName: "stakeInfoOf",
+            args: [me],
+          }),
         ]);
         return { owed, releasable, pendingFees, stake };
       };
       const before = await read();
       const to = (options.to ?? me) as Address;
-      let tx;
-      if (before.owed > 0n) tx = await send(publicClient, walletClient, { address: market, abi: spotMarketAbi, functionName: "withdraw", args: [to] });
+      let tx: Awaited<ReturnType<typeof send>>;
+      if (before.owed > 0n)
+        tx = await send(publicClient, walletClient, {
+          address: market,
+          abi: spotMarketAbi,
+          functionName: "withdraw",
+          args: [to],
+        });
       else if (before.releasable > 0n || before.pendingFees > 0n) {
         // Nothing to pay out, but settled jobs' collateral is still locked: release it on its own.
-        tx = await send(publicClient, walletClient, { address: market, abi: spotMarketAbi, functionName: "releaseCollateral", args: [] });
+        tx = await send(publicClient, walletClient, {
+          address: market,
+          abi: spotMarketAbi,
+          functionName: "releaseCollateral",
+          args: [],
+        });
       } else throw new Error(`the market owes ${me} nothing and holds no releasable collateral`);
       const after = await read();
       const { payment, stake } = ctx.tokens;
       const withdrawn = before.owed - after.owed;
       const released = before.releasable - after.releasable;
       const flushed = before.pendingFees - after.pendingFees;
-      say(`withdrew ${formatAmount(withdrawn, payment)} to ${to}; ${formatAmount(released, stake)} of collateral back to free stake; ${formatAmount(flushed, payment)} of protocol fees to the treasury`);
+      say(
+        `withdrew ${formatAmount(withdrawn, payment)} to ${to}; ${formatAmount(released, stake)} of collateral back to free stake; ${formatAmount(flushed, payment)} of protocol fees to the treasury`,
+      );
       // Base units under the keys scripts already read; the same amounts in tokens under `tokens`.
       process.stdout.write(
-        json({
+        `${json({
           withdrawn,
           to,
           collateralReleased: released,
@@ -483,35 +680,60 @@ program
             locked: formatAmount(after.stake.locked, stake),
           },
           tx: txLink(ctx.config, tx.hash),
-        }) + "\n",
+        })}\n`,
       );
     }),
   );
 
 program
   .command("unstake [amount]")
-  .description("start unbonding free stake (amount in whole tokens); with --complete, withdraw stake whose unbonding delay has passed")
+  .description(
+    "start unbonding free stake (amount in whole tokens); with --complete, withdraw stake whose unbonding delay has passed",
+  )
   .option("--complete", "withdraw unbonded stake")
   .action(
     action(async (amountText: string | undefined, options: { complete?: boolean }) => {
       const ctx = await context();
       const { publicClient, walletClient } = clients(ctx);
       const registry = ctx.deployment.contracts.providerRegistry;
-      let tx;
-      if (options.complete === true) tx = await send(publicClient, walletClient, { address: registry, abi: providerRegistryAbi, functionName: "withdrawUnbonded", args: [] });
+      let tx: Awaited<ReturnType<typeof send>>;
+      if (options.complete === true)
+        tx = await send(publicClient, walletClient, {
+          address: registry,
+          abi: providerRegistryAbi,
+          functionName: "withdrawUnbonded",
+          args: [],
+        });
       else {
-        if (amountText === undefined) throw new Error("give an amount to unbond (sovra-provider unstake 100), or --complete");
-        tx = await send(publicClient, walletClient, { address: registry, abi: providerRegistryAbi, functionName: "requestUnbond", args: [tokenAmount(amountText, "unstake amount", ctx.tokens.stake)] });
+        if (amountText === undefined)
+          throw new Error("give an amount to unbond (sovra-provider unstake 100), or --complete");
+        tx = await send(publicClient, walletClient, {
+          address: registry,
+          abi: providerRegistryAbi,
+          functionName: "requestUnbond",
+          args: [tokenAmount(amountText, "unstake amount", ctx.tokens.stake)],
+        });
       }
-      const info = await publicClient.readContract({ address: registry, abi: providerRegistryAbi, functionName: "stakeInfoOf", args: [ctx.account.address] });
+      const info = await publicClient.readContract({
+        address: registry,
+        abi: providerRegistryAbi,
+        functionName: "stakeInfoOf",
+        args: [ctx.account.address],
+      });
       const sov = ctx.tokens.stake;
-      say(`stake: ${formatAmount(info.staked, sov)} staked, ${formatAmount(info.locked, sov)} locked, ${formatAmount(info.unbonding, sov)} unbonding${info.unbonding > 0n ? ` (withdrawable at ${formatTime(info.unbondingReadyAt)})` : ""}`);
+      say(
+        `stake: ${formatAmount(info.staked, sov)} staked, ${formatAmount(info.locked, sov)} locked, ${formatAmount(info.unbonding, sov)} unbonding${info.unbonding > 0n ? ` (withdrawable at ${formatTime(info.unbondingReadyAt)})` : ""}`,
+      );
       process.stdout.write(
-        json({
+        `${json({
           stake: info,
-          tokens: { staked: formatAmount(info.staked, sov), locked: formatAmount(info.locked, sov), unbonding: formatAmount(info.unbonding, sov) },
+          tokens: {
+            staked: formatAmount(info.staked, sov),
+            locked: formatAmount(info.locked, sov),
+            unbonding: formatAmount(info.unbonding, sov),
+          },
           tx: txLink(ctx.config, tx.hash),
-        }) + "\n",
+        })}\n`,
       );
     }),
   );
@@ -525,7 +747,8 @@ program
   .action(
     action(async (options: { dir: string; port: string; host: string }) => {
       const port = Number(parseCount(options.port, "--port", { max: 65_535n }));
-      if (!existsSync(options.dir)) throw new Error(`--dir ${options.dir} does not exist: give the folder of model files to serve`);
+      if (!existsSync(options.dir))
+        throw new Error(`--dir ${options.dir} does not exist: give the folder of model files to serve`);
       const logger = createLogger("sovra-gateway");
       const gateway = await startGateway({ dir: options.dir, port, host: options.host, logger });
       logger.info({ url: gateway.url, dir: options.dir }, "gateway serving");
@@ -544,10 +767,18 @@ program
       const out = [];
       for (const model of modelsToServe(config, deployment)) {
         const entry = deployment.models.find((m) => m.name === model.name);
-        const onchain = entry === undefined ? null : await publicClient.readContract({ address: deployment.contracts.modelRegistry, abi: modelRegistryAbi, functionName: "modelOf", args: [entry.modelId] });
+        const onchain =
+          entry === undefined
+            ? null
+            : await publicClient.readContract({
+                address: deployment.contracts.modelRegistry,
+                abi: modelRegistryAbi,
+                functionName: "modelOf",
+                args: [entry.modelId],
+              });
         out.push({ ...model, onchain });
       }
-      process.stdout.write(json(out) + "\n");
+      process.stdout.write(`${json(out)}\n`);
     }),
   );
 

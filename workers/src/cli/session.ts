@@ -41,23 +41,36 @@ export async function chainNow(publicClient: PublicClient): Promise<bigint> {
 
 /** How a buyer supplies a key, in one sentence. */
 export function buyerKeyHint(chainId: number, keystore: string): string {
-  const local = chainId === LOCAL_CHAIN_ID ? "set SOVRA_PRIVATE_KEY=0x<64 hex digits> (local chain only; `npm start` prints its test accounts' keys), or " : "";
+  const local =
+    chainId === LOCAL_CHAIN_ID
+      ? "set SOVRA_PRIVATE_KEY=0x<64 hex digits> (local chain only; `npm start` prints its test accounts' keys), or "
+      : "";
   return `no key to sign with: ${local}pass --keystore FILE (a v3 keystore; \`sovra-provider init --keystore FILE\` makes one; default ${keystore}, or SOVRA_KEYSTORE)`;
 }
 
 /** The buyer's signer: SOVRA_PRIVATE_KEY (local chain) or a keystore; a buyer-worded error when there is neither. */
-export async function buyerAccount(config: Pick<Config, "chainId" | "keystore">, passwordFile: string | undefined): Promise<LocalAccount> {
+export async function buyerAccount(
+  config: Pick<Config, "chainId" | "keystore">,
+  passwordFile: string | undefined,
+): Promise<LocalAccount> {
   const plain = process.env.SOVRA_PRIVATE_KEY;
-  if ((plain === undefined || plain === "") && !existsSync(config.keystore)) throw new Error(buyerKeyHint(config.chainId, config.keystore));
+  if ((plain === undefined || plain === "") && !existsSync(config.keystore))
+    throw new Error(buyerKeyHint(config.chainId, config.keystore));
   return loadAccount(config, { prompt: promptHidden, ...(passwordFile !== undefined ? { passwordFile } : {}) });
 }
 
 /** The provider's signer: its keystore (`sovra-provider init`), or SOVRA_PRIVATE_KEY on the local chain. */
-export async function providerAccount(config: Pick<Config, "chainId" | "keystore">, passwordFile: string | undefined): Promise<LocalAccount> {
+export async function providerAccount(
+  config: Pick<Config, "chainId" | "keystore">,
+  passwordFile: string | undefined,
+): Promise<LocalAccount> {
   const plain = process.env.SOVRA_PRIVATE_KEY;
   if ((plain === undefined || plain === "") && !existsSync(config.keystore)) {
-    const local = config.chainId === LOCAL_CHAIN_ID ? ", or on the local chain set SOVRA_PRIVATE_KEY=0x<64 hex digits>" : "";
-    throw new Error(`no key to sign with: run \`sovra-provider init\` to create the keystore ${config.keystore} (SOVRA_KEYSTORE or "keystore" in the config sets another)${local}`);
+    const local =
+      config.chainId === LOCAL_CHAIN_ID ? ", or on the local chain set SOVRA_PRIVATE_KEY=0x<64 hex digits>" : "";
+    throw new Error(
+      `no key to sign with: run \`sovra-provider init\` to create the keystore ${config.keystore} (SOVRA_KEYSTORE or "keystore" in the config sets another)${local}`,
+    );
   }
   return loadAccount(config, { prompt: promptHidden, ...(passwordFile !== undefined ? { passwordFile } : {}) });
 }
@@ -68,7 +81,8 @@ export async function providerAccount(config: Pick<Config, "chainId" | "keystore
  */
 export async function readOnlyAddress(config: Pick<Config, "keystore">, flag: string | undefined): Promise<Address> {
   if (flag !== undefined) {
-    if (!isAddress(flag, { strict: false })) throw new Error(`--address ${flag} is not an address (0x followed by 40 hex digits)`);
+    if (!isAddress(flag, { strict: false }))
+      throw new Error(`--address ${flag} is not an address (0x followed by 40 hex digits)`);
     return getAddress(flag);
   }
   const plain = process.env.SOVRA_PRIVATE_KEY;
@@ -80,7 +94,9 @@ export async function readOnlyAddress(config: Pick<Config, "keystore">, flag: st
   try {
     text = await readFile(config.keystore, "utf8");
   } catch {
-    throw new Error(`no address to report on: pass --address 0x…, or create a keystore with \`sovra-provider init\` (looked for ${config.keystore}; SOVRA_KEYSTORE sets another)`);
+    throw new Error(
+      `no address to report on: pass --address 0x…, or create a keystore with \`sovra-provider init\` (looked for ${config.keystore}; SOVRA_KEYSTORE sets another)`,
+    );
   }
   let parsed: ReturnType<typeof keystoreSchema.safeParse>;
   try {
@@ -91,6 +107,7 @@ export async function readOnlyAddress(config: Pick<Config, "keystore">, flag: st
   const stored = parsed.success ? parsed.data.address : undefined;
   if (stored === undefined) throw new Error(`${config.keystore} does not record its address: pass --address 0x…`);
   const address = stored.startsWith("0x") ? stored : `0x${stored}`;
-  if (!isAddress(address, { strict: false })) throw new Error(`${config.keystore} records a malformed address '${stored}': pass --address 0x…`);
+  if (!isAddress(address, { strict: false }))
+    throw new Error(`${config.keystore} records a malformed address '${stored}': pass --address 0x…`);
   return getAddress(address);
 }

@@ -1,4 +1,5 @@
-// Follows one bid to its end: resting -> matched (the provider proves) -> settled, or the bid's deadline.
+// Follows one bid to its end: resting -> matched (the provider proves) -> settled (or expired, declined, voided),
+// or the bid's deadline.
 //
 // Time is read from two clocks. The market judges deadlines by block time, but an idle chain (a local Hardhat
 // node mines only when it receives a transaction) makes no blocks, so its latest block's time stands still while
@@ -14,11 +15,22 @@ export type JobProgress =
   | { stage: "resting"; now: bigint; matchableUntil: bigint }
   | { stage: "matched"; now: bigint; match: MatchInfo; deadline: bigint };
 
-export type SettledLog = { provider: Address; output: readonly bigint[]; providerAmount: bigint; fee: bigint; tx: Hex; blockNumber: bigint };
+export type SettledLog = {
+  provider: Address;
+  output: readonly bigint[];
+  providerAmount: bigint;
+  fee: bigint;
+  tx: Hex;
+  blockNumber: bigint;
+};
 
 export type JobOutcome =
   | { kind: "settled"; match: MatchInfo; settled: SettledLog }
   | { kind: "expired"; match: MatchInfo; tx: Hex; slashed: bigint }
+  /** The provider refused the job (an input it could not obtain or prove): refunded, nobody slashed. */
+  | { kind: "declined"; match: MatchInfo; tx: Hex }
+  /** Governance retired the market's verifier before the job settled: refunded, nobody slashed. */
+  | { kind: "voided"; match: MatchInfo; tx: Hex }
   /** No ask took the bid before `matchableUntil`; `resting`: it is still in the book (cancel it), else it was swept (its escrow is owed). */
   | { kind: "unmatched"; resting: boolean; matchableUntil: bigint }
   /** Matched, but no result by the deadline: the job can be expired. */
@@ -47,6 +59,12 @@ export type WaitForJobParameters = {
   wallClock?: () => bigint;
 };
 
+/** The later of two times (bigints: Math.max does not take them). */
+function later(a: bigint, b: bigint): bigint {
+  if (a > b) return a;
+  return b;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits for the job's end (see `JobOutcome`); returns, never throws for an outcome. */
@@ -63,26 +81,85 @@ export async function waitForJob(p: WaitForJobParameters): Promise<JobOutcome> {
     const block = await publicClient.getBlock();
     const head = block.number;
     if (match === undefined) {
-      const matched = await publicClient.getContractEvents({ address: market, abi: spotMarketAbi, eventName: "JobMatched", args: { jobId }, fromBlock, toBlock: head, strict: true });
+      const matched = await publicClient.getContractEvents({
+        address: market,
+        abi: spotMarketAbi,
+        eventName: "JobMatched",
+        args: { jobId },
+        fromBlock,
+        toBlock: head,
+        strict: true,
+      });
       const first = matched[0];
-      if (first !== undefined) match = { provider: first.args.provider, price: first.args.price, blockNumber: first.blockNumber, tx: first.transactionHash };
+      if (first !== undefined)
+        match = {
+          provider: first.args.provider,
+          price: first.args.price,
+          blockNumber: first.blockNumber,
+          tx: first.transactionHash,
+        };
     }
     if (match !== undefined) {
-      const settled = await publicClient.getContractEvents({ address: market, abi: spotMarketAbi, eventName: "JobSettled", args: { jobId }, fromBlock, toBlock: head, strict: true });
+      const settled = await publicClient.getContractEvents({
+        address: market,
+        abi: spotMarketAbi,
+        eventName: "JobSettled",
+        args: { jobId },
+        fromBlock,
+        toBlock: head,
+        strict: true,
+      });
       const done = settled[0];
       if (done !== undefined) {
         return {
           kind: "settled",
           match,
-          settled: { provider: done.args.provider, output: done.args.output, providerAmount: done.args.providerAmount, fee: done.args.fee, tx: done.transactionHash, blockNumber: done.blockNumber },
+          settled: {
+            provider: done.args.provider,
+            output: done.args.output,
+            providerAmount: done.args.providerAmount,
+            fee: done.args.fee,
+            tx: done.transactionHash,
+            blockNumber: done.blockNumber,
+          },
         };
       }
-      const expired = await publicClient.getContractEvents({ address: market, abi: spotMarketAbi, eventName: "JobExpired", args: { jobId }, fromBlock, toBlock: head, strict: true });
-      if (expired[0] !== undefined) return { kind: "expired", match, tx: expired[0].transactionHash, slashed: expired[0].args.slashed };
+      const expired = await publicClient.getContractEvents({
+        address: market,
+        abi: spotMarketAbi,
+        eventName: "JobExpired",
+        args: { jobId },
+        fromBlock,
+        toBlock: head,
+        strict: true,
+      });
+      if (expired[0] !== undefined)
+        return { kind: "expired", match, tx: expired[0].transactionHash, slashed: expired[0].args.slashed };
+      const declined = await publicClient.getContractEvents({
+        address: market,
+        abi: spotMarketAbi,
+        eventName: "JobDeclined",
+        args: { jobId },
+        fromBlock,
+        toBlock: head,
+        strict: true,
+      });
+      if (declined[0] !== undefined) return { kind: "declined", match, tx: declined[0].transactionHash };
+      const voided = await publicClient.getContractEvents({
+        address: market,
+        abi: spotMarketAbi,
+        eventName: "JobVoided",
+        args: { jobId },
+        fromBlock,
+        toBlock: head,
+        strict: true,
+      });
+      if (voided[0] !== undefined) return { kind: "voided", match, tx: voided[0].transactionHash };
     }
     const wall = wallClock();
-    const now = block.timestamp > wall ? block.timestamp : wall;
-    const progress: JobProgress = match === undefined ? { stage: "resting", now, matchableUntil } : { stage: "matched", now, match, deadline };
+    const now = later(block.timestamp, wall);
+    const progress: JobProgress =
+      match === undefined ? { stage: "resting", now, matchableUntil } : { stage: "matched", now, match, deadline };
     if (announced !== progress.stage) {
       announced = progress.stage;
       p.onProgress?.(progress);
@@ -91,7 +168,12 @@ export async function waitForJob(p: WaitForJobParameters): Promise<JobOutcome> {
     const over = match === undefined ? now > matchableUntil : now > deadline;
     if (over && timeUp) {
       if (match !== undefined) return { kind: "unsettled", match };
-      const order = await publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "orderOf", args: [jobId] });
+      const order = await publicClient.readContract({
+        address: market,
+        abi: spotMarketAbi,
+        functionName: "orderOf",
+        args: [jobId],
+      });
       return { kind: "unmatched", resting: order.owner !== zeroAddress, matchableUntil };
     }
     timeUp = over;

@@ -1,6 +1,6 @@
 import { bytesToHex, recoverMessageAddress, type Address, type Hex } from "viem";
 import type { LocalAccount } from "viem/accounts";
-import { cidOf, sha256 } from "../cid.ts";
+import { cidOf, sha256 } from "@sovra/circuits/io/cid";
 import type { MatmulResult, ModelLatency, ProviderProbe } from "./benchmark.ts";
 import type { GpuInfo, HostInfo } from "./detect.ts";
 
@@ -66,7 +66,7 @@ export function summarize(host: HostInfo, gpus: GpuInfo[], matmul: MatmulResult[
     gpuModel: gpu !== undefined ? `${gpu.name}${gpus.length > 1 ? ` x${gpus.length}` : ""}` : `none (CPU: ${host.cpuModel})`,
     vramMb: gpu !== undefined ? gpu.memoryMb : hostInferenceMemoryMb(host),
     memorySource: gpu !== undefined ? "gpu" : "host-ram",
-    throughputMilliOpsPerSec: best === undefined ? "0" : BigInt(Math.floor(best.opsPerSecond)) * 1000n + "",
+    throughputMilliOpsPerSec: best === undefined ? "0" : `${BigInt(Math.floor(best.opsPerSecond)) * 1000n}`,
     bestDevice: best === undefined ? "none" : `${best.device}/${best.dtype}`,
   };
 }

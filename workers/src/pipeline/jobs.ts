@@ -27,6 +27,8 @@ export const termsDataSchema = z.object({
   deadline: uint,
   inputHash: uint,
   callback: z.boolean(),
+  feeBps: z.number().int().nonnegative(),
+  callbackGasLimit: z.number().int().nonnegative(),
 });
 export type TermsData = z.infer<typeof termsDataSchema>;
 
@@ -40,6 +42,8 @@ export function termsToData(terms: JobTerms): TermsData {
     deadline: terms.deadline.toString(),
     inputHash: terms.inputHash.toString(),
     callback: terms.callback,
+    feeBps: terms.feeBps,
+    callbackGasLimit: terms.callbackGasLimit,
   };
 }
 
@@ -53,6 +57,8 @@ export function termsFromData(data: TermsData): JobTerms {
     deadline: BigInt(data.deadline),
     inputHash: BigInt(data.inputHash),
     callback: data.callback,
+    feeBps: data.feeBps,
+    callbackGasLimit: data.callbackGasLimit,
   };
 }
 
@@ -74,15 +80,27 @@ export const proveDataSchema = inferDataSchema.extend({
 });
 export type ProveData = z.infer<typeof proveDataSchema>;
 
-export const submitDataSchema = z.object({
-  jobId: uint,
-  model: z.string(),
-  terms: termsDataSchema,
-  output: z.array(uint),
-  proof: hex,
-  proofSeconds: z.number(),
-});
+/** What the submit stage sends: a proven result, or a decline of a job the node cannot do (bad input, unknown model). */
+export const submitDataSchema = z.discriminatedUnion("action", [
+  z.object({
+    action: z.literal("settle"),
+    jobId: uint,
+    model: z.string(),
+    terms: termsDataSchema,
+    output: z.array(uint),
+    proof: hex,
+    proofSeconds: z.number(),
+  }),
+  z.object({
+    action: z.literal("decline"),
+    jobId: uint,
+    model: z.string(),
+    terms: termsDataSchema,
+    reason: z.string(),
+  }),
+]);
 export type SubmitData = z.infer<typeof submitDataSchema>;
+export type DeclineData = Extract<SubmitData, { action: "decline" }>;
 
 export function inferDataFromMatch(job: MatchedJob, model: { name: string; weightsCid: string; inputBytes: number }): InferData {
   return {

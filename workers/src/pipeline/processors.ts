@@ -5,16 +5,29 @@ import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Prover } from "../prover.ts";
 import { crashPoint } from "../testing/crash.ts";
-import { termsFromData, type InferData, type ProveData, type SubmitData } from "./jobs.ts";
+import { termsFromData, type DeclineData, type InferData, type ProveData, type SubmitData } from "./jobs.ts";
 
 /**
  * Stage processors: plain async functions of (dependencies, data) -> data for the next stage. They know
  * nothing about queues; `runtime.ts` wires them to BullMQ.
  */
 
-/** A job the node refuses for good (bad input): failed without retries, never submitted. */
+/**
+ * A job the node cannot do because of its input (malformed, oversized, or not hashing to the bid's inputHash):
+ * no retry can help, and no proof could ever settle it. The runtime hands it to the submit stage as a decline,
+ * which refunds the buyer and frees the collateral without a slash.
+ */
 export class RefusedJobError extends Error {
   override name = "RefusedJobError";
+  readonly decline: DeclineData;
+  constructor(message: string, decline: DeclineData) {
+    super(message);
+    this.decline = decline;
+  }
+}
+
+function declineOf(data: InferData, reason: string): DeclineData {
+  return { action: "decline", jobId: data.jobId, model: data.model, terms: data.terms, reason };
 }
 
 export type InferenceRunner = {
@@ -31,17 +44,17 @@ export async function inferStage(deps: InferDeps, data: InferData): Promise<Prov
     input = decodeInputRef(data.inputRef as Hex, data.inputBytes);
   } catch (error) {
     deps.metrics?.jobs.inc({ outcome: "input_mismatch" });
-    log?.error({ reason: (error as Error).message }, "input refused: malformed or oversized inputRef; not submitting (the job will expire and refund the buyer)");
-    throw new RefusedJobError(`job ${data.jobId}: ${(error as Error).message}`);
+    log?.error({ reason: (error as Error).message }, "input refused: malformed or oversized inputRef; declining the job (the buyer is refunded, nobody is slashed)");
+    throw new RefusedJobError(`job ${data.jobId}: ${(error as Error).message}`, declineOf(data, "malformed input"));
   }
   const actual = await deps.prover.inputHash(data.model, input);
   if (actual !== BigInt(data.terms.inputHash)) {
     deps.metrics?.jobs.inc({ outcome: "input_mismatch" });
     log?.error(
       { expected: data.terms.inputHash, actual: actual.toString() },
-      "input hash mismatch: inputRef does not hash to the bid's inputHash; not submitting (the job will expire and refund the buyer)",
+      "input hash mismatch: inputRef does not hash to the bid's inputHash; declining the job (the buyer is refunded, nobody is slashed)",
     );
-    throw new RefusedJobError(`job ${data.jobId}: input hash mismatch`);
+    throw new RefusedJobError(`job ${data.jobId}: input hash mismatch`, declineOf(data, "input hash mismatch"));
   }
   const running = deps.inference.run(data.weightsCid, input);
   crashPoint("inference", (message) => log?.warn(message));
@@ -61,14 +74,28 @@ export async function proveStage(deps: ProveDeps, data: ProveData): Promise<Subm
   const proof = await proving;
   deps.metrics?.proofSeconds.observe({ model: data.model }, proof.seconds);
   deps.logger?.info({ jobId: data.jobId, seconds: proof.seconds, outputs: proof.output.length }, "proof done");
-  return { jobId: data.jobId, model: data.model, terms: data.terms, output: proof.output.map(String), proof: proof.proof, proofSeconds: proof.seconds };
+  return {
+    action: "settle",
+    jobId: data.jobId,
+    model: data.model,
+    terms: data.terms,
+    output: proof.output.map(String),
+    proof: proof.proof,
+    proofSeconds: proof.seconds,
+  };
 }
 
 export type SubmitDeps = { submit: (request: SubmitRequest) => Promise<SubmitOutcome>; logger?: Logger; metrics?: Metrics };
 
-/** Sends the result on-chain (the submitter makes this idempotent) and counts the outcome. */
+/** Sends the result, or the decline, on-chain (the submitter makes this idempotent) and counts the outcome. */
 export async function submitStage(deps: SubmitDeps, data: SubmitData): Promise<SubmitOutcome> {
-  const outcome = await deps.submit({ jobId: BigInt(data.jobId), terms: termsFromData(data.terms), output: data.output.map(BigInt), proof: data.proof as Hex });
+  const jobId = BigInt(data.jobId);
+  const terms = termsFromData(data.terms);
+  const outcome = await deps.submit(
+    data.action === "settle"
+      ? { action: "settle", jobId, terms, output: data.output.map(BigInt), proof: data.proof as Hex }
+      : { action: "decline", jobId, terms, reason: data.reason },
+  );
   deps.metrics?.jobs.inc({ outcome: outcome.outcome });
   return outcome;
 }

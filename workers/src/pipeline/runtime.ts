@@ -4,6 +4,7 @@ import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import {
   QUEUES,
+  type DeclineData,
   inferDataSchema,
   proveDataSchema,
   queueJobId,
@@ -57,6 +58,11 @@ export function createQueues(connection: ConnectionOptions, prefix = "sovra"): Q
 /** Adds matched jobs to the first stage. The queue job id is the on-chain id, so repeats are no-ops. */
 export async function enqueueJobs(queues: Pick<Queues, "infer">, jobs: InferData[]): Promise<void> {
   for (const data of jobs) await queues.infer.add("infer", data, { jobId: queueJobId(data.jobId) });
+}
+
+/** Sends jobs the node cannot do straight to the submitter as declines (same queue job id: repeats are no-ops). */
+export async function enqueueDeclines(queues: Pick<Queues, "submit">, declines: DeclineData[]): Promise<void> {
+  for (const data of declines) await queues.submit.add("submit", data, { jobId: queueJobId(data.jobId) });
 }
 
 export type StageHandlers = {
@@ -129,6 +135,11 @@ export function startWorkers(options: StartWorkersOptions): Workers {
             await queues.prove.add("prove", next, { jobId: job.id });
             return { handedOn: true };
           } catch (error) {
+            // An input no proof can match is declined on-chain (refund, no slash) rather than left to expire.
+            if (error instanceof RefusedJobError) {
+              await queues.submit.add("submit", error.decline, { jobId: job.id });
+              return { declined: error.decline.reason };
+            }
             throw unrecoverable(error);
           }
         },

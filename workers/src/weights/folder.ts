@@ -1,6 +1,6 @@
 import { readFile, readdir, stat } from "node:fs/promises";
 import path from "node:path";
-import { cidOf } from "../cid.ts";
+import { cidOf } from "@sovra/circuits/io/cid";
 
 /** Maps CIDs to the files of a folder (recursive), hashing each file once per (size, mtime). */
 export type FolderIndex = {

@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { isCid } from "../cid.ts";
+import { isCid } from "@sovra/circuits/io/cid";
 import type { Logger } from "../logger.ts";
 import { indexFolder } from "./folder.ts";
 

@@ -1,6 +1,6 @@
 import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { isCid, matchesCid } from "../cid.ts";
+import { isCid, matchesCid } from "@sovra/circuits/io/cid";
 import type { WeightSource } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { indexFolder, type FolderIndex } from "./folder.ts";

@@ -21,6 +21,7 @@ export function DigitCanvas({ onChange }: { onChange: (pixels: Uint8Array | unde
   };
 
   // Paint the white paper once the canvas exists.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs once on mount; `clear` is rebuilt every render.
   useEffect(() => clear(), []);
 
   const report = () => {

@@ -15,8 +15,10 @@ import { WithdrawOwed } from "./WithdrawOwed";
 import { Loading } from "./ui";
 import { useWriteAccount } from "./Wallet";
 
-// ISpotMarket.JobStatus: None, Matched, Closed. Whether a closed job settled or expired is told by its events.
+// ISpotMarket.JobStatus values (see @sovra/contracts JobStatus).
 const JOB_MATCHED = 1;
+const JOB_DECLINED = 4;
+const JOB_VOIDED = 5;
 
 type JobLogs = { settled?: { hash: Hash; output: readonly bigint[] }; expired?: Hash };
 
@@ -91,12 +93,17 @@ export function JobTracker({ deployment, jobId }: { deployment: Deployment; jobI
   const open = status === JOB_MATCHED;
   const settled = logs.data?.settled !== undefined;
   const expired = logs.data?.expired !== undefined;
+  const declined = status === JOB_DECLINED;
+  const voided = status === JOB_VOIDED;
   const late = open && now >= Number(deadline);
   const isBuyer = account !== undefined && account.toLowerCase() === buyer.toLowerCase();
   const step = (done: boolean, active: boolean) => (done ? "done" : active ? "active" : "todo");
 
   return (
-    <div data-testid="job-tracker" data-job-state={open ? "matched" : settled ? "settled" : expired ? "expired" : "closed"}>
+    <div
+      data-testid="job-tracker"
+      data-job-state={open ? "matched" : settled ? "settled" : expired ? "expired" : declined ? "declined" : voided ? "voided" : "closed"}
+    >
       <p>
         Job <strong>#{jobId.toString()}</strong> at {amount(price)} with provider <span className="mono">{provider}</span>
       </p>
@@ -105,7 +112,7 @@ export function JobTracker({ deployment, jobId }: { deployment: Deployment; jobI
           Matched
           <TxLink hash={matched.txHash} />
         </li>
-        <li data-state={expired || late ? "failed" : step(settled, open)}>
+        <li data-state={expired || declined || voided || late ? "failed" : step(settled, open)}>
           Proving {open && !late && <>(deadline {countdown(Number(deadline), now).text})</>}
           {late && <> (deadline passed {formatTimestamp(Number(deadline))})</>}
         </li>
@@ -122,6 +129,8 @@ export function JobTracker({ deployment, jobId }: { deployment: Deployment; jobI
             <TxLink hash={logs.data?.expired} />
           </li>
         )}
+        {declined && <li data-state="failed">Declined by the provider (its input could not be proven): your payment was refunded, nobody was slashed</li>}
+        {voided && <li data-state="failed">Voided: the model's verifier was retired; your payment was refunded, nobody was slashed</li>}
       </ol>
       <div className="row">
         {late && (

@@ -58,6 +58,7 @@ export function WalletButton() {
                   connect.mutate({ connector }, { onSuccess: () => setOpen(false) });
                 }}
               >
+                {/* biome-ignore lint/performance/noImgElement: EIP-6963 icons are data: URIs that next/image cannot optimise. */}
                 {connector.icon && <img src={connector.icon} alt="" width={20} height={20} />}
                 {connector.name}
               </button>

@@ -99,6 +99,7 @@ export function PriceChart({ points, formatPrice }: { points: readonly PricePoin
       <line x1={PAD.left} y1={H - PAD.bottom} x2={W - PAD.right} y2={H - PAD.bottom} stroke="var(--line)" />
       <path d={d} fill="none" stroke="var(--accent)" strokeWidth={2} />
       {points.map((p, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: stateless dots in time order; two trades can share a time and price.
         <circle key={i} cx={x(p.time)} cy={y(p.price)} r={3} fill="var(--accent)" />
       ))}
       <text x={PAD.left - 6} y={PAD.top + 8} textAnchor="end">

@@ -5,7 +5,6 @@ import { useCallback, useEffect, useState } from "react";
 import type { Abi, Address, Hash, TransactionReceipt } from "viem";
 import { useBlock, useConfig, useReadContracts } from "wagmi";
 import { waitForTransactionReceipt, getPublicClient } from "wagmi/actions";
-import { useSovraConfig } from "@/components/Providers";
 import { allAbis, paymentTokenAbi } from "./abis";
 import { describeError } from "./errors";
 
@@ -17,6 +16,7 @@ export function useChainNow(): number | undefined {
   const { data: block } = useBlock({ watch: true });
   const [seenAt, setSeenAt] = useState(() => Date.now());
   const [, setTick] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the dependency is the trigger: re-stamp when a new block arrives.
   useEffect(() => setSeenAt(Date.now()), [block?.timestamp]);
   useEffect(() => {
     const timer = setInterval(() => setTick((value) => value + 1), 1_000);
@@ -65,6 +65,9 @@ export function useTx(extraAbis: readonly Abi[] = []): TxRunner {
   const [state, setState] = useState<TxState>({ status: "idle" });
   const abis = [...allAbis, ...extraAbis];
 
+  // `abis` and `revertReason` are rebuilt every render from `config` and the caller's ABIs: listing them would give
+  // `run` a new identity on every render.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: see above.
   const run = useCallback(
     async (label: string, send: () => Promise<Hash>) => {
       setState({ status: "signing", label });

@@ -22,6 +22,8 @@ export type MatchLog = {
   askId: bigint;
   price: bigint;
   collateral: bigint;
+  feeBps: number;
+  callbackGasLimit: number;
   txHash: Hex;
   blockNumber: bigint;
 };

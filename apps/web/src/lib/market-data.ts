@@ -101,6 +101,8 @@ export function useTrades(deployment: Deployment, filter: { marketId?: number; p
           askId: a.askId ?? 0n,
           price: a.price ?? 0n,
           collateral: a.collateral ?? 0n,
+          feeBps: a.feeBps ?? 0,
+          callbackGasLimit: a.callbackGasLimit ?? 0,
           txHash: log.transactionHash,
           blockNumber: log.blockNumber,
         });

@@ -96,7 +96,7 @@ function Parameters({ deployment }: { deployment: Deployment }) {
                 </dt>
                 <dd data-testid={`param-market-${market.marketId}`}>
                   {info
-                    ? `fee ${formatBps(info.params.feeBps)}, collateral ${formatAmount(info.params.collateralPerJob, 18)} SOV/job, slash ${formatBps(info.params.slashBuyerBps)} buyer / ${formatBps(info.params.slashCallerBps)} caller, window ${formatDuration(info.params.minJobWindow)}`
+                    ? `fee ${formatBps(info.params.feeBps)}, collateral ${formatAmount(info.params.collateralPerJob, 18)} SOV/job, callback premium ${formatAmount(info.params.callbackPremium, 6)} tUSD, window ${formatDuration(info.params.minJobWindow)} to ${formatDuration(info.params.maxJobWindow)}`
                     : "…"}
                 </dd>
               </div>

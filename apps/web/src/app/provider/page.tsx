@@ -22,8 +22,9 @@ export default function ProviderPage() {
   );
 }
 
-// ISpotMarket.JobStatus: None, Matched, Closed (settled or expired: told apart by JobSettled events).
+// ISpotMarket.JobStatus value of an open job (see @sovra/contracts JobStatus).
 const JOB_MATCHED = 1;
+const JOB_STATUS_TEXT = ["none", "matched (proving)", "settled", "expired (slashed)", "declined", "voided"] as const;
 
 function Provider({ deployment }: { deployment: Deployment }) {
   const account = useWriteAccount();
@@ -497,22 +498,6 @@ function Earnings({ deployment, account, usd }: { deployment: Deployment; accoun
 function Jobs({ deployment, account, usd }: { deployment: Deployment; account: Address; usd: TokenInfo }) {
   const trades = useTrades(deployment, { provider: account });
   const client = usePublicClient();
-  const settled = useQuery({
-    queryKey: ["sovra-settled-ids", deployment.contracts.spotMarket, account],
-    enabled: client !== undefined,
-    queryFn: async () => {
-      if (!client) return new Set<bigint>();
-      const logs = await client.getContractEvents({
-        address: deployment.contracts.spotMarket,
-        abi: marketAbi,
-        eventName: "JobSettled",
-        args: { provider: account },
-        fromBlock: BigInt(deployment.startBlock),
-      });
-      return new Set(logs.map((log) => log.args.jobId ?? 0n));
-    },
-  });
-  const settledIds = settled.data ?? new Set<bigint>();
   const ids = (trades.data ?? []).map((trade) => trade.jobId);
   const jobs = useReadContracts({
     contracts: ids.map((jobId) => ({
@@ -551,7 +536,7 @@ function Jobs({ deployment, account, usd }: { deployment: Deployment; account: A
                       {formatAmount(trade.terms.price, usd.decimals)} {usd.symbol}
                     </td>
                     <td>{formatTimestamp(Number(trade.terms.deadline))}</td>
-                    <td>{status === undefined ? "…" : status === JOB_MATCHED ? "matched (proving)" : settledIds.has(trade.jobId) ? "settled" : "expired"}</td>
+                    <td>{status === undefined ? "…" : (JOB_STATUS_TEXT[status] ?? String(status))}</td>
                   </tr>
                 );
               })}
