@@ -44,7 +44,8 @@ export function decodePng(data: Uint8Array): GrayImage {
     offset += 12 + length;
   }
   const channels = ({ 0: 1, 2: 3, 4: 2, 6: 4 } as Record<number, number>)[colorType];
-  if (channels === undefined) throw new Error(`PNG color type ${colorType} not supported (palette images: save as RGB or grayscale)`);
+  if (channels === undefined)
+    throw new Error(`PNG color type ${colorType} not supported (palette images: save as RGB or grayscale)`);
   const raw = inflateSync(Buffer.concat(idat));
   const stride = width * channels;
   const rows = new Uint8Array(stride * height);
@@ -55,25 +56,50 @@ export function decodePng(data: Uint8Array): GrayImage {
       const left = x >= channels ? (rows[y * stride + x - channels] as number) : 0;
       const up = y > 0 ? (rows[(y - 1) * stride + x] as number) : 0;
       const upLeft = y > 0 && x >= channels ? (rows[(y - 1) * stride + x - channels] as number) : 0;
-      const predictor = filter === 0 ? 0 : filter === 1 ? left : filter === 2 ? up : filter === 3 ? (left + up) >> 1 : paeth(left, up, upLeft);
+      const predictor =
+        filter === 0
+          ? 0
+          : filter === 1
+            ? left
+            : filter === 2
+              ? up
+              : filter === 3
+                ? (left + up) >> 1
+                : paeth(left, up, upLeft);
       rows[y * stride + x] = (value + predictor) & 0xff;
     }
   }
   const pixels = new Uint8Array(width * height);
   for (let i = 0; i < width * height; i++) {
     const p = i * channels;
-    const gray = channels >= 3 ? 0.299 * (rows[p] as number) + 0.587 * (rows[p + 1] as number) + 0.114 * (rows[p + 2] as number) : (rows[p] as number);
+    const gray =
+      channels >= 3
+        ? 0.299 * (rows[p] as number) + 0.587 * (rows[p + 1] as number) + 0.114 * (rows[p + 2] as number)
+        : (rows[p] as number);
     const alpha = channels === 2 ? (rows[p + 1] as number) : channels === 4 ? (rows[p + 3] as number) : 255;
     pixels[i] = Math.round((gray * alpha + 255 * (255 - alpha)) / 255);
   }
   return { width, height, pixels };
 }
 
+/** How a picture was turned into MNIST's layout (for telling the buyer what will be sent). */
+export type MnistPreparation = {
+  /** Dark ink on a light background, turned into MNIST's white ink on black. */
+  inverted: boolean;
+  /** The ink's bounding box in the source picture (null when there is no ink). */
+  box: { x: number; y: number; width: number; height: number } | null;
+  /** Size the box was scaled to inside the 28x28 frame. */
+  scaledTo: { width: number; height: number } | null;
+};
+
+/** Grey levels closer than this to each other are treated as the same (no ink): JPEG-ish noise, paper texture. */
+const INK_THRESHOLD = 32;
+
 /**
  * Turns a picture of a digit into MNIST's 28x28 layout: white ink on black, the digit's bounding box scaled
  * to fit 20x20 and centred, as MNIST was prepared. Dark-on-light pictures are inverted.
  */
-export function toMnistPixels(image: GrayImage): Uint8Array {
+export function prepareMnist(image: GrayImage): { pixels: Uint8Array } & MnistPreparation {
   const { width, height } = image;
   let sum = 0;
   for (const v of image.pixels) sum += v;
@@ -88,14 +114,14 @@ export function toMnistPixels(image: GrayImage): Uint8Array {
   let maxY = -1;
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++)
-      if (ink(x, y) > 32) {
+      if (ink(x, y) > INK_THRESHOLD) {
         minX = Math.min(minX, x);
         maxX = Math.max(maxX, x);
         minY = Math.min(minY, y);
         maxY = Math.max(maxY, y);
       }
   const out = new Uint8Array(MNIST_PIXELS);
-  if (maxX < 0) return out;
+  if (maxX < 0) return { pixels: out, inverted: invert, box: null, scaledTo: null };
   const boxW = maxX - minX + 1;
   const boxH = maxY - minY + 1;
   const scale = 20 / Math.max(boxW, boxH);
@@ -115,7 +141,62 @@ export function toMnistPixels(image: GrayImage): Uint8Array {
       out[(top + oy) * 28 + left + ox] = Math.round(total / ((x1 - x0) * (y1 - y0)));
     }
   }
-  return out;
+  return {
+    pixels: out,
+    inverted: invert,
+    box: { x: minX, y: minY, width: boxW, height: boxH },
+    scaledTo: { width: outW, height: outH },
+  };
+}
+
+/** `prepareMnist`'s pixels. */
+export function toMnistPixels(image: GrayImage): Uint8Array {
+  return prepareMnist(image).pixels;
+}
+
+/** Whether pixels hold no digit: no two grey levels differ by more than the ink threshold. */
+export function isBlank(pixels: ArrayLike<number>): boolean {
+  let min = 255;
+  let max = 0;
+  for (let i = 0; i < pixels.length; i++) {
+    const v = pixels[i] as number;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return max - min <= INK_THRESHOLD;
+}
+
+/** An MNIST input read from a file, with what was done to it on the way. */
+export type MnistInput = {
+  pixels: Uint8Array;
+  source: { kind: "png"; width: number; height: number } | { kind: "json" };
+  /** How a picture was prepared (inverted, cropped, scaled); null when the pixels are sent as they are. */
+  prepared: MnistPreparation | null;
+  /** The source has no ink at all (a uniform picture, all-zero pixels). */
+  blank: boolean;
+};
+
+/** A 28x28 picture of white ink on black is already MNIST's layout: sent as it is, not re-cropped. */
+function isMnistLayout(image: GrayImage): boolean {
+  if (image.width !== 28 || image.height !== 28) return false;
+  let sum = 0;
+  for (const v of image.pixels) sum += v;
+  return sum / image.pixels.length <= 127;
+}
+
+/** Characters from background to full ink, for a terminal preview. */
+const SHADES = " .:-=+*#%@";
+
+/** The 28x28 input as 28 lines of text (what the provider's model will see). */
+export function asciiPreview(pixels: ArrayLike<number>): string[] {
+  const lines: string[] = [];
+  for (let y = 0; y < 28; y++) {
+    let line = "";
+    for (let x = 0; x < 28; x++)
+      line += SHADES[Math.min(SHADES.length - 1, Math.floor(((pixels[y * 28 + x] as number) * SHADES.length) / 256))];
+    lines.push(`|${line}|`);
+  }
+  return lines;
 }
 
 const jsonInput = z.union([
@@ -126,11 +207,30 @@ const jsonInput = z.union([
 
 /**
  * Reads an MNIST input from a file: a PNG picture of a digit, or JSON holding 784 pixels (flat array,
- * 28 rows of 28, or `{ "pixels": [...] }`, values 0..255, white ink on black).
+ * 28 rows of 28, or `{ "pixels": [...] }`, values 0..255, white ink on black). A 28x28 white-on-black PNG is taken
+ * as it is; any other picture is prepared with `prepareMnist` (and says so in `prepared`).
  */
-export function readMnistInputFile(file: string): Uint8Array {
-  const data = readFileSync(file);
-  if (data.subarray(0, 8).equals(PNG_SIGNATURE)) return toMnistPixels(decodePng(data));
+export function readMnistInput(file: string): MnistInput {
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch (error) {
+    throw new Error(
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`,
+    );
+  }
+  if (data.subarray(0, 8).equals(PNG_SIGNATURE)) {
+    let image: GrayImage;
+    try {
+      image = decodePng(data);
+    } catch (error) {
+      throw new Error(`${file}: ${(error as Error).message}`);
+    }
+    const source = { kind: "png" as const, width: image.width, height: image.height };
+    if (isMnistLayout(image)) return { pixels: image.pixels, source, prepared: null, blank: isBlank(image.pixels) };
+    const { pixels, ...prepared } = prepareMnist(image);
+    return { pixels, source, prepared, blank: isBlank(image.pixels) };
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(data.toString("utf8"));
@@ -138,8 +238,14 @@ export function readMnistInputFile(file: string): Uint8Array {
     throw new Error(`${file}: expected a PNG image or a JSON array of ${MNIST_PIXELS} pixels`);
   }
   const result = jsonInput.safeParse(parsed);
-  if (!result.success) throw new Error(`${file}: expected ${MNIST_PIXELS} integers 0..255 (flat, 28x28, or {"pixels": [...]})`);
+  if (!result.success)
+    throw new Error(`${file}: expected ${MNIST_PIXELS} integers 0..255 (flat, 28x28, or {"pixels": [...]})`);
   const value = result.data;
-  const flat = Array.isArray(value) ? value.flat() : value.pixels;
-  return Uint8Array.from(flat);
+  const pixels = Uint8Array.from(Array.isArray(value) ? value.flat() : value.pixels);
+  return { pixels, source: { kind: "json" }, prepared: null, blank: isBlank(pixels) };
+}
+
+/** `readMnistInput`'s pixels. */
+export function readMnistInputFile(file: string): Uint8Array {
+  return readMnistInput(file).pixels;
 }

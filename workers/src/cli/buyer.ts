@@ -1,162 +1,523 @@
 import { Command } from "commander";
-import { formatUnits, parseEventLogs, parseUnits, type Address, type Hex } from "viem";
+import { formatUnits, parseEventLogs, type Address, type Hex, type PublicClient } from "viem";
+import type { LocalAccount } from "viem/accounts";
+import { jobTermsFromEvents, type Deployment } from "@sovra/contracts";
 import { erc20PermitAbi, spotMarketAbi, testStablecoinAbi } from "../chain/abis.ts";
-import { deploymentFor, loadAccount, publicClientFor, txLink, walletClientFor } from "../chain/context.ts";
-import { readMnistInputFile } from "../image.ts";
+import { deploymentFor, publicClientFor, txLink, walletClientFor } from "../chain/context.ts";
+import type { Config } from "../config.ts";
+import { asciiPreview, readMnistInput } from "../image.ts";
 import { argmax, encodeMnistInput } from "../input.ts";
 import { loadCircuitsProver } from "../prover.ts";
-import { configFrom, fail, json, promptHidden, send, type GlobalOptions } from "./common.ts";
+import { configFrom, errorContext, fail, json, oneLineUsageErrors, send, type GlobalOptions } from "./common.ts";
+import { formatAmount, formatDuration, formatTime } from "./errors.ts";
+import { inputConcerns, inputRefusal } from "./input-check.ts";
+import { parseCount, priceToTicks, selectMarket } from "./market.ts";
+import { buyerAccount, chainNow, readTokens, type Tokens } from "./session.ts";
+import { waitForJob, type JobProgress, type MatchInfo } from "./wait-job.ts";
 
-const program = new Command("sovra")
-  .description("Sovra buyer CLI: buy one verified inference on the Sovra market")
-  .option("-c, --config <file>", "config file (default ./sovra.config.json, or SOVRA_CONFIG)")
-  .option("--rpc-url <url>", "JSON-RPC endpoint")
-  .option("--chain-id <id>", "chain id")
-  .option("--keystore <file>", "buyer keystore (else SOVRA_PRIVATE_KEY on the local chain)")
-  .option("--password-file <file>", "file holding the keystore password")
-  .showHelpAfterError();
+const program = oneLineUsageErrors(
+  new Command("sovra")
+    .description("Sovra buyer CLI: buy one verified inference on the Sovra market")
+    .option("-c, --config <file>", "config file (default ./sovra.config.json, or SOVRA_CONFIG)")
+    .option(
+      "--rpc-url <url>",
+      "JSON-RPC endpoint (overrides config rpcUrl / SOVRA_RPC_URL; default http://127.0.0.1:8545)",
+    )
+    .option("--chain-id <id>", "chain id (overrides config chainId / SOVRA_CHAIN_ID)")
+    .option("--keystore <file>", "buyer keystore (else SOVRA_PRIVATE_KEY on the local chain 31337)")
+    .option("--password-file <file>", "file holding the keystore password (else SOVRA_KEYSTORE_PASSWORD or a prompt)"),
+);
 
-async function context() {
-  const options = program.opts<GlobalOptions & { keystore?: string; passwordFile?: string }>();
+type BuyerOptions = GlobalOptions & { keystore?: string; passwordFile?: string };
+
+/** Config and deployment: no key and no RPC call yet, so input checks can fail fast. */
+async function setup(): Promise<{ config: Config; deployment: Deployment; options: BuyerOptions }> {
+  const options = program.opts<BuyerOptions>();
   const config = configFrom(options);
+  errorContext.rpcUrl = config.rpcUrl;
+  errorContext.bin = "sovra";
   const deployment = await deploymentFor(config);
-  const account = await loadAccount(
-    { chainId: config.chainId, keystore: options.keystore ?? config.keystore },
-    { prompt: promptHidden, ...(options.passwordFile !== undefined ? { passwordFile: options.passwordFile } : {}) },
-  );
-  return { config, deployment, account, publicClient: publicClientFor(config), walletClient: walletClientFor(config, account) };
+  return { config, deployment, options };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+type Session = {
+  config: Config;
+  deployment: Deployment;
+  account: LocalAccount;
+  publicClient: PublicClient;
+  walletClient: ReturnType<typeof walletClientFor>;
+  tokens: Tokens;
+};
+
+/** The signer, then the first RPC calls (token symbols): a missing key or an unreachable chain fails here. */
+async function connect(config: Config, deployment: Deployment, options: BuyerOptions): Promise<Session> {
+  const account = await buyerAccount(
+    { chainId: config.chainId, keystore: options.keystore ?? config.keystore },
+    options.passwordFile,
+  );
+  const publicClient = publicClientFor(config);
+  errorContext.chainTime = () => chainNow(publicClient);
+  const tokens = await readTokens(publicClient, deployment);
+  errorContext.payment = tokens.payment;
+  errorContext.stake = tokens.stake;
+  errorContext.erc20 = tokens.payment;
+  return { config, deployment, account, publicClient, walletClient: walletClientFor(config, account), tokens };
+}
+
+const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
 program
   .command("bid")
-  .description("bid for one inference and wait for its verified result: the bid's order id is the job id (JobSettled, or JobExpired)")
+  .description(
+    "bid for one inference and wait for its verified result: the bid's order id is the job id (JobSettled, or JobExpired)",
+  )
   .option("-m, --model <name>", "model", "mlp")
+  .option("--policy-class <n>", "policy class of the market (default: the model's lowest, 0 = open)")
   .requiredOption("-i, --input <file>", "input: a PNG of a digit, or JSON with 784 pixels 0..255")
   .requiredOption("-p, --max-price <amount>", "most you pay, in the payment token (e.g. 0.05)")
-  .option("--deadline <seconds>", "seconds the provider gets to deliver", "600")
+  .option(
+    "--deadline <seconds>",
+    "seconds from now until the job's deadline (a resting bid can be matched until the deadline less the market's minimum job window)",
+    "600",
+  )
+  .option("-y, --yes", "send an input that had to be rescaled, or is blank, without stopping to ask")
   .option("--no-wait", "return after the bid is placed")
-  .action(async (options: { model: string; input: string; maxPrice: string; deadline: string; wait: boolean }) => {
-    const { config, deployment, account, publicClient, walletClient } = await context();
-    const entry = deployment.markets.find((m) => m.model === options.model);
-    if (entry === undefined) throw new Error(`no market for model '${options.model}' (markets: ${deployment.markets.map((m) => m.model).join(", ") || "none"})`);
+  .action(
+    async (options: {
+      model: string;
+      policyClass?: string;
+      input: string;
+      maxPrice: string;
+      deadline: string;
+      yes?: boolean;
+      wait: boolean;
+    }) => {
+      const base = await setup();
+      const policyClass =
+        options.policyClass === undefined ? undefined : Number(parseCount(options.policyClass, "--policy-class"));
+      const entry = selectMarket(base.deployment, options.model, policyClass);
+      const deadlineSeconds = parseCount(options.deadline, "--deadline", { min: 1n });
+      const input = readMnistInput(options.input);
+      const concerns = inputConcerns(options.input, input);
+      if (concerns.length > 0) {
+        say(`what would be sent (28x28, ${input.blank ? "blank" : "white ink on black"}):`);
+        for (const line of asciiPreview(input.pixels)) say(`  ${line}`);
+        for (const concern of concerns) say(`note: ${concern}`);
+        if (options.yes !== true) throw new Error(inputRefusal(options.input, input));
+        say("sending it as shown (--yes)");
+      }
+      const { config, deployment, account, publicClient, walletClient, tokens } = await connect(
+        base.config,
+        base.deployment,
+        base.options,
+      );
+      const market = deployment.contracts.spotMarket;
+      const token = tokens.payment;
+      const info = await publicClient.readContract({
+        address: market,
+        abi: spotMarketAbi,
+        functionName: "marketOf",
+        args: [entry.marketId],
+      });
+      const { tickSize, minJobWindow } = info.params;
+      const maxTick = priceToTicks(options.maxPrice, "max price", token, tickSize);
+      if (deadlineSeconds < BigInt(minJobWindow)) {
+        throw new Error(
+          `--deadline ${deadlineSeconds} s is shorter than the market's minimum job window of ${formatDuration(minJobWindow)} (${minJobWindow} s)`,
+        );
+      }
+      if (deadlineSeconds > BigInt(info.params.maxJobWindow)) {
+        throw new Error(
+          `--deadline ${deadlineSeconds} s is longer than the market's maximum job window of ${formatDuration(info.params.maxJobWindow)} (${info.params.maxJobWindow} s)`,
+        );
+      }
+      const escrow = maxTick * tickSize;
+      const balance = await publicClient.readContract({
+        address: token.address,
+        abi: erc20PermitAbi,
+        functionName: "balanceOf",
+        args: [account.address],
+      });
+      if (balance < escrow)
+        throw new Error(
+          `your balance ${formatAmount(balance, token)} is below the max price ${formatAmount(escrow, token)}, which the bid holds in escrow (test tokens: \`sovra faucet\`)`,
+        );
+      const prover = await loadCircuitsProver();
+      try {
+        const inputHash = await prover.inputHash(options.model, input.pixels);
+        const inputRef = encodeMnistInput(input.pixels);
+        const allowance = await publicClient.readContract({
+          address: token.address,
+          abi: erc20PermitAbi,
+          functionName: "allowance",
+          args: [account.address, market],
+        });
+        if (allowance < escrow)
+          await send(publicClient, walletClient, {
+            address: token.address,
+            abi: erc20PermitAbi,
+            functionName: "approve",
+            args: [market, escrow],
+          });
+        // The deadline counts from the chain's "now" as the next block will see it: an idle local chain's latest
+        // block may be much older than the wall clock.
+        const deadline = (await chainNow(publicClient)) + deadlineSeconds;
+        const bid = await send(publicClient, walletClient, {
+          address: market,
+          abi: spotMarketAbi,
+          functionName: "placeBid",
+          args: [entry.marketId, Number(maxTick), inputHash, inputRef, deadline, false],
+        });
+        // The ids come from the mined transaction's events, not from the simulation: another bid landing in between
+        // would shift the simulated ids.
+        const receipt = await publicClient.getTransactionReceipt({ hash: bid.hash });
+        const placed = parseEventLogs({ abi: spotMarketAbi, eventName: "BidPlaced", logs: receipt.logs }).find(
+          (l) => l.address.toLowerCase() === market.toLowerCase(),
+        );
+        const orderId = placed?.args.orderId ?? 0n;
+        if (orderId === 0n)
+          throw new Error(
+            `bid not placed: the market first removed stale asks and ran out of its sweep budget; place it again (tx ${txLink(config, bid.hash)})`,
+          );
+        const matchedLog = parseEventLogs({ abi: spotMarketAbi, eventName: "JobMatched", logs: receipt.logs }).find(
+          (l) => l.args.jobId === orderId,
+        );
+        const matched: MatchInfo | undefined =
+          matchedLog === undefined
+            ? undefined
+            : {
+                provider: matchedLog.args.provider,
+                price: matchedLog.args.price,
+                blockNumber: receipt.blockNumber,
+                tx: bid.hash,
+              };
+        say(
+          `bid placed: order ${orderId} on market ${entry.marketId} (${entry.model}, policy class ${entry.policyClass}), max ${formatAmount(escrow, token)}, deadline ${formatTime(deadline)}, tx ${txLink(config, bid.hash)}`,
+        );
+        if (!options.wait) {
+          process.stdout.write(
+            `${json({
+              orderId,
+              jobId: matched !== undefined ? orderId : 0n,
+              tx: txLink(config, bid.hash),
+              inputHash,
+              deadline,
+            })}\n`,
+          );
+          return;
+        }
+        if (matched === undefined) {
+          const [hasAsk, bestAskTick] = await publicClient.readContract({
+            address: market,
+            abi: spotMarketAbi,
+            functionName: "bestTick",
+            args: [entry.marketId, 0],
+          });
+          const best = hasAsk
+            ? `best ask ${formatAmount(BigInt(bestAskTick) * tickSize, token)}`
+            : "no asks in the book";
+          say(
+            `bid ${orderId} rests in the book (${best}): waiting until ${formatTime(deadline - BigInt(minJobWindow))} for an ask at or below ${formatAmount(escrow, token)} (the deadline less the market's ${formatDuration(minJobWindow)} minimum job window); Ctrl-C stops waiting, \`sovra cancel ${orderId}\` takes the bid back`,
+          );
+        }
+        const ticker = statusLine();
+        const outcome = await waitForJob({
+          publicClient,
+          market,
+          jobId: orderId,
+          fromBlock: bid.blockNumber,
+          deadline,
+          minJobWindow: BigInt(minJobWindow),
+          ...(matched !== undefined ? { matched } : {}),
+          pollIntervalMs: Math.min(config.pollIntervalMs, 1000),
+          onProgress: (progress) => {
+            ticker.clear();
+            if (progress.stage === "matched") {
+              say(
+                `matched: job ${orderId} with provider ${progress.match.provider} at ${formatAmount(progress.match.price, token)} (tx ${txLink(config, progress.match.tx)})`,
+              );
+              say(`proving: the provider runs the model and proves the result; deadline ${formatTime(deadline)}`);
+            }
+          },
+          onTick: (progress) => ticker.show(tickText(progress, deadline)),
+        });
+        ticker.clear();
+        switch (outcome.kind) {
+          case "settled": {
+            const s = outcome.settled;
+            let values: number[] | undefined;
+            try {
+              values = await prover.decodeOutput?.(options.model, [...s.output]);
+            } catch {
+              values = undefined;
+            }
+            say(
+              `settled: the proof verified on-chain in block ${s.blockNumber}; paid ${formatAmount(s.providerAmount + s.fee, token)}`,
+            );
+            process.stdout.write(
+              `${json({
+                jobId: orderId,
+                predicted: values !== undefined ? argmax(values) : null,
+                scores: values ?? null,
+                output: s.output,
+                provider: s.provider,
+                paid: formatUnits(s.providerAmount + s.fee, token.decimals),
+                bidTx: txLink(config, bid.hash),
+                settleTx: txLink(config, s.tx),
+              })}\n`,
+            );
+            return;
+          }
+          case "expired":
+            throw new Error(
+              `job ${orderId} expired (tx ${txLink(config, outcome.tx)}): the market owes you the price back and the provider's collateral was slashed; \`sovra withdraw\` pays you out`,
+            );
+          case "declined":
+            throw new Error(
+              `job ${orderId} was declined by the provider, which could not obtain or prove the input (tx ${txLink(config, outcome.tx)}): the market owes you the price back; \`sovra withdraw\` pays you out`,
+            );
+          case "voided":
+            throw new Error(
+              `job ${orderId} was voided: governance retired the market's verifier before it settled (tx ${txLink(config, outcome.tx)}): the market owes you the price back; \`sovra withdraw\` pays you out`,
+            );
+          case "unsettled":
+            throw new Error(
+              `job ${orderId} was not settled by its deadline ${formatTime(deadline)}: run \`sovra expire ${orderId}\` to get the price back (the provider's collateral is slashed), then \`sovra withdraw\``,
+            );
+          case "unmatched":
+            throw new Error(
+              outcome.resting
+                ? `bid ${orderId} was not matched by its deadline: no ask at or below ${formatAmount(escrow, token)} came before ${formatTime(outcome.matchableUntil)}, the last moment a provider could take it; its ${formatAmount(escrow, token)} escrow stays in the book until you cancel it: run \`sovra cancel ${orderId}\`, then \`sovra withdraw\``
+                : `bid ${orderId} was not matched by its deadline and the market removed it as stale: its ${formatAmount(escrow, token)} escrow is owed to you: run \`sovra withdraw\``,
+            );
+        }
+      } finally {
+        await prover.close();
+      }
+    },
+  );
+
+function tickText(progress: JobProgress, deadline: bigint): string {
+  if (progress.stage === "resting")
+    return `resting: ${formatDuration(progress.matchableUntil - progress.now)} left for a match`;
+  return `proving: ${formatDuration(deadline - progress.now)} to the deadline`;
+}
+
+/** One line on a terminal that each poll rewrites (nothing when stderr is a file or a pipe). */
+function statusLine(): { show(text: string): void; clear(): void } {
+  const tty = process.stderr.isTTY;
+  let shown = false;
+  return {
+    show(text) {
+      if (!tty) return;
+      process.stderr.write(`\r\x1b[2K${text}`);
+      shown = true;
+    },
+    clear() {
+      if (!tty || !shown) return;
+      process.stderr.write("\r\x1b[2K");
+      shown = false;
+    },
+  };
+}
+
+/** An order id / job id argument. */
+function idArgument(text: string, what: string): bigint {
+  return parseCount(text, what, { min: 1n });
+}
+
+program
+  .command("cancel <orderId>")
+  .description(
+    "cancel your resting order: a bid's escrow becomes owed to you (then `sovra withdraw`), an ask's unused collateral reservation is freed",
+  )
+  .action(async (orderIdText: string) => {
+    const orderId = idArgument(orderIdText, "order id");
+    const base = await setup();
+    const { config, deployment, account, publicClient, walletClient, tokens } = await connect(
+      base.config,
+      base.deployment,
+      base.options,
+    );
     const market = deployment.contracts.spotMarket;
-    const token = deployment.contracts.paymentToken;
-    const pixels = readMnistInputFile(options.input);
-    const inputRef = encodeMnistInput(pixels);
-    const prover = await loadCircuitsProver();
-    const inputHash = await prover.inputHash(options.model, pixels);
-    const info = await publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "marketOf", args: [entry.marketId] });
-    const decimals = await publicClient.readContract({ address: token, abi: erc20PermitAbi, functionName: "decimals" });
-    const maxTick = parseUnits(options.maxPrice, decimals) / info.params.tickSize;
-    if (maxTick < 1n || maxTick > 65_535n) throw new Error(`max price must be between 1 and 65535 ticks of ${formatUnits(info.params.tickSize, decimals)}`);
-    const escrow = maxTick * info.params.tickSize;
-    const allowance = await publicClient.readContract({ address: token, abi: erc20PermitAbi, functionName: "allowance", args: [account.address, market] });
-    if (allowance < escrow) await send(publicClient, walletClient, { address: token, abi: erc20PermitAbi, functionName: "approve", args: [market, escrow] });
-    const block = await publicClient.getBlock();
-    const deadline = block.timestamp + BigInt(options.deadline);
-    const bid = await send(publicClient, walletClient, {
+    const order = await publicClient.readContract({
       address: market,
       abi: spotMarketAbi,
-      functionName: "placeBid",
-      args: [entry.marketId, Number(maxTick), inputHash, inputRef, deadline, false],
+      functionName: "orderOf",
+      args: [orderId],
     });
-    // The ids come from the mined transaction's events, not from the simulation: another bid landing in between
-    // would shift the simulated ids.
-    const receipt = await publicClient.getTransactionReceipt({ hash: bid.hash });
-    const placed = parseEventLogs({ abi: spotMarketAbi, eventName: "BidPlaced", logs: receipt.logs }).find((l) => l.address.toLowerCase() === market.toLowerCase());
-    const orderId = placed?.args.orderId ?? 0n;
-    const matchedJob = parseEventLogs({ abi: spotMarketAbi, eventName: "JobMatched", logs: receipt.logs }).some((l) => l.args.jobId === orderId && orderId !== 0n) ? orderId : 0n;
-    process.stderr.write(`bid placed: ${txLink(config, bid.hash)} (max ${formatUnits(escrow, decimals)}, order ${orderId}, job ${matchedJob || "pending"})\n`);
-    if (!options.wait) {
-      process.stdout.write(`${json({ orderId, jobId: matchedJob, tx: txLink(config, bid.hash), inputHash })}\n`);
-      await prover.close();
-      return;
+    const tx = await send(publicClient, walletClient, {
+      address: market,
+      abi: spotMarketAbi,
+      functionName: "cancelOrder",
+      args: [orderId],
+    });
+    const owed = await publicClient.readContract({
+      address: market,
+      abi: spotMarketAbi,
+      functionName: "owed",
+      args: [account.address],
+    });
+    if (order.side === 1) {
+      say(
+        `cancelled bid ${orderId}: its ${formatAmount(order.amount, tokens.payment)} escrow is owed back to you; the market now owes you ${formatAmount(owed, tokens.payment)}: run \`sovra withdraw\` to receive it`,
+      );
+    } else {
+      const freed = order.amount * BigInt(order.remaining);
+      say(
+        `cancelled ask ${orderId}: ${formatAmount(freed, tokens.stake)} of reserved collateral is back in your free stake`,
+      );
     }
-    // A job's id is its bid's order id: a bid that matched on arrival returned it as `jobId`; a resting bid
-    // becomes job `orderId` when an arriving ask fills it (JobMatched with jobId == orderId).
-    const jobId = orderId;
-    if (orderId === 0n) throw new Error(`bid not placed (stale asks were swept first): place it again (tx ${txLink(config, bid.hash)})`);
-    if (matchedJob === 0n) process.stderr.write(`bid ${orderId} rests in the book; waiting for a provider's ask to match it...\n`);
-    let matched = matchedJob !== 0n;
-    let announced = false;
-    for (;;) {
-      const head = await publicClient.getBlockNumber();
-      if (!matched) {
-        const logs = await publicClient.getContractEvents({ address: market, abi: spotMarketAbi, eventName: "JobMatched", args: { jobId }, fromBlock: bid.blockNumber, toBlock: head, strict: true });
-        matched = logs.length > 0;
-      }
-      if (matched && !announced) {
-        process.stderr.write(`matched: job ${jobId}; waiting for the provider's proof...\n`);
-        announced = true;
-      }
-      const settled = await publicClient.getContractEvents({ address: market, abi: spotMarketAbi, eventName: "JobSettled", args: { jobId }, fromBlock: bid.blockNumber, toBlock: head, strict: true });
-      const done = settled[0];
-      if (done !== undefined) {
-        const packed = [...done.args.output];
-        let values: number[] | undefined;
-        try {
-          values = await prover.decodeOutput?.(options.model, packed);
-        } catch {
-          values = undefined;
-        }
-        process.stdout.write(
-          `${json({
-            jobId,
-            predicted: values !== undefined ? argmax(values) : null,
-            scores: values ?? null,
-            output: packed,
-            provider: done.args.provider,
-            paid: formatUnits(done.args.providerAmount + done.args.fee, decimals),
-            bidTx: txLink(config, bid.hash),
-            settleTx: txLink(config, done.transactionHash as Hex),
-          })}\n`,
-        );
-        break;
-      }
-      const expired = await publicClient.getContractEvents({ address: market, abi: spotMarketAbi, eventName: "JobExpired", args: { jobId }, fromBlock: bid.blockNumber, toBlock: head, strict: true });
-      if (expired[0] !== undefined) throw new Error(
-          `job ${jobId} expired (tx ${txLink(config, expired[0].transactionHash as Hex)}): the market owes you the price back plus your share of the provider's slashed collateral; \`sovra withdraw\` pays it out`,
-        );
-      const now = (await publicClient.getBlock()).timestamp;
-      if (now > deadline) {
-        throw new Error(
-          matched
-            ? `job ${jobId} passed its deadline unsettled: anyone may call expire(${jobId}, terms) on the market (${market as Address}) to refund you and slash the provider`
-            : `bid ${orderId} passed its deadline unmatched: cancel it (cancelOrder) on the market (${market as Address}) to get the escrow back`,
-        );
-      }
-      await sleep(1000);
-    }
-    await prover.close();
+    process.stdout.write(
+      `${json({
+        cancelled: orderId,
+        side: order.side === 1 ? "bid" : "ask",
+        refunded: order.side === 1 ? formatUnits(order.amount, tokens.payment.decimals) : "0",
+        owed: formatUnits(owed, tokens.payment.decimals),
+        symbol: tokens.payment.symbol,
+        tx: txLink(config, tx.hash),
+      })}\n`,
+    );
+  });
+
+program
+  .command("expire <jobId>")
+  .description(
+    "expire a matched job whose deadline passed unsettled: the buyer gets the price back, the provider's collateral is slashed (anyone may call it)",
+  )
+  .action(async (jobIdText: string) => {
+    const jobId = idArgument(jobIdText, "job id");
+    const base = await setup();
+    const { config, deployment, account, publicClient, walletClient, tokens } = await connect(
+      base.config,
+      base.deployment,
+      base.options,
+    );
+    const market = deployment.contracts.spotMarket;
+    const fromBlock = BigInt(deployment.startBlock);
+    const [placed, matched] = await Promise.all([
+      publicClient.getContractEvents({
+        address: market,
+        abi: spotMarketAbi,
+        eventName: "BidPlaced",
+        args: { orderId: jobId },
+        fromBlock,
+        strict: true,
+      }),
+      publicClient.getContractEvents({
+        address: market,
+        abi: spotMarketAbi,
+        eventName: "JobMatched",
+        args: { jobId },
+        fromBlock,
+        strict: true,
+      }),
+    ]);
+    const bidLog = placed[0];
+    const matchLog = matched[0];
+    if (bidLog === undefined)
+      throw new Error(`job ${jobId} does not exist: no bid with order id ${jobId} on this market`);
+    if (matchLog === undefined)
+      throw new Error(
+        `bid ${jobId} never matched, so there is no job to expire: \`sovra cancel ${jobId}\` takes a resting bid back`,
+      );
+    const terms = jobTermsFromEvents(bidLog.args, matchLog.args);
+    const tx = await send(publicClient, walletClient, {
+      address: market,
+      abi: spotMarketAbi,
+      functionName: "expire",
+      args: [jobId, terms],
+    });
+    const owed = await publicClient.readContract({
+      address: market,
+      abi: spotMarketAbi,
+      functionName: "owed",
+      args: [account.address],
+    });
+    const mine = terms.buyer.toLowerCase() === account.address.toLowerCase();
+    say(
+      `expired job ${jobId}: ${mine ? "your" : "the buyer's"} ${formatAmount(terms.price, tokens.payment)} is refunded and the provider's collateral slashed; the market now owes you ${formatAmount(owed, tokens.payment)}${owed > 0n ? ": run `sovra withdraw`" : ""}`,
+    );
+    process.stdout.write(
+      `${json({
+        expired: jobId,
+        refunded: formatUnits(terms.price, tokens.payment.decimals),
+        owed: formatUnits(owed, tokens.payment.decimals),
+        symbol: tokens.payment.symbol,
+        tx: txLink(config, tx.hash),
+      })}\n`,
+    );
   });
 
 program
   .command("withdraw")
-  .description("withdraw what the market owes you (refunds of expired jobs and cancelled bids, slashing shares)")
+  .description("withdraw what the market owes you (refunds of expired jobs and cancelled bids)")
   .option("--to <address>", "recipient (default: your address)")
   .action(async (options: { to?: string }) => {
-    const { config, deployment, account, publicClient, walletClient } = await context();
+    const base = await setup();
+    const { config, deployment, account, publicClient, walletClient, tokens } = await connect(
+      base.config,
+      base.deployment,
+      base.options,
+    );
     const market = deployment.contracts.spotMarket;
-    const owed = await publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "owed", args: [account.address] });
-    if (owed === 0n) throw new Error(`the market owes ${account.address} nothing`);
     const to = (options.to ?? account.address) as Address;
-    const tx = await send(publicClient, walletClient, { address: market, abi: spotMarketAbi, functionName: "withdraw", args: [to] });
-    const decimals = await publicClient.readContract({ address: deployment.contracts.paymentToken, abi: erc20PermitAbi, functionName: "decimals" });
-    process.stdout.write(`${json({ withdrawn: formatUnits(owed, decimals), to, tx: txLink(config, tx.hash) })}\n`);
+    if (!/^0x[0-9a-fA-F]{40}$/.test(to)) throw new Error(`--to ${to} is not an address (0x followed by 40 hex digits)`);
+    const owed = await publicClient.readContract({
+      address: market,
+      abi: spotMarketAbi,
+      functionName: "owed",
+      args: [account.address],
+    });
+    if (owed === 0n) throw new Error(`the market owes ${account.address} nothing`);
+    const tx = await send(publicClient, walletClient, {
+      address: market,
+      abi: spotMarketAbi,
+      functionName: "withdraw",
+      args: [to],
+    });
+    say(`withdrew ${formatAmount(owed, tokens.payment)} to ${to}`);
+    process.stdout.write(
+      `${json({
+        withdrawn: formatUnits(owed, tokens.payment.decimals),
+        symbol: tokens.payment.symbol,
+        to,
+        tx: txLink(config, tx.hash),
+      })}\n`,
+    );
   });
 
 program
   .command("faucet")
-  .description("get test payment tokens (local chain's test stablecoin)")
+  .description("get test payment tokens (the local chain's test stablecoin; once an hour per address)")
   .action(async () => {
-    const { config, deployment, account, publicClient, walletClient } = await context();
+    const base = await setup();
+    const { config, deployment, account, publicClient, walletClient, tokens } = await connect(
+      base.config,
+      base.deployment,
+      base.options,
+    );
     const token = deployment.contracts.paymentToken;
-    const tx = await send(publicClient, walletClient, { address: token, abi: testStablecoinAbi, functionName: "faucet", args: [] });
-    const balance = await publicClient.readContract({ address: token, abi: erc20PermitAbi, functionName: "balanceOf", args: [account.address] });
-    const decimals = await publicClient.readContract({ address: token, abi: erc20PermitAbi, functionName: "decimals" });
-    process.stdout.write(`${json({ balance: formatUnits(balance, decimals), tx: txLink(config, tx.hash) })}\n`);
+    const tx = await send(publicClient, walletClient, {
+      address: token,
+      abi: testStablecoinAbi,
+      functionName: "faucet",
+      args: [],
+    });
+    const balance = await publicClient.readContract({
+      address: token,
+      abi: erc20PermitAbi,
+      functionName: "balanceOf",
+      args: [account.address],
+    });
+    say(`faucet: your balance is now ${formatAmount(balance, tokens.payment)}`);
+    process.stdout.write(
+      `${json({
+        balance: formatUnits(balance, tokens.payment.decimals),
+        symbol: tokens.payment.symbol,
+        tx: txLink(config, tx.hash as Hex),
+      })}\n`,
+    );
   });
 
 program.parseAsync(process.argv).catch(fail);

@@ -7,7 +7,7 @@ import { formatUnits, parseUnits, type Address, type Hex } from "viem";
 import { generatePrivateKey, type LocalAccount } from "viem/accounts";
 import type { Deployment } from "@sovra/contracts";
 import { erc20PermitAbi, modelRegistryAbi, providerRegistryAbi, sovraTokenAbi, spotMarketAbi } from "../chain/abis.ts";
-import { deploymentFor, loadAccount, publicClientFor, txLink, walletClientFor } from "../chain/context.ts";
+import { deploymentFor, publicClientFor, txLink, walletClientFor } from "../chain/context.ts";
 import { cursorKey } from "../chain/watcher.ts";
 import type { Config } from "../config.ts";
 import { runBenchmark } from "../hardware/run-benchmark.ts";
@@ -21,28 +21,65 @@ import { createQueues, redisOptions } from "../pipeline/runtime.ts";
 import { loadCircuitsProver } from "../prover.ts";
 import { startGateway } from "../weights/gateway.ts";
 import { createWeightStore } from "../weights/store.ts";
-import { configFrom, fail, json, progress, promptHidden, send, type GlobalOptions } from "./common.ts";
+import {
+  configFrom,
+  errorContext,
+  fail,
+  json,
+  oneLineUsageErrors,
+  progress,
+  promptHidden,
+  send,
+  type GlobalOptions,
+} from "./common.ts";
+import { formatAmount, formatTime, type TokenInfo } from "./errors.ts";
+import { parseCount, priceToTicks, selectMarket } from "./market.ts";
+import { memorySourceOf, statusJson, statusLines, type MemorySource, type ProviderStatus } from "./provider-status.ts";
+import { chainNow, providerAccount, readOnlyAddress, readTokens, type Tokens } from "./session.ts";
 
-type Ctx = { config: Config; deployment: Deployment; account: LocalAccount };
+type Ctx = { config: Config; deployment: Deployment; account: LocalAccount; tokens: Tokens };
 
-const program = new Command("sovra-provider")
-  .description("Sovra provider node: list your GPU on the Sovra market, take matched inference jobs, prove and deliver them")
-  .option("-c, --config <file>", "config file (default ./sovra.config.json, or SOVRA_CONFIG)")
-  .option("--rpc-url <url>", "JSON-RPC endpoint (overrides config rpcUrl / SOVRA_RPC_URL)")
-  .option("--chain-id <id>", "chain id (overrides config chainId / SOVRA_CHAIN_ID)")
-  .option("--password-file <file>", "file holding the keystore password (else SOVRA_KEYSTORE_PASSWORD or a prompt)")
-  .showHelpAfterError();
+const program = oneLineUsageErrors(
+  new Command("sovra-provider")
+    .description(
+      "Sovra provider node: list your GPU on the Sovra market, take matched inference jobs, prove and deliver them",
+    )
+    .option("-c, --config <file>", "config file (default ./sovra.config.json, or SOVRA_CONFIG)")
+    .option("--rpc-url <url>", "JSON-RPC endpoint (overrides config rpcUrl / SOVRA_RPC_URL)")
+    .option("--chain-id <id>", "chain id (overrides config chainId / SOVRA_CHAIN_ID)")
+    .option("--password-file <file>", "file holding the keystore password (else SOVRA_KEYSTORE_PASSWORD or a prompt)"),
+);
 
 function globals(): GlobalOptions & { passwordFile?: string } {
   return program.opts<GlobalOptions & { passwordFile?: string }>();
 }
 
-async function context(): Promise<Ctx> {
+/** Config and deployment, with the error context every later failure is worded in. */
+async function setup(): Promise<{ config: Config; deployment: Deployment }> {
   const config = configFrom(globals());
+  errorContext.rpcUrl = config.rpcUrl;
+  errorContext.bin = "sovra-provider";
   const deployment = await deploymentFor(config);
-  const passwordFile = globals().passwordFile;
-  const account = await loadAccount(config, { prompt: promptHidden, ...(passwordFile !== undefined ? { passwordFile } : {}) });
-  return { config, deployment, account };
+  return { config, deployment };
+}
+
+/** Reads the two tokens (the first RPC call: an unreachable chain fails here, with its URL). */
+async function tokensFor(config: Config, deployment: Deployment): Promise<Tokens> {
+  const publicClient = publicClientFor(config);
+  errorContext.chainTime = () => chainNow(publicClient);
+  const tokens = await readTokens(publicClient, deployment);
+  errorContext.payment = tokens.payment;
+  errorContext.stake = tokens.stake;
+  // A provider's token transfers are of its stake (approve + stake).
+  errorContext.erc20 = tokens.stake;
+  return tokens;
+}
+
+async function context(): Promise<Ctx> {
+  const { config, deployment } = await setup();
+  const account = await providerAccount(config, globals().passwordFile);
+  const tokens = await tokensFor(config, deployment);
+  return { config, deployment, account, tokens };
 }
 
 function clients(ctx: Ctx) {
@@ -55,6 +92,8 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...arg
   };
 }
 
+const say = (line: string): void => void process.stderr.write(`${line}\n`);
+
 program
   .command("init")
   .description("create the provider key and store it in an encrypted v3 keystore (scrypt + aes-128-ctr)")
@@ -65,9 +104,11 @@ program
     action(async (options: { keystore?: string; importEnv?: boolean; force?: boolean }) => {
       const config = configFrom(globals());
       const file = options.keystore ?? config.keystore;
-      if (existsSync(file) && options.force !== true) throw new Error(`${file} exists: pass --force to replace it (the old key is lost unless backed up)`);
+      if (existsSync(file) && options.force !== true)
+        throw new Error(`${file} exists: pass --force to replace it (the old key is lost unless backed up)`);
       const key = options.importEnv === true ? process.env.SOVRA_IMPORT_KEY : generatePrivateKey();
-      if (key === undefined || !/^0x[0-9a-fA-F]{64}$/.test(key)) throw new Error("SOVRA_IMPORT_KEY must be 0x followed by 64 hex digits");
+      if (key === undefined || !/^0x[0-9a-fA-F]{64}$/.test(key))
+        throw new Error("SOVRA_IMPORT_KEY must be 0x followed by 64 hex digits");
       const passwordFile = globals().passwordFile;
       let password: string;
       if (passwordFile !== undefined) password = (await readFile(passwordFile, "utf8")).replace(/\r?\n$/, "");
@@ -87,16 +128,22 @@ program
 
 program
   .command("benchmark")
-  .description("detect GPUs, probe onnxruntime providers (cuda -> webgpu -> cpu), measure matmul throughput and model latency; write a signed report")
+  .description(
+    "detect GPUs, probe onnxruntime providers (cuda -> webgpu -> cpu), measure matmul throughput and model latency; write a signed report",
+  )
   .option("-o, --out <file>", "report file", "benchmark-report.json")
   .option("--size <n>", "matrix size (default 512 on cpu, 2048 on GPUs)")
   .option("--seconds <s>", "seconds per measurement", "1")
   .option("--no-models", "skip per-model latency (no deployment or weights needed)")
   .action(
     action(async (options: { out: string; size?: string; seconds: string; models: boolean }) => {
+      const size =
+        options.size === undefined ? undefined : Number(parseCount(options.size, "--size", { min: 1n, max: 16_384n }));
+      if (!/^\d+(\.\d+)?$/.test(options.seconds) || Number(options.seconds) <= 0)
+        throw new Error(`--seconds '${options.seconds}' is not a positive number of seconds`);
       const config = configFrom(globals());
-      const passwordFile = globals().passwordFile;
-      const account = await loadAccount(config, { prompt: promptHidden, ...(passwordFile !== undefined ? { passwordFile } : {}) });
+      errorContext.rpcUrl = config.rpcUrl;
+      const account = await providerAccount(config, globals().passwordFile);
       const models: { name: string; cid: string; bytes: Uint8Array }[] = [];
       if (options.models) {
         const deployment = await deploymentFor(config);
@@ -111,7 +158,7 @@ program
         account,
         order: config.inference.executionProviders,
         models,
-        ...(options.size !== undefined ? { size: Number(options.size) } : {}),
+        ...(size !== undefined ? { size } : {}),
         secondsPerMeasurement: Number(options.seconds),
         onStep: (_step, done, total) => {
           bar ??= progress("benchmark", total);
@@ -129,7 +176,9 @@ program
           summary: report.summary,
           gpus: report.gpus,
           executionProviders: report.executionProviders,
-          matmul: report.matmul.map((m) => (m.supported ? { device: m.device, dtype: m.dtype, n: m.n, gflops: +(m.opsPerSecond / 1e9).toFixed(2) } : m)),
+          matmul: report.matmul.map((m) =>
+            m.supported ? { device: m.device, dtype: m.dtype, n: m.n, gflops: +(m.opsPerSecond / 1e9).toFixed(2) } : m,
+          ),
           models: report.models,
         })}\n`,
       );
@@ -144,15 +193,37 @@ program
   .action(
     action(async (options: { report: string; region?: string }) => {
       const ctx = await context();
-      const bytes = new Uint8Array(await readFile(options.report));
-      const signed = JSON.parse(new TextDecoder().decode(bytes)) as SignedReport;
+      const bytes = await readReport(options.report);
+      let signed: SignedReport;
+      try {
+        signed = JSON.parse(new TextDecoder().decode(bytes)) as SignedReport;
+      } catch {
+        throw new Error(
+          `${options.report} is not JSON: write a report with \`sovra-provider benchmark -o ${options.report}\``,
+        );
+      }
+      if (
+        typeof signed !== "object" ||
+        signed === null ||
+        typeof signed.report !== "object" ||
+        signed.report === null
+      ) {
+        throw new Error(
+          `${options.report} is not a signed benchmark report: write one with \`sovra-provider benchmark -o ${options.report}\``,
+        );
+      }
       if (!(await verifyReport(signed))) throw new Error(`${options.report}: signature does not match report.provider`);
       if (signed.report.provider.toLowerCase() !== ctx.account.address.toLowerCase()) {
-        throw new Error(`${options.report} was signed by ${signed.report.provider}, not this key (${ctx.account.address}): re-run benchmark`);
+        throw new Error(
+          `${options.report} was signed by ${signed.report.provider}, not this key (${ctx.account.address}): re-run benchmark`,
+        );
       }
       const { digest, cid } = reportDigest(bytes);
       const { publicClient, walletClient } = clients(ctx);
-      if (signed.report.summary.vramMb <= 0) throw new Error(`${options.report} declares no inference memory (vramMb 0): re-run \`sovra-provider benchmark\``);
+      if (signed.report.summary.vramMb <= 0)
+        throw new Error(
+          `${options.report} declares no inference memory (vramMb 0): re-run \`sovra-provider benchmark\``,
+        );
       const profile = {
         gpuModel: signed.report.summary.gpuModel,
         vramMb: signed.report.summary.vramMb,
@@ -166,7 +237,15 @@ program
         functionName: "register",
         args: [profile],
       });
-      process.stdout.write(`${json({ registered: ctx.account.address, profile, memorySource: signed.report.summary.memorySource ?? "gpu", reportCid: cid, tx: txLink(ctx.config, tx.hash) })}\n`);
+      process.stdout.write(
+        `${json({
+          registered: ctx.account.address,
+          profile,
+          memorySource: signed.report.summary.memorySource ?? "gpu",
+          reportCid: cid,
+          tx: txLink(ctx.config, tx.hash),
+        })}\n`,
+      );
     }),
   );
 
@@ -178,62 +257,175 @@ program
       const ctx = await context();
       const { publicClient, walletClient } = clients(ctx);
       const token = ctx.deployment.contracts.sovraToken;
-      const decimals = await publicClient.readContract({ address: token, abi: sovraTokenAbi, functionName: "decimals" });
-      const amount = parseUnits(amountText, decimals);
+      const decimals = ctx.tokens.stake.decimals;
+      const amount = tokenAmount(amountText, "stake amount", ctx.tokens.stake);
       const registry = ctx.deployment.contracts.providerRegistry;
-      const allowance = await publicClient.readContract({ address: token, abi: sovraTokenAbi, functionName: "allowance", args: [ctx.account.address, registry] });
-      if (allowance < amount) await send(publicClient, walletClient, { address: token, abi: sovraTokenAbi, functionName: "approve", args: [registry, amount] });
-      const tx = await send(publicClient, walletClient, { address: registry, abi: providerRegistryAbi, functionName: "stake", args: [amount] });
-      const info = await publicClient.readContract({ address: registry, abi: providerRegistryAbi, functionName: "stakeInfoOf", args: [ctx.account.address] });
-      process.stdout.write(`${json({ staked: formatUnits(info.staked, decimals), locked: formatUnits(info.locked, decimals), tx: txLink(ctx.config, tx.hash) })}\n`);
+      const allowance = await publicClient.readContract({
+        address: token,
+        abi: sovraTokenAbi,
+        functionName: "allowance",
+        args: [ctx.account.address, registry],
+      });
+      if (allowance < amount)
+        await send(publicClient, walletClient, {
+          address: token,
+          abi: sovraTokenAbi,
+          functionName: "approve",
+          args: [registry, amount],
+        });
+      const tx = await send(publicClient, walletClient, {
+        address: registry,
+        abi: providerRegistryAbi,
+        functionName: "stake",
+        args: [amount],
+      });
+      const info = await publicClient.readContract({
+        address: registry,
+        abi: providerRegistryAbi,
+        functionName: "stakeInfoOf",
+        args: [ctx.account.address],
+      });
+      say(
+        `staked ${formatAmount(amount, ctx.tokens.stake)}: ${formatAmount(info.staked, ctx.tokens.stake)} staked in all, ${formatAmount(info.locked, ctx.tokens.stake)} locked`,
+      );
+      process.stdout.write(
+        `${json({
+          staked: formatUnits(info.staked, decimals),
+          locked: formatUnits(info.locked, decimals),
+          symbol: ctx.tokens.stake.symbol,
+          tx: txLink(ctx.config, tx.hash),
+        })}\n`,
+      );
     }),
   );
 
-function marketFor(deployment: Deployment, selector: { model?: string; market?: string }): { marketId: number; model: string } {
+function marketFor(
+  deployment: Deployment,
+  selector: { model?: string; market?: string; policyClass?: string },
+): { marketId: number; model: string } {
   if (selector.market !== undefined) {
-    const id = Number(selector.market);
+    const id = Number(parseCount(selector.market, "--market"));
     const entry = deployment.markets.find((m) => m.marketId === id);
-    if (entry === undefined) throw new Error(`market ${selector.market} is not in the deployment`);
+    if (entry === undefined)
+      throw new Error(
+        `market ${selector.market} is not in the deployment: markets are ${deployment.markets.map((m) => `${m.marketId} (${m.model}, policy class ${m.policyClass})`).join(", ") || "none"}`,
+      );
     return { marketId: id, model: entry.model };
   }
-  const name = selector.model ?? "mlp";
-  const entry = deployment.markets.find((m) => m.model === name);
-  if (entry === undefined) throw new Error(`no market for model '${name}' (markets: ${deployment.markets.map((m) => `${m.marketId}=${m.model}`).join(", ") || "none"})`);
+  const policyClass =
+    selector.policyClass === undefined ? undefined : Number(parseCount(selector.policyClass, "--policy-class"));
+  const entry = selectMarket(deployment, selector.model ?? "mlp", policyClass);
   return { marketId: entry.marketId, model: entry.model };
+}
+
+/** An amount of `token` written by a person ("1000", "12.5"), refused in words otherwise. */
+function tokenAmount(text: string, what: string, token: TokenInfo): bigint {
+  if (!/^\d+(\.\d+)?$/.test(text.trim()))
+    throw new Error(`${what} '${text}' is not an amount of ${token.symbol} (write it like 1000 or 12.5)`);
+  if ((text.trim().split(".")[1] ?? "").length > token.decimals)
+    throw new Error(`${what} ${text} ${token.symbol} has more decimals than ${token.symbol}'s ${token.decimals}`);
+  const units = parseUnits(text.trim(), token.decimals);
+  if (units === 0n) throw new Error(`${what} must be more than 0 ${token.symbol}`);
+  return units;
+}
+
+async function readReport(file: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch {
+    throw new Error(`no benchmark report at ${file}: run \`sovra-provider benchmark -o ${file}\` first`);
+  }
 }
 
 program
   .command("ask")
   .description("offer capacity on a market at a price per job (reserves capacity x collateralPerJob of free stake)")
   .option("-m, --model <name>", "model whose market to use", "mlp")
+  .option("--policy-class <n>", "policy class of the model's market (default: the lowest, 0 = open)")
   .option("--market <id>", "market id (instead of --model)")
-  .requiredOption("-p, --price <amount>", "price per job in the payment token (e.g. 0.05); must be a multiple of the tick size")
+  .requiredOption(
+    "-p, --price <amount>",
+    "price per job in the payment token (e.g. 0.05); must be a multiple of the tick size",
+  )
   .option("-n, --capacity <jobs>", "jobs this ask can take", "10")
   .option("--ttl <seconds>", "ask lifetime", "86400")
   .action(
-    action(async (options: { model: string; market?: string; price: string; capacity: string; ttl: string }) => {
-      const ctx = await context();
-      const { publicClient, walletClient } = clients(ctx);
-      const { marketId, model } = marketFor(ctx.deployment, options);
-      const market = ctx.deployment.contracts.spotMarket;
-      const info = await publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "marketOf", args: [marketId] });
-      const decimals = await publicClient.readContract({ address: ctx.deployment.contracts.paymentToken, abi: erc20PermitAbi, functionName: "decimals" });
-      const price = parseUnits(options.price, decimals);
-      const tickSize = info.params.tickSize;
-      if (price % tickSize !== 0n || price / tickSize < 1n || price / tickSize > 65_535n) {
-        throw new Error(`price must be a multiple of the tick size ${formatUnits(tickSize, decimals)} between 1 and 65535 ticks`);
-      }
-      const block = await publicClient.getBlock();
-      const expiresAt = block.timestamp + BigInt(options.ttl);
-      const tx = await send(publicClient, walletClient, {
-        address: market,
-        abi: spotMarketAbi,
-        functionName: "placeAsk",
-        args: [marketId, Number(price / tickSize), Number(options.capacity), expiresAt],
-      });
-      process.stdout.write(`${json({ market: marketId, model, orderId: tx.result, tick: price / tickSize, capacity: Number(options.capacity), expiresAt, tx: txLink(ctx.config, tx.hash) })}\n`);
-    }),
+    action(
+      async (options: {
+        model: string;
+        market?: string;
+        policyClass?: string;
+        price: string;
+        capacity: string;
+        ttl: string;
+      }) => {
+        const capacity = parseCount(options.capacity, "--capacity", { min: 1n, max: 0xffffffffn });
+        const ttl = parseCount(options.ttl, "--ttl", { min: 1n });
+        const ctx = await context();
+        const { publicClient, walletClient } = clients(ctx);
+        const { marketId, model } = marketFor(ctx.deployment, options);
+        const market = ctx.deployment.contracts.spotMarket;
+        const info = await publicClient.readContract({
+          address: market,
+          abi: spotMarketAbi,
+          functionName: "marketOf",
+          args: [marketId],
+        });
+        const ticks = priceToTicks(options.price, "price", ctx.tokens.payment, info.params.tickSize);
+        const expiresAt = (await chainNow(publicClient)) + ttl;
+        const tx = await send(publicClient, walletClient, {
+          address: market,
+          abi: spotMarketAbi,
+          functionName: "placeAsk",
+          args: [marketId, Number(ticks), Number(capacity), expiresAt],
+        });
+        say(
+          `ask placed on market ${marketId} (${model}): ${capacity} job${capacity === 1n ? "" : "s"} at ${formatAmount(ticks * info.params.tickSize, ctx.tokens.payment)} each, until ${formatTime(expiresAt)}`,
+        );
+        process.stdout.write(
+          `${json({
+            market: marketId,
+            model,
+            orderId: tx.result,
+            tick: ticks,
+            price: options.price,
+            symbol: ctx.tokens.payment.symbol,
+            capacity: Number(capacity),
+            expiresAt,
+            tx: txLink(ctx.config, tx.hash),
+          })}\n`,
+        );
+      },
+    ),
   );
+
+/**
+ * Fails in one line when Redis does not answer: the queues would otherwise retry forever, each refusal printed by
+ * ioredis as a stack.
+ */
+async function checkRedis(url: string): Promise<void> {
+  const probe = new Redis({
+    ...redisOptions(url),
+    lazyConnect: true,
+    connectTimeout: 3000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  let reason = "";
+  probe.on("error", (error: Error) => {
+    reason = error.message;
+  });
+  try {
+    await probe.connect();
+    await probe.ping();
+  } catch (error) {
+    throw new Error(
+      `Redis does not answer at ${url} (${reason || (error as Error).message}): start one (\`redis-server --port ${new URL(url).port || 6379} --save '' --appendonly no --daemonize yes\`) or set SOVRA_REDIS_URL / "redisUrl" in the config`,
+    );
+  } finally {
+    probe.disconnect();
+  }
+}
 
 program
   .command("run")
@@ -242,10 +434,17 @@ program
   .option("--stages <list>", "stages this process runs: infer,prove,submit", "infer,prove,submit")
   .action(
     action(async (options: { watch: boolean; stages: string }) => {
+      const stageList = options.stages.split(",").map((s) => s.trim());
+      const unknown = stageList.filter((s) => !["infer", "prove", "submit"].includes(s));
+      if (unknown.length > 0)
+        throw new Error(
+          `--stages ${options.stages}: unknown stage ${unknown.join(", ")} (stages are infer, prove, submit)`,
+        );
       const ctx = await context();
+      await checkRedis(ctx.config.redisUrl);
       const logger = createLogger("sovra-provider");
       const metrics = createMetrics({ defaultMetrics: true });
-      const stages = new Set(options.stages.split(",").map((s) => s.trim()));
+      const stages = new Set(stageList);
       const prover = await loadCircuitsProver();
       let bar: ReturnType<typeof progress> | undefined;
       const node = await startProviderNode({
@@ -254,14 +453,22 @@ program
         prover,
         logger,
         metrics,
-        stages: { infer: stages.has("infer"), prove: stages.has("prove"), submit: stages.has("submit"), watch: options.watch },
+        stages: {
+          infer: stages.has("infer"),
+          prove: stages.has("prove"),
+          submit: stages.has("submit"),
+          watch: options.watch,
+        },
         onPrewarm: (done, total) => {
           bar ??= progress("pre-warming models", total);
           bar.update(done);
         },
       });
       bar?.stop();
-      logger.info({ provider: ctx.account.address, models: node.models, warmup: node.warmup, metrics: node.metricsUrl }, "provider node running");
+      logger.info(
+        { provider: ctx.account.address, models: node.models, warmup: node.warmup, metrics: node.metricsUrl },
+        "provider node running",
+      );
       const stop = (signal: string): void => {
         logger.info({ signal }, "stopping");
         node
@@ -277,35 +484,103 @@ program
 
 program
   .command("status")
-  .description("show registration, stake, earnings owed, queue depth and the watcher's cursor")
+  .description(
+    "show registration, stake, earnings owed, queue depth and the watcher's cursor (read-only: needs no password)",
+  )
+  .option(
+    "--address <address>",
+    "provider to report on (default: the address of SOVRA_PRIVATE_KEY, else the keystore's, read without unlocking it)",
+  )
+  .option(
+    "-r, --report <file>",
+    "local benchmark report, to tell GPU VRAM from host RAM when it is the registered one",
+    "benchmark-report.json",
+  )
+  .option("--json", "machine output: every amount in base units and in tokens")
   .action(
-    action(async () => {
-      const ctx = await context();
-      const publicClient = publicClientFor(ctx.config);
-      const me = ctx.account.address;
-      const { providerRegistry: registry, spotMarket: market, sovraToken, paymentToken } = ctx.deployment.contracts;
+    action(async (options: { address?: string; report: string; json?: boolean }) => {
+      const { config, deployment } = await setup();
+      const me = await readOnlyAddress(config, options.address);
+      const tokens = await tokensFor(config, deployment);
+      const publicClient = publicClientFor(config);
+      const { providerRegistry: registry, spotMarket: market, sovraToken, paymentToken } = deployment.contracts;
       const [registered, stake, free, owed, releasable, pendingFees, sovra, paid, head] = await Promise.all([
-        publicClient.readContract({ address: registry, abi: providerRegistryAbi, functionName: "isRegistered", args: [me] }),
-        publicClient.readContract({ address: registry, abi: providerRegistryAbi, functionName: "stakeInfoOf", args: [me] }),
-        publicClient.readContract({ address: registry, abi: providerRegistryAbi, functionName: "freeStakeOf", args: [me] }),
+        publicClient.readContract({
+          address: registry,
+          abi: providerRegistryAbi,
+          functionName: "isRegistered",
+          args: [me],
+        }),
+        publicClient.readContract({
+          address: registry,
+          abi: providerRegistryAbi,
+          functionName: "stakeInfoOf",
+          args: [me],
+        }),
+        publicClient.readContract({
+          address: registry,
+          abi: providerRegistryAbi,
+          functionName: "freeStakeOf",
+          args: [me],
+        }),
         publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "owed", args: [me] }),
         publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "releasableOf", args: [me] }),
         publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "pendingFeesOf", args: [me] }),
         publicClient.readContract({ address: sovraToken, abi: sovraTokenAbi, functionName: "balanceOf", args: [me] }),
-        publicClient.readContract({ address: paymentToken, abi: erc20PermitAbi, functionName: "balanceOf", args: [me] }),
+        publicClient.readContract({
+          address: paymentToken,
+          abi: erc20PermitAbi,
+          functionName: "balanceOf",
+          args: [me],
+        }),
         publicClient.getBlockNumber(),
       ]);
-      const profile = registered ? await publicClient.readContract({ address: registry, abi: providerRegistryAbi, functionName: "profileOf", args: [me] }) : null;
-      let queue: unknown = "redis unreachable";
+      const profile = registered
+        ? await publicClient.readContract({
+            address: registry,
+            abi: providerRegistryAbi,
+            functionName: "profileOf",
+            args: [me],
+          })
+        : null;
+      let memory: ProviderStatus["memory"] = null;
+      if (profile !== null) {
+        let local: { digest: Hex; memorySource: MemorySource } | undefined;
+        if (existsSync(options.report)) {
+          try {
+            const bytes = new Uint8Array(await readFile(options.report));
+            const signed = JSON.parse(new TextDecoder().decode(bytes)) as SignedReport;
+            local = { digest: reportDigest(bytes).digest, memorySource: signed.report.summary.memorySource ?? "gpu" };
+          } catch {
+            local = undefined; // not a report: fall back to the GPU model name
+          }
+        }
+        memory = memorySourceOf(profile.gpuModel, local, profile.benchmarkReport);
+      }
+      let queue: ProviderStatus["queue"] = null;
       let cursor: string | null = null;
-      const redis = new Redis({ ...redisOptions(ctx.config.redisUrl), maxRetriesPerRequest: 1, lazyConnect: true, connectTimeout: 2000, retryStrategy: () => null });
+      const redis = new Redis({
+        ...redisOptions(config.redisUrl),
+        maxRetriesPerRequest: 1,
+        lazyConnect: true,
+        connectTimeout: 2000,
+        retryStrategy: () => null,
+      });
+      // A refused connection is reported in the status ("Redis unreachable"), not as ioredis's unhandled-error dump.
+      redis.on("error", () => {});
       try {
         await redis.connect();
-        cursor = await redis.get(cursorKey(ctx.config.chainId, market as Address, me));
-        const queues = createQueues(redisOptions(ctx.config.redisUrl));
+        cursor = await redis.get(cursorKey(config.chainId, market as Address, me));
+        const queues = createQueues(redisOptions(config.redisUrl));
         queue = Object.fromEntries(
           await Promise.all(
-            (Object.keys(QUEUES) as (keyof typeof QUEUES)[]).map(async (stage) => [stage, await queues[stage].getJobCounts("waiting", "active", "delayed", "completed", "failed")] as const),
+            (Object.keys(QUEUES) as (keyof typeof QUEUES)[]).map(
+              async (stage) =>
+                [
+                  stage,
+                  await queues[stage].getJobCounts("waiting", "active", "delayed", "completed", "failed"),
+                ] as const,
+            ),
           ),
         );
         await queues.close();
@@ -314,23 +589,24 @@ program
       } finally {
         redis.disconnect();
       }
+      const status: ProviderStatus = {
+        provider: me,
+        chainId: config.chainId,
+        chainHead: head,
+        registered,
+        profile,
+        memory,
+        stake: { ...stake, unbondingReadyAt: BigInt(stake.unbondingReadyAt), free },
+        owed,
+        releasableCollateral: releasable,
+        pendingProtocolFees: pendingFees,
+        balances: { stake: sovra, payment: paid },
+        watcherCursor: cursor === null ? null : BigInt(cursor),
+        queue,
+        redisUrl: config.redisUrl,
+      };
       process.stdout.write(
-        `${json({
-          provider: me,
-          chainId: ctx.config.chainId,
-          registered,
-          profile,
-          stake: { ...stake, free },
-          owed,
-          // Settled jobs' collateral still locked until `withdraw` (or releaseCollateral) hands it back.
-          releasableCollateral: releasable,
-          pendingProtocolFees: pendingFees,
-          balances: { sovra, payment: paid },
-          chainHead: head,
-          watcherCursor: cursor,
-          lagBlocks: cursor === null ? null : head - BigInt(cursor),
-          queue,
-        })}\n`,
+        options.json === true ? `${json(statusJson(status, tokens))}\n` : `${statusLines(status, tokens).join("\n")}\n`,
       );
     }),
   );
@@ -352,26 +628,57 @@ program
           publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "owed", args: [me] }),
           publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "releasableOf", args: [me] }),
           publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "pendingFeesOf", args: [me] }),
-          publicClient.readContract({ address: ctx.deployment.contracts.providerRegistry, abi: providerRegistryAbi, functionName: "stakeInfoOf", args: [me] }),
+          publicClient.readContract({
+            address: ctx.deployment.contracts.providerRegistry,
+            abi: providerRegistryAbi,
+            functionName: "stakeInfoOf",
+            args: [me],
+          }),
         ]);
         return { owed, releasable, pendingFees, stake };
       };
       const before = await read();
       const to = (options.to ?? me) as Address;
       let tx: Awaited<ReturnType<typeof send>>;
-      if (before.owed > 0n) tx = await send(publicClient, walletClient, { address: market, abi: spotMarketAbi, functionName: "withdraw", args: [to] });
+      if (before.owed > 0n)
+        tx = await send(publicClient, walletClient, {
+          address: market,
+          abi: spotMarketAbi,
+          functionName: "withdraw",
+          args: [to],
+        });
       else if (before.releasable > 0n || before.pendingFees > 0n) {
         // Nothing to pay out, but settled jobs' collateral is still locked: release it on its own.
-        tx = await send(publicClient, walletClient, { address: market, abi: spotMarketAbi, functionName: "releaseCollateral", args: [] });
+        tx = await send(publicClient, walletClient, {
+          address: market,
+          abi: spotMarketAbi,
+          functionName: "releaseCollateral",
+          args: [],
+        });
       } else throw new Error(`the market owes ${me} nothing and holds no releasable collateral`);
       const after = await read();
+      const { payment, stake } = ctx.tokens;
+      const withdrawn = before.owed - after.owed;
+      const released = before.releasable - after.releasable;
+      const flushed = before.pendingFees - after.pendingFees;
+      say(
+        `withdrew ${formatAmount(withdrawn, payment)} to ${to}; ${formatAmount(released, stake)} of collateral back to free stake; ${formatAmount(flushed, payment)} of protocol fees to the treasury`,
+      );
+      // Base units under the keys scripts already read; the same amounts in tokens under `tokens`.
       process.stdout.write(
         `${json({
-          withdrawn: before.owed - after.owed,
+          withdrawn,
           to,
-          collateralReleased: before.releasable - after.releasable,
-          feesFlushedToTreasury: before.pendingFees - after.pendingFees,
+          collateralReleased: released,
+          feesFlushedToTreasury: flushed,
           stake: after.stake,
+          tokens: {
+            withdrawn: formatAmount(withdrawn, payment),
+            collateralReleased: formatAmount(released, stake),
+            feesFlushedToTreasury: formatAmount(flushed, payment),
+            staked: formatAmount(after.stake.staked, stake),
+            locked: formatAmount(after.stake.locked, stake),
+          },
           tx: txLink(ctx.config, tx.hash),
         })}\n`,
       );
@@ -380,7 +687,9 @@ program
 
 program
   .command("unstake [amount]")
-  .description("start unbonding free stake (amount in whole tokens); with --complete, withdraw stake whose unbonding delay has passed")
+  .description(
+    "start unbonding free stake (amount in whole tokens); with --complete, withdraw stake whose unbonding delay has passed",
+  )
   .option("--complete", "withdraw unbonded stake")
   .action(
     action(async (amountText: string | undefined, options: { complete?: boolean }) => {
@@ -388,14 +697,44 @@ program
       const { publicClient, walletClient } = clients(ctx);
       const registry = ctx.deployment.contracts.providerRegistry;
       let tx: Awaited<ReturnType<typeof send>>;
-      if (options.complete === true) tx = await send(publicClient, walletClient, { address: registry, abi: providerRegistryAbi, functionName: "withdrawUnbonded", args: [] });
+      if (options.complete === true)
+        tx = await send(publicClient, walletClient, {
+          address: registry,
+          abi: providerRegistryAbi,
+          functionName: "withdrawUnbonded",
+          args: [],
+        });
       else {
-        if (amountText === undefined) throw new Error("give an amount to unbond, or --complete");
-        const decimals = await publicClient.readContract({ address: ctx.deployment.contracts.sovraToken, abi: sovraTokenAbi, functionName: "decimals" });
-        tx = await send(publicClient, walletClient, { address: registry, abi: providerRegistryAbi, functionName: "requestUnbond", args: [parseUnits(amountText, decimals)] });
+        if (amountText === undefined)
+          throw new Error("give an amount to unbond (sovra-provider unstake 100), or --complete");
+        tx = await send(publicClient, walletClient, {
+          address: registry,
+          abi: providerRegistryAbi,
+          functionName: "requestUnbond",
+          args: [tokenAmount(amountText, "unstake amount", ctx.tokens.stake)],
+        });
       }
-      const info = await publicClient.readContract({ address: registry, abi: providerRegistryAbi, functionName: "stakeInfoOf", args: [ctx.account.address] });
-      process.stdout.write(`${json({ stake: info, tx: txLink(ctx.config, tx.hash) })}\n`);
+      const info = await publicClient.readContract({
+        address: registry,
+        abi: providerRegistryAbi,
+        functionName: "stakeInfoOf",
+        args: [ctx.account.address],
+      });
+      const sov = ctx.tokens.stake;
+      say(
+        `stake: ${formatAmount(info.staked, sov)} staked, ${formatAmount(info.locked, sov)} locked, ${formatAmount(info.unbonding, sov)} unbonding${info.unbonding > 0n ? ` (withdrawable at ${formatTime(info.unbondingReadyAt)})` : ""}`,
+      );
+      process.stdout.write(
+        `${json({
+          stake: info,
+          tokens: {
+            staked: formatAmount(info.staked, sov),
+            locked: formatAmount(info.locked, sov),
+            unbonding: formatAmount(info.unbonding, sov),
+          },
+          tx: txLink(ctx.config, tx.hash),
+        })}\n`,
+      );
     }),
   );
 
@@ -407,8 +746,11 @@ program
   .option("--host <host>", "interface", "127.0.0.1")
   .action(
     action(async (options: { dir: string; port: string; host: string }) => {
+      const port = Number(parseCount(options.port, "--port", { max: 65_535n }));
+      if (!existsSync(options.dir))
+        throw new Error(`--dir ${options.dir} does not exist: give the folder of model files to serve`);
       const logger = createLogger("sovra-gateway");
-      const gateway = await startGateway({ dir: options.dir, port: Number(options.port), host: options.host, logger });
+      const gateway = await startGateway({ dir: options.dir, port, host: options.host, logger });
       logger.info({ url: gateway.url, dir: options.dir }, "gateway serving");
       process.once("SIGINT", () => void gateway.close().then(() => process.exit(0)));
       process.once("SIGTERM", () => void gateway.close().then(() => process.exit(0)));
@@ -420,17 +762,24 @@ program
   .description("list the models this node would serve, with their weights CID and on-chain registration")
   .action(
     action(async () => {
-      const config = configFrom(globals());
-      const deployment = await deploymentFor(config);
+      const { config, deployment } = await setup();
       const publicClient = publicClientFor(config);
       const out = [];
       for (const model of modelsToServe(config, deployment)) {
         const entry = deployment.models.find((m) => m.name === model.name);
-        const onchain = entry === undefined ? null : await publicClient.readContract({ address: deployment.contracts.modelRegistry, abi: modelRegistryAbi, functionName: "modelOf", args: [entry.modelId] });
+        const onchain =
+          entry === undefined
+            ? null
+            : await publicClient.readContract({
+                address: deployment.contracts.modelRegistry,
+                abi: modelRegistryAbi,
+                functionName: "modelOf",
+                args: [entry.modelId],
+              });
         out.push({ ...model, onchain });
       }
       process.stdout.write(`${json(out)}\n`);
     }),
   );
 
-await program.parseAsync(process.argv);
+await program.parseAsync(process.argv).catch(fail);
