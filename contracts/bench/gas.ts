@@ -4,7 +4,16 @@
 import { writeFileSync } from "node:fs";
 import { network } from "hardhat";
 import type { Hex } from "viem";
-import { DEFAULT_MARKET_PARAMS, type MarketDeployment, commitProof, deployMarket, marketActions, now, sov, termsOf } from "../test/fixtures/market.ts";
+import {
+  DEFAULT_MARKET_PARAMS,
+  type MarketDeployment,
+  commitProof,
+  deployMarket,
+  marketActions,
+  now,
+  sov,
+  termsOf,
+} from "../test/fixtures/market.ts";
 
 const connection = await network.create();
 const params = { ...DEFAULT_MARKET_PARAMS, collateralPerJob: sov("0.01"), maxAskCapacity: 16 };
@@ -94,8 +103,12 @@ const steps: Record<string, number> = {};
 
   const resting = await act.bid(b1, 50, 4n);
   steps["placeBid (rests)"] = Number(resting.receipt.gasUsed);
-  steps["cancelOrder (bid)"] = Number(await gasOf(await market.write.cancelOrder([resting.orderId], { account: b1.account })));
-  steps["cancelOrder (ask)"] = Number(await gasOf(await market.write.cancelOrder([a2.orderId], { account: p1.account })));
+  steps["cancelOrder (bid)"] = Number(
+    await gasOf(await market.write.cancelOrder([resting.orderId], { account: b1.account })),
+  );
+  steps["cancelOrder (ask)"] = Number(
+    await gasOf(await market.write.cancelOrder([a2.orderId], { account: p1.account })),
+  );
 
   await act.ask(p1, BEST_TICK, 2);
   const toDecline = await act.bid(b1, BEST_TICK, 9n);
@@ -114,7 +127,9 @@ const steps: Record<string, number> = {};
   steps["withdraw (provider: payment + collateral release + fee flush)"] = Number(
     await gasOf(await market.write.withdraw([p1.account.address], { account: p1.account })),
   );
-  steps["withdraw (buyer refund only)"] = Number(await gasOf(await market.write.withdraw([b1.account.address], { account: b1.account })));
+  steps["withdraw (buyer refund only)"] = Number(
+    await gasOf(await market.write.withdraw([b1.account.address], { account: b1.account })),
+  );
 
   // A provider that is owed nothing yet pays a fresh storage slot on its first settlement.
   await act.ask(p1, BEST_TICK, 2);
@@ -141,7 +156,8 @@ const steps: Record<string, number> = {};
   const d1 = matchGasByDepth["1"] ?? 0;
   const d10k = matchGasByDepth["10000"] ?? 0;
   const results = {
-    chain: "Hardhat 3 edr-simulated (cancun), solc 0.8.34, optimizer 10,000 runs (SpotMarket: 1,000, see hardhat.config.ts)",
+    chain:
+      "Hardhat 3 edr-simulated (cancun), solc 0.8.34, optimizer 10,000 runs (SpotMarket: 1,000, see hardhat.config.ts)",
     gasUnit: "receipt gasUsed (includes the 21,000 intrinsic gas of each transaction)",
     matchGasByDepth,
     depth10000VsDepth1: d1 === 0 ? null : (d10k - d1) / d1,
@@ -153,6 +169,12 @@ const steps: Record<string, number> = {};
     steps,
   };
   writeFileSync(new URL("./results.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
-  console.table(Object.entries({ ...Object.fromEntries(Object.entries(matchGasByDepth).map(([k, v]) => [`match @ depth ${k}`, v])), ...steps, lifecycle: lifecycleGas }).map(([what, gas]) => ({ what, gas })));
+  console.table(
+    Object.entries({
+      ...Object.fromEntries(Object.entries(matchGasByDepth).map(([k, v]) => [`match @ depth ${k}`, v])),
+      ...steps,
+      lifecycle: lifecycleGas,
+    }).map(([what, gas]) => ({ what, gas })),
+  );
   console.log(`depth 10000 vs depth 1: ${((results.depth10000VsDepth1 ?? 0) * 100).toFixed(2)}%`);
 }

@@ -16,8 +16,7 @@ const exported: Record<string, string> = {
   sovraTokenAbi: "contracts/token/SovraToken.sol/SovraToken.json",
   testStablecoinAbi: "contracts/token/TestStablecoin.sol/TestStablecoin.json",
   sovraGovernorAbi: "contracts/governance/SovraGovernor.sol/SovraGovernor.json",
-  timelockControllerAbi:
-    "@openzeppelin/contracts/governance/TimelockController.sol/TimelockController.json",
+  timelockControllerAbi: "@openzeppelin/contracts/governance/TimelockController.sol/TimelockController.json",
   accessManagerAbi: "@openzeppelin/contracts/access/manager/AccessManager.sol/AccessManager.json",
   exampleDigitConsumerAbi: "contracts/consumer/ExampleDigitConsumer.sol/ExampleDigitConsumer.json",
   inferenceVerifierAbi: "contracts/interfaces/IInferenceVerifier.sol/IInferenceVerifier.json",
@@ -46,4 +45,6 @@ for (const [name, rel] of Object.entries(exported)) {
 const target = path.join(root, "src", "abis.ts");
 const previous = await readFile(target, "utf8").catch(() => "");
 if (previous !== out) await writeFile(target, out);
-console.log(`${previous === out ? "unchanged" : "wrote"} src/abis.ts${missing.length ? ` (not built yet: ${missing.join(", ")})` : ""}`);
+console.log(
+  `${previous === out ? "unchanged" : "wrote"} src/abis.ts${missing.length ? ` (not built yet: ${missing.join(", ")})` : ""}`,
+);

@@ -1,8 +1,14 @@
 import { getAddress, type Address, type Hex } from "viem";
 import { z } from "zod";
 
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/).transform((value): Address => getAddress(value));
-const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/).transform((value): Hex => value as Hex);
+const address = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/)
+  .transform((value): Address => getAddress(value));
+const hex32 = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/)
+  .transform((value): Hex => value as Hex);
 
 /** What a deployment of the whole system writes, and what the provider node and the dApp read. */
 export const deploymentSchema = z.object({

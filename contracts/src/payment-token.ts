@@ -19,12 +19,22 @@ export async function checkPaymentToken(
 ): Promise<PaymentTokenCheck> {
   const account = wallet.account;
   if (account === undefined) return { ok: false, reason: "the wallet has no account to send the probe transfer from" };
-  const balance = (who: Address) => client.readContract({ address: token, abi: erc20Abi, functionName: "balanceOf", args: [who] });
+  const balance = (who: Address) =>
+    client.readContract({ address: token, abi: erc20Abi, functionName: "balanceOf", args: [who] });
   const [fromBefore, toBefore] = await Promise.all([balance(account.address), balance(probe)]);
-  if (fromBefore < amount) return { ok: false, reason: `the deployer holds ${fromBefore} base units of ${token}; the check needs ${amount}` };
-  const hash = await wallet.writeContract({ address: token, abi: erc20Abi, functionName: "transfer", args: [probe, amount], account, chain: wallet.chain });
+  if (fromBefore < amount)
+    return { ok: false, reason: `the deployer holds ${fromBefore} base units of ${token}; the check needs ${amount}` };
+  const hash = await wallet.writeContract({
+    address: token,
+    abi: erc20Abi,
+    functionName: "transfer",
+    args: [probe, amount],
+    account,
+    chain: wallet.chain,
+  });
   const receipt = await client.waitForTransactionReceipt({ hash });
-  if (receipt.status !== "success") return { ok: false, reason: `a transfer of ${amount} base units reverted (${hash})` };
+  if (receipt.status !== "success")
+    return { ok: false, reason: `a transfer of ${amount} base units reverted (${hash})` };
   const [fromAfter, toAfter] = await Promise.all([balance(account.address), balance(probe)]);
   if (fromBefore - fromAfter !== amount || toAfter - toBefore !== amount) {
     return {

@@ -90,7 +90,10 @@ describe("SpotMarket attacks", async () => {
     await consumer.write.setMode([MODE.Succeed]);
     const job = await termsOf(m, jobId);
     await viem.assertions.revertWithCustomErrorWithArgs(
-      m.market.write.submitResult([jobId, job, [1n], commitProof(job.inputHash, [1n])], { account: provider.account, gas: 180_000n }),
+      m.market.write.submitResult([jobId, job, [1n], commitProof(job.inputHash, [1n])], {
+        account: provider.account,
+        gas: 180_000n,
+      }),
       m.market,
       "InsufficientCallbackGas",
       [jobId],
@@ -133,7 +136,10 @@ describe("SpotMarket attacks", async () => {
     assert.equal((await market.read.orderOf([1n])).remaining, 1);
     // withdraw re-entered through the token's transfer is refused the same way
     await market.write.cancelOrder([1n], { account: buyer.account });
-    await token.write.arm([market.address, encodeFunctionData({ abi: market.abi, functionName: "withdraw", args: [buyer.account.address] })]);
+    await token.write.arm([
+      market.address,
+      encodeFunctionData({ abi: market.abi, functionName: "withdraw", args: [buyer.account.address] }),
+    ]);
     await market.write.withdraw([buyer.account.address], { account: buyer.account });
     assert.equal(await token.read.reentrySucceeded(), false);
     assert.equal(await token.read.balanceOf([market.address]), 0n);

@@ -113,13 +113,25 @@ describe("AttestationRegistry: governance", () => {
       "DuplicateClaim",
       [GDPR],
     );
-    await viem.assertions.revertWithCustomError(reg.write.setPolicyClass([9, [GDPR, zeroHash]], { account }), reg, "ZeroClaim");
+    await viem.assertions.revertWithCustomError(
+      reg.write.setPolicyClass([9, [GDPR, zeroHash]], { account }),
+      reg,
+      "ZeroClaim",
+    );
     // Redefinition replaces the set.
     await reg.write.setPolicyClass([7, [SOC2]], { account });
     assert.deepEqual(await reg.read.claimsOf([7]), [SOC2]);
     // Class 0 stays open for good (markets cache that), whatever set governance passes.
-    await viem.assertions.revertWithCustomError(reg.write.setPolicyClass([0, [GDPR]], { account }), reg, "OpenClassImmutable");
-    await viem.assertions.revertWithCustomError(reg.write.setPolicyClass([0, []], { account }), reg, "OpenClassImmutable");
+    await viem.assertions.revertWithCustomError(
+      reg.write.setPolicyClass([0, [GDPR]], { account }),
+      reg,
+      "OpenClassImmutable",
+    );
+    await viem.assertions.revertWithCustomError(
+      reg.write.setPolicyClass([0, []], { account }),
+      reg,
+      "OpenClassImmutable",
+    );
     assert.deepEqual(await reg.read.claimsOf([0]), []);
     assert.equal(await reg.read.isEligible([wallets[1]!.account.address, 0]), true);
   });
@@ -135,7 +147,11 @@ describe("AttestationRegistry: governance", () => {
       "AccessManagedUnauthorized",
       [account.address],
     );
-    await viem.assertions.revertWithCustomError(reg.write.setPolicyClass([1, [GDPR]], { account }), reg, "AccessManagedUnauthorized");
+    await viem.assertions.revertWithCustomError(
+      reg.write.setPolicyClass([1, [GDPR]], { account }),
+      reg,
+      "AccessManagedUnauthorized",
+    );
     await viem.assertions.revertWithCustomError(
       reg.write.revokeByGovernance([wallets[1]!.account.address, GDPR], { account }),
       reg,
@@ -161,7 +177,10 @@ describe("AttestationRegistry: attest and revoke", () => {
       [p, GDPR, attester.account.address, expiresAt],
     );
     assert.equal(await reg.read.hasValidAttestation([p, GDPR]), true);
-    assert.deepEqual(await reg.read.attestationOf([p, GDPR]), { attester: getAddress(attester.account.address), expiresAt });
+    assert.deepEqual(await reg.read.attestationOf([p, GDPR]), {
+      attester: getAddress(attester.account.address),
+      expiresAt,
+    });
 
     // Distrusting the attester invalidates its attestations at once; trusting it again revives them.
     await reg.write.setAttesterTrusted([GDPR, attester.account.address, false], { account: deployer.account });
@@ -273,12 +292,21 @@ describe("AttestationRegistry: attestBySig", () => {
     const relayer = wallets[9]!;
     const p = provider.account.address;
     const now = BigInt(await networkHelpers.time.latest());
-    const message = { provider: p, claim: SOC2, expiresAt: now + DAY, attester: attester.account.address, nonce: 0n, deadline: now + 600n };
+    const message = {
+      provider: p,
+      claim: SOC2,
+      expiresAt: now + DAY,
+      attester: attester.account.address,
+      nonce: 0n,
+      deadline: now + 600n,
+    };
     const signature = await signAttestation(core, attester, message);
 
     assert.equal(await reg.read.nonces([attester.account.address]), 0n);
     await viem.assertions.emitWithArgs(
-      reg.write.attestBySig([p, SOC2, message.expiresAt, message.attester, message.deadline, signature], { account: relayer.account }),
+      reg.write.attestBySig([p, SOC2, message.expiresAt, message.attester, message.deadline, signature], {
+        account: relayer.account,
+      }),
       reg,
       "Attested",
       [p, SOC2, attester.account.address, message.expiresAt],
@@ -287,7 +315,9 @@ describe("AttestationRegistry: attestBySig", () => {
     assert.equal(await reg.read.nonces([attester.account.address]), 1n);
     // Replaying the same signature fails: the nonce moved on.
     await viem.assertions.revertWithCustomError(
-      reg.write.attestBySig([p, SOC2, message.expiresAt, message.attester, message.deadline, signature], { account: relayer.account }),
+      reg.write.attestBySig([p, SOC2, message.expiresAt, message.attester, message.deadline, signature], {
+        account: relayer.account,
+      }),
       reg,
       "InvalidSignature",
     );
@@ -295,12 +325,21 @@ describe("AttestationRegistry: attestBySig", () => {
     assert.equal(
       await reg.read.DOMAIN_SEPARATOR(),
       domainSeparator({
-        domain: { name: "Sovra Attestations", version: "1", chainId: await core.publicClient.getChainId(), verifyingContract: reg.address },
+        domain: {
+          name: "Sovra Attestations",
+          version: "1",
+          chainId: await core.publicClient.getChainId(),
+          verifyingContract: reg.address,
+        },
       }),
     );
     assert.equal(
       await reg.read.ATTEST_TYPEHASH(),
-      keccak256(toHex("Attest(address provider,bytes32 claim,uint64 expiresAt,address attester,uint256 nonce,uint256 deadline)")),
+      keccak256(
+        toHex(
+          "Attest(address provider,bytes32 claim,uint64 expiresAt,address attester,uint256 nonce,uint256 deadline)",
+        ),
+      ),
     );
   });
 
@@ -311,7 +350,14 @@ describe("AttestationRegistry: attestBySig", () => {
     const forger = wallets[9]!;
     const p = provider.account.address;
     const now = BigInt(await networkHelpers.time.latest());
-    const base = { provider: p, claim: GDPR, expiresAt: now + DAY, attester: attester.account.address, nonce: 0n, deadline: now + 600n };
+    const base = {
+      provider: p,
+      claim: GDPR,
+      expiresAt: now + DAY,
+      attester: attester.account.address,
+      nonce: 0n,
+      deadline: now + 600n,
+    };
 
     const good = await signAttestation(core, attester, base);
     await networkHelpers.time.setNextBlockTimestamp(now + 601n);

@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
 import { network } from "hardhat";
 import { getAddress } from "viem";
-import { DEFAULT_MARKET_PARAMS, type MarketDeployment, marketActions, marketEvents, marketFixture, now, usd } from "./fixtures/market.ts";
+import {
+  DEFAULT_MARKET_PARAMS,
+  type MarketDeployment,
+  marketActions,
+  marketEvents,
+  marketFixture,
+  now,
+  usd,
+} from "./fixtures/market.ts";
 
 const LANE_BITS = 16;
 /** Packs signed values the way the circuits package does: v + 2^(B-1) per B-bit lane, floor(253/B) lanes per element. */
@@ -49,7 +57,9 @@ describe("ExampleDigitConsumer", async () => {
     const provider = m.providers[0];
     assert.ok(provider);
     await act.ask(provider, 100, 1);
-    const hash = await consumer.write.requestDigit([100, 9n, "0x", (await now(m)) + 3_600n], { account: owner.account });
+    const hash = await consumer.write.requestDigit([100, 9n, "0x", (await now(m)) + 3_600n], {
+      account: owner.account,
+    });
     const matched = (await marketEvents(m, hash)).events.find((e) => e.eventName === "JobMatched");
     assert.ok(matched?.eventName === "JobMatched");
     return { consumer, owner, provider, jobId: matched.args.jobId };
@@ -77,13 +87,29 @@ describe("ExampleDigitConsumer", async () => {
   });
 
   it("spreads lanes over several field elements for wide lanes", async () => {
-    const consumer = await viem.deployContract("ExampleDigitConsumer", [m.market.address, m.stablecoin.address, 1, 64, 10, m.deployer.account.address]);
+    const consumer = await viem.deployContract("ExampleDigitConsumer", [
+      m.market.address,
+      m.stablecoin.address,
+      1,
+      64,
+      10,
+      m.deployer.account.address,
+    ]);
     const values = [1, 2, 3, 4, 5, 6, 7, 8, 40, 9]; // 3 lanes per element: 4 elements
     const output = pack(values, 64);
     assert.equal(output.length, 4);
     assert.deepEqual(await consumer.read.argmax([output]), [8, 40n]);
     await viem.assertions.revertWithCustomError(consumer.read.argmax([[1n]]), consumer, "OutputTooShort");
-    await assert.rejects(viem.deployContract("ExampleDigitConsumer", [m.market.address, m.stablecoin.address, 1, 1, 10, m.deployer.account.address]));
+    await assert.rejects(
+      viem.deployContract("ExampleDigitConsumer", [
+        m.market.address,
+        m.stablecoin.address,
+        1,
+        1,
+        10,
+        m.deployer.account.address,
+      ]),
+    );
   });
 
   it("accepts callbacks only from the market, and only the owner may request", async () => {
@@ -119,7 +145,10 @@ describe("ExampleDigitConsumer", async () => {
     await viem.assertions.emitWithArgs(first, consumer, "RequestNotPlaced", [9n]);
     const { events } = await marketEvents(m, await first);
     assert.equal(events.filter((e) => e.eventName === "OrderRemoved").length, 8);
-    assert.equal(events.some((e) => e.eventName === "BidPlaced"), false);
+    assert.equal(
+      events.some((e) => e.eventName === "BidPlaced"),
+      false,
+    );
     // the next request removes the last stale ask and rests (order id 10: the asks took 1..9)
     assert.equal(asks.at(-1), 9n);
     await viem.assertions.emitWithArgs(
@@ -133,11 +162,17 @@ describe("ExampleDigitConsumer", async () => {
   it("sync records a declined job, which gets no callback, as ended and refunded", async () => {
     const { consumer, provider, jobId } = await matchedRequest();
     const { events } = await act.decline(provider, jobId);
-    assert.equal(events.some((e) => e.eventName === "CallbackResult"), false);
+    assert.equal(
+      events.some((e) => e.eventName === "CallbackResult"),
+      false,
+    );
     assert.equal((await consumer.read.requests([jobId]))[0], 1); // still Pending here
     await consumer.write.sync([jobId], { account: m.stranger.account });
     assert.equal((await consumer.read.requests([jobId]))[0], 3); // Expired: ended without a result
-    assert.equal(await m.market.read.owed([consumer.address]), 100n * DEFAULT_MARKET_PARAMS.tickSize + DEFAULT_MARKET_PARAMS.callbackPremium);
+    assert.equal(
+      await m.market.read.owed([consumer.address]),
+      100n * DEFAULT_MARKET_PARAMS.tickSize + DEFAULT_MARKET_PARAMS.callbackPremium,
+    );
   });
 
   it("sync marks a settled job whose callback failed as Lost (the output stays in JobSettled)", async () => {

@@ -7,7 +7,16 @@ import { type CoreDeployment, coreFixture, DEFAULT_CORE_PARAMS, handOverToTimelo
 const { viem, networkHelpers } = await network.create();
 
 // OpenZeppelin Governor's ProposalState enum.
-const State = { Pending: 0, Active: 1, Canceled: 2, Defeated: 3, Succeeded: 4, Queued: 5, Expired: 6, Executed: 7 } as const;
+const State = {
+  Pending: 0,
+  Active: 1,
+  Canceled: 2,
+  Defeated: 3,
+  Succeeded: 4,
+  Queued: 5,
+  Expired: 6,
+  Executed: 7,
+} as const;
 const Vote = { Against: 0, For: 1, Abstain: 2 } as const;
 
 /** Core after the real deployment's last step: the timelock is the AccessManager's only admin. */
@@ -37,7 +46,10 @@ describe("SovraGovernor: configuration", () => {
     assert.equal(await timelock.read.hasRole([await timelock.read.PROPOSER_ROLE(), governor.address]), true);
     assert.equal(await timelock.read.hasRole([await timelock.read.CANCELLER_ROLE(), governor.address]), true);
     assert.equal(await timelock.read.hasRole([await timelock.read.EXECUTOR_ROLE(), zeroAddress]), true);
-    assert.equal(await timelock.read.hasRole([await timelock.read.DEFAULT_ADMIN_ROLE(), deployer.account.address]), false);
+    assert.equal(
+      await timelock.read.hasRole([await timelock.read.DEFAULT_ADMIN_ROLE(), deployer.account.address]),
+      false,
+    );
     assert.equal(await timelock.read.hasRole([await timelock.read.PROPOSER_ROLE(), deployer.account.address]), false);
     assert.equal(await governor.read.proposalNeedsQueuing([0n]), true);
   });
@@ -67,7 +79,11 @@ describe("SovraGovernor: a parameter change through the full path", () => {
     const descriptionHash = keccak256(toHex(description));
     const proposalId = await governor.read.hashProposal([targets, values, calldatas, descriptionHash]);
 
-    await viem.assertions.emit(governor.write.propose([targets, values, calldatas, description], { account: deployer.account }), governor, "ProposalCreated");
+    await viem.assertions.emit(
+      governor.write.propose([targets, values, calldatas, description], { account: deployer.account }),
+      governor,
+      "ProposalCreated",
+    );
     assert.equal(await governor.read.state([proposalId]), State.Pending);
     // Voting before the vote starts is refused.
     await viem.assertions.revertWithCustomError(
@@ -97,7 +113,11 @@ describe("SovraGovernor: a parameter change through the full path", () => {
 
     await networkHelpers.mine(DEFAULT_CORE_PARAMS.votingPeriod);
     assert.equal(await governor.read.state([proposalId]), State.Succeeded);
-    await viem.assertions.emit(governor.write.queue([targets, values, calldatas, descriptionHash]), governor, "ProposalQueued");
+    await viem.assertions.emit(
+      governor.write.queue([targets, values, calldatas, descriptionHash]),
+      governor,
+      "ProposalQueued",
+    );
     assert.equal(await governor.read.state([proposalId]), State.Queued);
 
     // Before the timelock delay the timelock refuses to execute.
@@ -107,7 +127,9 @@ describe("SovraGovernor: a parameter change through the full path", () => {
       "TimelockUnexpectedOperationState",
     );
     await networkHelpers.time.increase(DEFAULT_CORE_PARAMS.timelockDelay);
-    const executed = governor.write.execute([targets, values, calldatas, descriptionHash], { account: wallets[9]!.account });
+    const executed = governor.write.execute([targets, values, calldatas, descriptionHash], {
+      account: wallets[9]!.account,
+    });
     await viem.assertions.emitWithArgs(executed, providerRegistry, "UnbondingDelayUpdated", [3600n, 7200n]);
     assert.equal(await governor.read.state([proposalId]), State.Executed);
     assert.equal(await providerRegistry.read.unbondingDelay(), 7200n);
@@ -126,7 +148,9 @@ describe("SovraGovernor: a parameter change through the full path", () => {
       "AccessManagerUnauthorizedAccount",
     );
     await viem.assertions.revertWithCustomError(
-      timelock.write.schedule([providerRegistry.address, 0n, calldatas[0]!, zeroHash, zeroHash, 60n], { account: deployer.account }),
+      timelock.write.schedule([providerRegistry.address, 0n, calldatas[0]!, zeroHash, zeroHash, 60n], {
+        account: deployer.account,
+      }),
       timelock,
       "AccessControlUnauthorizedAccount",
     );
@@ -135,7 +159,9 @@ describe("SovraGovernor: a parameter change through the full path", () => {
   it("a proposal voted down cannot be queued", async () => {
     const { governor, providerRegistry, deployer } = await networkHelpers.loadFixture(governedFixture);
     const targets = [providerRegistry.address];
-    const calldatas: Hex[] = [encodeFunctionData({ abi: providerRegistry.abi, functionName: "setUnbondingDelay", args: [7200n] })];
+    const calldatas: Hex[] = [
+      encodeFunctionData({ abi: providerRegistry.abi, functionName: "setUnbondingDelay", args: [7200n] }),
+    ];
     const description = "Rejected change";
     const descriptionHash = keccak256(toHex(description));
     const proposalId = await governor.read.hashProposal([targets, [0n], calldatas, descriptionHash]);
@@ -155,7 +181,9 @@ describe("SovraGovernor: a parameter change through the full path", () => {
   it("the proposer may cancel a pending proposal; nobody else may", async () => {
     const { governor, providerRegistry, deployer, wallets } = await networkHelpers.loadFixture(governedFixture);
     const targets = [providerRegistry.address];
-    const calldatas: Hex[] = [encodeFunctionData({ abi: providerRegistry.abi, functionName: "setUnbondingDelay", args: [7200n] })];
+    const calldatas: Hex[] = [
+      encodeFunctionData({ abi: providerRegistry.abi, functionName: "setUnbondingDelay", args: [7200n] }),
+    ];
     const description = "Withdrawn change";
     const descriptionHash = keccak256(toHex(description));
     const proposalId = await governor.read.hashProposal([targets, [0n], calldatas, descriptionHash]);

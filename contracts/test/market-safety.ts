@@ -168,7 +168,9 @@ describe("market safety", async () => {
       // the longest allowed window still matches; its collateral is freed by a decline (or, at worst, after it)
       await networkHelpers.time.setNextBlockTimestamp(t + 10n);
       const longest = t + 10n + BigInt(DEFAULT_MARKET_PARAMS.maxJobWindow);
-      const hash = await m.market.write.placeBid([m.marketId, 100, 5n, "0x", longest, false], { account: buyer.account });
+      const hash = await m.market.write.placeBid([m.marketId, 100, 5n, "0x", longest, false], {
+        account: buyer.account,
+      });
       const matched = (await marketEvents(m, hash)).events.find((e) => e.eventName === "JobMatched");
       assert.ok(matched?.eventName === "JobMatched");
       await act.decline(provider, matched.args.jobId);
@@ -242,7 +244,9 @@ describe("market safety", async () => {
         [m.marketId],
       );
       await viem.assertions.revertWithCustomErrorWithArgs(
-        m.market.write.placeBid([m.marketId, 100, 5n, "0x", (await now(m)) + 3_600n, false], { account: buyer.account }),
+        m.market.write.placeBid([m.marketId, 100, 5n, "0x", (await now(m)) + 3_600n, false], {
+          account: buyer.account,
+        }),
         m.market,
         "MarketInactive",
         [m.marketId],
@@ -263,7 +267,9 @@ describe("market safety", async () => {
       assert.equal((await m.market.read.marketOf([m.marketId])).settleBy, settleBy);
       // no new orders
       await viem.assertions.revertWithCustomErrorWithArgs(
-        m.market.write.placeBid([m.marketId, 100, 5n, "0x", (await now(m)) + 3_600n, false], { account: buyer.account }),
+        m.market.write.placeBid([m.marketId, 100, 5n, "0x", (await now(m)) + 3_600n, false], {
+          account: buyer.account,
+        }),
         m.market,
         "MarketInactive",
         [m.marketId],
@@ -298,7 +304,11 @@ describe("market safety", async () => {
 
     it("retirement cannot reach into the past, and only governance retires", async () => {
       const past = Number(await now(m)) - 1;
-      await viem.assertions.revertWithCustomError(m.market.write.retireVerifier([m.marketId, past]), m.market, "InvalidExpiry");
+      await viem.assertions.revertWithCustomError(
+        m.market.write.retireVerifier([m.marketId, past]),
+        m.market,
+        "InvalidExpiry",
+      );
       await viem.assertions.revertWithCustomError(
         m.market.write.retireVerifier([m.marketId, past + 10_000], { account: m.stranger.account }),
         m.market,
@@ -319,7 +329,10 @@ describe("market safety", async () => {
       assert.equal(before - (await usdOf(buyer.account.address)), 100n * TICK + premium);
       await act.submit(provider, withCallback.jobId, [1n], 1_000_000n);
       const price = 100n * TICK + premium;
-      assert.equal(await m.market.read.owed([provider.account.address]), price - (price * BigInt(DEFAULT_MARKET_PARAMS.feeBps)) / 10_000n);
+      assert.equal(
+        await m.market.read.owed([provider.account.address]),
+        price - (price * BigInt(DEFAULT_MARKET_PARAMS.feeBps)) / 10_000n,
+      );
     });
   });
 
@@ -343,7 +356,9 @@ describe("market safety", async () => {
       const third = await act.bid(buyer, 100, 77n);
       const terms = await termsOf(m, third.jobId);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        m.market.write.submitResult([third.jobId, terms, [5n, 7n], commitProof(77n, [5n, 6n])], { account: p2.account }),
+        m.market.write.submitResult([third.jobId, terms, [5n, 7n], commitProof(77n, [5n, 6n])], {
+          account: p2.account,
+        }),
         m.market,
         "InvalidProof",
         [third.jobId],

@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
 import { network } from "hardhat";
-import { type Address, getAddress, keccak256, parseEventLogs, parseSignature, stringToHex, zeroAddress, zeroHash } from "viem";
+import {
+  type Address,
+  getAddress,
+  keccak256,
+  parseEventLogs,
+  parseSignature,
+  stringToHex,
+  zeroAddress,
+  zeroHash,
+} from "viem";
 import { JobStatus as STATUS, hashJobTerms, jobTermsFromEvents } from "../src/index.ts";
 import {
   DEFAULT_MARKET_PARAMS,
@@ -78,7 +87,11 @@ describe("SpotMarket", async () => {
         { ...DEFAULT_MARKET_PARAMS, minJobWindow: 700, maxJobWindow: 699 },
         { ...DEFAULT_MARKET_PARAMS, maxAskCapacity: 0 },
       ]) {
-        await viem.assertions.revertWithCustomError(m.market.write.createMarket([MODEL_ID, 1, bad]), m.market, "InvalidParams");
+        await viem.assertions.revertWithCustomError(
+          m.market.write.createMarket([MODEL_ID, 1, bad]),
+          m.market,
+          "InvalidParams",
+        );
       }
       const hash = m.market.write.createMarket([MODEL_ID, 1, DEFAULT_MARKET_PARAMS]);
       await viem.assertions.emitWithArgs(hash, m.market, "MarketCreated", [2, MODEL_ID, 1, DEFAULT_MARKET_PARAMS]);
@@ -110,7 +123,10 @@ describe("SpotMarket", async () => {
       const restingBid = await act.bid(b2, 50, 8n);
       assert.equal(await locked(p1.account.address), 3n * COLLATERAL);
       const next = { ...DEFAULT_MARKET_PARAMS, tickSize: TICK / 2n, collateralPerJob: sov("25"), feeBps: 100 };
-      await viem.assertions.emitWithArgs(m.market.write.setMarketParams([1, next]), m.market, "MarketParamsUpdated", [1, next]);
+      await viem.assertions.emitWithArgs(m.market.write.setMarketParams([1, next]), m.market, "MarketParamsUpdated", [
+        1,
+        next,
+      ]);
       assert.deepEqual((await m.market.read.marketOf([1])).params, next);
       // the old ask was placed at 100 ticks of the old size: a new bid must not fill it at 100 ticks of the new
       // size; matching removes it and unlocks its two unused units
@@ -142,7 +158,12 @@ describe("SpotMarket", async () => {
         [getAddress(p1.account.address), COLLATERAL],
       );
       assert.equal(await locked(p1.account.address), 0n);
-      await viem.assertions.revertWithCustomErrorWithArgs(m.market.write.setMarketParams([9, next]), m.market, "MarketNotFound", [9]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        m.market.write.setMarketParams([9, next]),
+        m.market,
+        "MarketNotFound",
+        [9],
+      );
       await viem.assertions.revertWithCustomError(
         m.market.write.setMarketParams([1, { ...next, tickSize: 0n }]),
         m.market,
@@ -164,7 +185,12 @@ describe("SpotMarket", async () => {
       );
       const ask = await act.ask(p1, 100, 1, 86_400n, 2);
       await m.attestationRegistry.write.setPolicyClass([5, [gdpr]]);
-      await viem.assertions.emitWithArgs(m.market.write.syncPolicy([2], { account: m.stranger.account }), m.market, "PolicySynced", [2, false]);
+      await viem.assertions.emitWithArgs(
+        m.market.write.syncPolicy([2], { account: m.stranger.account }),
+        m.market,
+        "PolicySynced",
+        [2, false],
+      );
       assert.equal((await m.market.read.marketOf([2])).open, false);
       // p1 holds no GDPR attestation: its resting ask is now stale and is swept by the next bid
       const r = await act.bid(b1, 100, 1n, { id: 2 });
@@ -172,7 +198,12 @@ describe("SpotMarket", async () => {
       assert.ok(r.events.some((e) => e.eventName === "OrderRemoved" && e.args.orderId === ask.orderId));
       await m.attestationRegistry.write.setPolicyClass([5, []]);
       await viem.assertions.emitWithArgs(m.market.write.syncPolicy([2]), m.market, "PolicySynced", [2, true]);
-      await viem.assertions.revertWithCustomErrorWithArgs(m.market.write.syncPolicy([9]), m.market, "MarketNotFound", [9]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        m.market.write.syncPolicy([9]),
+        m.market,
+        "MarketNotFound",
+        [9],
+      );
       // an undefined class is never open
       await viem.assertions.emitWithArgs(
         m.market.write.createMarket([MODEL_ID, 42, DEFAULT_MARKET_PARAMS]),
@@ -266,7 +297,9 @@ describe("SpotMarket", async () => {
       await viem.assertions.revertWithCustomErrorWithArgs(w([1, 1, 17, t + 100n]), m.market, "InvalidCapacity", [17]);
       await viem.assertions.revertWithCustomErrorWithArgs(w([1, 1, 1, t]), m.market, "InvalidExpiry", [t]);
       // expiries are stored in 32 bits
-      await viem.assertions.revertWithCustomErrorWithArgs(w([1, 1, 1, 2n ** 32n]), m.market, "InvalidExpiry", [2n ** 32n]);
+      await viem.assertions.revertWithCustomErrorWithArgs(w([1, 1, 1, 2n ** 32n]), m.market, "InvalidExpiry", [
+        2n ** 32n,
+      ]);
       await w([1, 1, 1, 2n ** 32n - 1n]);
       await viem.assertions.revertWithCustomErrorWithArgs(
         w([1, 1, 1, t + 100n], m.stranger),
@@ -281,7 +314,11 @@ describe("SpotMarket", async () => {
       await w([1, 200, 16, t + 1000n]);
       await w([1, 200, 16, t + 1000n]);
       await w([1, 200, 16, t + 1000n]);
-      await viem.assertions.revertWithCustomError(w([1, 200, 5, t + 1000n]), m.providerRegistry, "InsufficientFreeStake");
+      await viem.assertions.revertWithCustomError(
+        w([1, 200, 5, t + 1000n]),
+        m.providerRegistry,
+        "InsufficientFreeStake",
+      );
       await m.market.write.setMarketParams([1, { ...DEFAULT_MARKET_PARAMS, active: false }]);
       await viem.assertions.revertWithCustomErrorWithArgs(w([1, 1, 1, t + 100n]), m.market, "MarketInactive", [1]);
     });
@@ -290,7 +327,15 @@ describe("SpotMarket", async () => {
       const low = m.wallets[8];
       assert.ok(low);
       await m.providerRegistry.write.register(
-        [{ gpuModel: "small", vramMb: 1_024, throughputMilliOpsPerSec: 1n, region: "eu", benchmarkReport: keccak256("0x01") }],
+        [
+          {
+            gpuModel: "small",
+            vramMb: 1_024,
+            throughputMilliOpsPerSec: 1n,
+            region: "eu",
+            benchmarkReport: keccak256("0x01"),
+          },
+        ],
         { account: low.account },
       );
       const t = await now(m);
@@ -372,13 +417,28 @@ describe("SpotMarket", async () => {
     it("keeps FIFO order inside a tick and fills partially", async () => {
       const a = await act.ask(p1, 100, 2);
       const b = await act.ask(p2, 100, 1);
-      assert.deepEqual(await m.market.read.levelOf([1, ASK, 100]), { tick: 100, orders: 2, quantity: 3n, head: a.orderId });
+      assert.deepEqual(await m.market.read.levelOf([1, ASK, 100]), {
+        tick: 100,
+        orders: 2,
+        quantity: 3n,
+        head: a.orderId,
+      });
       const j1 = await act.bid(b1, 100, 1n);
       // a partial fill of the head writes only the head order; the views still show the unfilled quantity
-      assert.deepEqual(await m.market.read.levelOf([1, ASK, 100]), { tick: 100, orders: 2, quantity: 2n, head: a.orderId });
+      assert.deepEqual(await m.market.read.levelOf([1, ASK, 100]), {
+        tick: 100,
+        orders: 2,
+        quantity: 2n,
+        head: a.orderId,
+      });
       assert.equal((await m.market.read.orderOf([a.orderId])).remaining, 1);
       const j2 = await act.bid(b1, 100, 2n);
-      assert.deepEqual(await m.market.read.levelOf([1, ASK, 100]), { tick: 100, orders: 1, quantity: 1n, head: b.orderId });
+      assert.deepEqual(await m.market.read.levelOf([1, ASK, 100]), {
+        tick: 100,
+        orders: 1,
+        quantity: 1n,
+        head: b.orderId,
+      });
       const j3 = await act.bid(b2, 100, 3n);
       const providerOf = async (id: bigint) => (await termsOf(m, id)).provider.toLowerCase();
       assert.equal(await providerOf(j1.jobId), p1.account.address.toLowerCase());
@@ -546,7 +606,9 @@ describe("SpotMarket", async () => {
       assert.deepEqual(await m.market.read.jobOf([rest.orderId]), [STATUS.Matched, hashJobTerms(restTerms)]);
       // the rebuilt terms settle the job
       const output = [3n];
-      await m.market.write.submitResult([rest.orderId, restTerms, output, commitProof(6n, output)], { account: p2.account });
+      await m.market.write.submitResult([rest.orderId, restTerms, output, commitProof(6n, output)], {
+        account: p2.account,
+      });
       assert.equal(await statusOf(rest.orderId), STATUS.Settled);
       // events of different jobs are refused
       assert.throws(() => jobTermsFromEvents(placed.args, laterMatched.args), /BidPlaced is for order/);
@@ -676,7 +738,12 @@ describe("SpotMarket", async () => {
       assert.equal((await m.market.read.orderOf([a.orderId])).next, c.orderId);
       assert.equal((await m.market.read.orderOf([c.orderId])).prev, a.orderId);
       await m.market.write.cancelOrder([c.orderId], { account: b1.account });
-      assert.deepEqual(await m.market.read.levelOf([1, BID, 100]), { tick: 100, orders: 1, quantity: 1n, head: a.orderId });
+      assert.deepEqual(await m.market.read.levelOf([1, BID, 100]), {
+        tick: 100,
+        orders: 1,
+        quantity: 1n,
+        head: a.orderId,
+      });
       const r = await act.ask(p1, 100, 1);
       assert.equal(r.terms[0]?.inputHash, 1n);
     });
@@ -699,8 +766,17 @@ describe("SpotMarket", async () => {
       const { events } = await act.submit(p1, jobId, output);
       const settled = events.find((e) => e.eventName === "JobSettled");
       assert.ok(settled?.eventName === "JobSettled");
-      assert.deepEqual(settled.args, { jobId, provider: getAddress(p1.account.address), output, providerAmount: price - fee, fee });
-      assert.equal(events.some((e) => e.eventName === "CallbackResult"), false);
+      assert.deepEqual(settled.args, {
+        jobId,
+        provider: getAddress(p1.account.address),
+        output,
+        providerAmount: price - fee,
+        fee,
+      });
+      assert.equal(
+        events.some((e) => e.eventName === "CallbackResult"),
+        false,
+      );
       assert.equal(await m.market.read.owed([p1.account.address]), price - fee);
       // settlement does not touch the treasury's slot: the fee waits in the provider's account
       assert.equal(await m.market.read.owed([m.treasury.account.address]), 0n);
@@ -718,14 +794,20 @@ describe("SpotMarket", async () => {
         [jobId, STATUS.Settled],
       );
       await networkHelpers.time.increase(4_000);
-      await viem.assertions.revertWithCustomErrorWithArgs(m.market.write.expire([jobId, terms]), m.market, "JobNotMatched", [
-        jobId,
-        STATUS.Settled,
-      ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        m.market.write.expire([jobId, terms]),
+        m.market,
+        "JobNotMatched",
+        [jobId, STATUS.Settled],
+      );
       // pull payments; the provider's withdraw also releases its settled jobs' collateral
       const before = await usdOf(p1.account.address);
       const hash = m.market.write.withdraw([p1.account.address], { account: p1.account });
-      await viem.assertions.emitWithArgs(hash, m.market, "Withdrawal", [p1.account.address, p1.account.address, price - fee]);
+      await viem.assertions.emitWithArgs(hash, m.market, "Withdrawal", [
+        p1.account.address,
+        p1.account.address,
+        price - fee,
+      ]);
       const { events: withdrawn } = await marketEventsOf(await hash);
       assert.ok(withdrawn.some((e) => e.eventName === "CollateralReleased" && e.args.amount === COLLATERAL));
       // ...and moves its pending fee to the treasury, exactly
@@ -754,7 +836,9 @@ describe("SpotMarket", async () => {
         { ...terms, callbackGasLimit: 0 },
       ]) {
         await viem.assertions.revertWithCustomErrorWithArgs(
-          m.market.write.submitResult([jobId, tampered, output, proof], { account: tampered.provider === terms.provider ? p1.account : p2.account }),
+          m.market.write.submitResult([jobId, tampered, output, proof], {
+            account: tampered.provider === terms.provider ? p1.account : p2.account,
+          }),
           m.market,
           "InvalidJobTerms",
           [jobId],
@@ -802,9 +886,12 @@ describe("SpotMarket", async () => {
 
     it("expires after the deadline: buyer refunded, the whole collateral slashed to the treasury", async () => {
       const { jobId, terms } = await matched();
-      await viem.assertions.revertWithCustomErrorWithArgs(m.market.write.expire([jobId, terms]), m.market, "JobStillOpen", [
-        jobId,
-      ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        m.market.write.expire([jobId, terms]),
+        m.market,
+        "JobStillOpen",
+        [jobId],
+      );
       await networkHelpers.time.increaseTo(terms.deadline + 1n);
       const sovOf = (a: Address) => m.sovraToken.read.balanceOf([a]);
       const [buyerSov, callerSov, treasurySov] = await Promise.all([
@@ -824,10 +911,12 @@ describe("SpotMarket", async () => {
       assert.equal(await m.market.read.releasableOf([p1.account.address]), 0n);
       assert.equal(await m.market.read.owed([b1.account.address]), 100n * TICK);
       assert.equal(await statusOf(jobId), STATUS.Expired);
-      await viem.assertions.revertWithCustomErrorWithArgs(m.market.write.expire([jobId, terms]), m.market, "JobNotMatched", [
-        jobId,
-        STATUS.Expired,
-      ]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        m.market.write.expire([jobId, terms]),
+        m.market,
+        "JobNotMatched",
+        [jobId, STATUS.Expired],
+      );
       await viem.assertions.revertWithCustomErrorWithArgs(
         m.market.write.submitResult([jobId, terms, [1n], commitProof(77n, [1n])], { account: p1.account }),
         m.market,
@@ -867,8 +956,13 @@ describe("SpotMarket", async () => {
       assert.equal(await m.market.read.owed([p1.account.address]), 0n);
       assert.equal(await m.market.read.releasableOf([p1.account.address]), COLLATERAL);
       const before = await usdOf(p1.account.address);
-      const { events } = await marketEventsOf(await m.market.write.withdraw([p1.account.address], { account: p1.account }));
-      assert.equal(events.some((e) => e.eventName === "Withdrawal"), false);
+      const { events } = await marketEventsOf(
+        await m.market.write.withdraw([p1.account.address], { account: p1.account }),
+      );
+      assert.equal(
+        events.some((e) => e.eventName === "Withdrawal"),
+        false,
+      );
       assert.ok(events.some((e) => e.eventName === "CollateralReleased"));
       assert.equal(await usdOf(p1.account.address), before);
       assert.equal(await locked(p1.account.address), 0n);
@@ -918,15 +1012,22 @@ describe("SpotMarket", async () => {
       const p = p1.account.address;
       const treasury = m.treasury.account.address;
       for (let i = 1n; i <= 5n; i++) {
-        const hash = await market.write.placeBid([1, 60_000, i, "0x", (await now(m)) + 3_600n, false], { account: b1.account });
+        const hash = await market.write.placeBid([1, 60_000, i, "0x", (await now(m)) + 3_600n, false], {
+          account: b1.account,
+        });
         const { logs } = await m.publicClient.waitForTransactionReceipt({ hash });
         const events = parseEventLogs({ abi: market.abi, logs });
         const placed = events.find((e) => e.eventName === "BidPlaced");
         const matched = events.find((e) => e.eventName === "JobMatched");
         assert.ok(placed?.eventName === "BidPlaced" && matched?.eventName === "JobMatched");
         const terms = jobTermsFromEvents(placed.args, matched.args);
-        const settle = await market.write.submitResult([matched.args.jobId, terms, [1n], commitProof(i, [1n])], { account: p1.account });
-        const settled = parseEventLogs({ abi: market.abi, logs: (await m.publicClient.waitForTransactionReceipt({ hash: settle })).logs });
+        const settle = await market.write.submitResult([matched.args.jobId, terms, [1n], commitProof(i, [1n])], {
+          account: p1.account,
+        });
+        const settled = parseEventLogs({
+          abi: market.abi,
+          logs: (await m.publicClient.waitForTransactionReceipt({ hash: settle })).logs,
+        });
         // the fee moved to the treasury at once
         assert.ok(settled.some((e) => e.eventName === "FeesFlushed" && e.args.amount === fee));
         assert.equal(await market.read.pendingFeesOf([p]), 0n);

@@ -17,7 +17,13 @@ describe("ModelRegistry", () => {
     const { modelRegistry: reg, deployer } = await networkHelpers.loadFixture(coreFixture);
     const account = deployer.account;
     assert.equal(await reg.read.isRegistered([MNIST]), false);
-    assert.deepEqual(await reg.read.modelOf([MNIST]), { verifier: zeroAddress, minVramMb: 0, approved: false, weightsCid: "", ioSpec: "" });
+    assert.deepEqual(await reg.read.modelOf([MNIST]), {
+      verifier: zeroAddress,
+      minVramMb: 0,
+      approved: false,
+      weightsCid: "",
+      ioSpec: "",
+    });
 
     await viem.assertions.emitWithArgs(
       reg.write.registerModel([MNIST, CID, VERIFIER, IO_SPEC, 512], { account }),
@@ -27,21 +33,49 @@ describe("ModelRegistry", () => {
     );
     assert.equal(await reg.read.isRegistered([MNIST]), true);
     assert.equal(await reg.read.isApproved([MNIST]), false);
-    assert.deepEqual(await reg.read.modelOf([MNIST]), { verifier: VERIFIER, minVramMb: 512, approved: false, weightsCid: CID, ioSpec: IO_SPEC });
+    assert.deepEqual(await reg.read.modelOf([MNIST]), {
+      verifier: VERIFIER,
+      minVramMb: 512,
+      approved: false,
+      weightsCid: CID,
+      ioSpec: IO_SPEC,
+    });
 
-    await viem.assertions.emitWithArgs(reg.write.setModelApproved([MNIST, true], { account }), reg, "ModelApprovalSet", [MNIST, true]);
+    await viem.assertions.emitWithArgs(
+      reg.write.setModelApproved([MNIST, true], { account }),
+      reg,
+      "ModelApprovalSet",
+      [MNIST, true],
+    );
     assert.equal(await reg.read.isApproved([MNIST]), true);
     assert.equal((await reg.read.modelOf([MNIST])).approved, true);
-    await viem.assertions.emitWithArgs(reg.write.setModelApproved([MNIST, false], { account }), reg, "ModelApprovalSet", [MNIST, false]);
+    await viem.assertions.emitWithArgs(
+      reg.write.setModelApproved([MNIST, false], { account }),
+      reg,
+      "ModelApprovalSet",
+      [MNIST, false],
+    );
     assert.equal(await reg.read.isApproved([MNIST]), false);
   });
 
   it("validates registrations and keeps ids unique", async () => {
     const { modelRegistry: reg, deployer } = await networkHelpers.loadFixture(coreFixture);
     const account = deployer.account;
-    await viem.assertions.revertWithCustomError(reg.write.registerModel([zeroHash, CID, VERIFIER, IO_SPEC, 1], { account }), reg, "ZeroModelId");
-    await viem.assertions.revertWithCustomError(reg.write.registerModel([MNIST, CID, zeroAddress, IO_SPEC, 1], { account }), reg, "ZeroVerifier");
-    await viem.assertions.revertWithCustomError(reg.write.registerModel([MNIST, "", VERIFIER, IO_SPEC, 1], { account }), reg, "EmptyWeightsCid");
+    await viem.assertions.revertWithCustomError(
+      reg.write.registerModel([zeroHash, CID, VERIFIER, IO_SPEC, 1], { account }),
+      reg,
+      "ZeroModelId",
+    );
+    await viem.assertions.revertWithCustomError(
+      reg.write.registerModel([MNIST, CID, zeroAddress, IO_SPEC, 1], { account }),
+      reg,
+      "ZeroVerifier",
+    );
+    await viem.assertions.revertWithCustomError(
+      reg.write.registerModel([MNIST, "", VERIFIER, IO_SPEC, 1], { account }),
+      reg,
+      "EmptyWeightsCid",
+    );
     await viem.assertions.revertWithCustomErrorWithArgs(
       reg.write.registerModel([MNIST, "b".repeat(129), VERIFIER, IO_SPEC, 1], { account }),
       reg,

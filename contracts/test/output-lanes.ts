@@ -18,11 +18,27 @@ describe("OutputLanes", async () => {
 
   it("refuses lanes past the output and lane widths outside 2..126 bits", async () => {
     const packed = packOutput([1, 2, 3], 20);
-    await viem.assertions.revertWithCustomErrorWithArgs(lanes.read.lane([packed, 20n, 12n]), lanes, "OutputTooShort", [1n, 13n]);
-    await viem.assertions.revertWithCustomErrorWithArgs(lanes.read.argmax([packed, 20n, 13n]), lanes, "OutputTooShort", [1n, 13n]);
-    await viem.assertions.revertWithCustomErrorWithArgs(lanes.read.argmax([packed, 20n, 0n]), lanes, "OutputTooShort", [1n, 0n]);
+    await viem.assertions.revertWithCustomErrorWithArgs(lanes.read.lane([packed, 20n, 12n]), lanes, "OutputTooShort", [
+      1n,
+      13n,
+    ]);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      lanes.read.argmax([packed, 20n, 13n]),
+      lanes,
+      "OutputTooShort",
+      [1n, 13n],
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(lanes.read.argmax([packed, 20n, 0n]), lanes, "OutputTooShort", [
+      1n,
+      0n,
+    ]);
     for (const bits of [1n, 127n]) {
-      await viem.assertions.revertWithCustomErrorWithArgs(lanes.read.lane([packed, bits, 0n]), lanes, "InvalidLaneBits", [bits]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        lanes.read.lane([packed, bits, 0n]),
+        lanes,
+        "InvalidLaneBits",
+        [bits],
+      );
     }
   });
 });

@@ -109,7 +109,9 @@ describe("ProviderRegistry: profiles", () => {
       [33n],
     );
     // The bounds themselves are accepted.
-    await providerRegistry.write.register([{ ...profile, gpuModel: "g".repeat(64), region: "r".repeat(32) }], { account });
+    await providerRegistry.write.register([{ ...profile, gpuModel: "g".repeat(64), region: "r".repeat(32) }], {
+      account,
+    });
     assert.equal(await providerRegistry.read.isRegistered([account.address]), true);
   });
 });
@@ -178,7 +180,12 @@ describe("ProviderRegistry: stake and unbond", () => {
       [who, sov("100"), sov("100"), now + 10n + 3600n],
     );
     let info = await stakeInfo(core, who);
-    assert.deepEqual(info, { staked: sov("900"), locked: sov("600"), unbonding: sov("100"), unbondingReadyAt: now + 3610n });
+    assert.deepEqual(info, {
+      staked: sov("900"),
+      locked: sov("600"),
+      unbonding: sov("100"),
+      unbondingReadyAt: now + 3610n,
+    });
     assert.equal(await providerRegistry.read.freeStakeOf([who]), sov("300"));
 
     // A second request adds to the pending amount and restarts the timer for all of it.
@@ -229,7 +236,9 @@ describe("ProviderRegistry: market operations", () => {
       "AccessManagedUnauthorized",
     );
     await viem.assertions.revertWithCustomError(
-      providerRegistry.write.slashCollateral([who, 1n, [stranger.account.address], [1n]], { account: stranger.account }),
+      providerRegistry.write.slashCollateral([who, 1n, [stranger.account.address], [1n]], {
+        account: stranger.account,
+      }),
       providerRegistry,
       "AccessManagedUnauthorized",
     );
@@ -280,7 +289,12 @@ describe("ProviderRegistry: market operations", () => {
       assert.equal(receipt.status, "success");
       assert.equal(receipt.logs.length, 0);
     }
-    assert.deepEqual(await stakeInfo(core, who), { staked: sov("1000"), locked: sov("500"), unbonding: 0n, unbondingReadyAt: 0n });
+    assert.deepEqual(await stakeInfo(core, who), {
+      staked: sov("1000"),
+      locked: sov("500"),
+      unbonding: 0n,
+      unbondingReadyAt: 0n,
+    });
   });
 
   it("slashes locked collateral and pays the recipients", async () => {
@@ -294,9 +308,12 @@ describe("ProviderRegistry: market operations", () => {
     await providerRegistry.write.lockCollateral([who, sov("500")], { account: market.account });
 
     await viem.assertions.emitWithArgs(
-      providerRegistry.write.slashCollateral([who, sov("100"), [buyer, caller, treasury, zeroAddress], [sov("70"), sov("5"), sov("25"), 0n]], {
-        account: market.account,
-      }),
+      providerRegistry.write.slashCollateral(
+        [who, sov("100"), [buyer, caller, treasury, zeroAddress], [sov("70"), sov("5"), sov("25"), 0n]],
+        {
+          account: market.account,
+        },
+      ),
       providerRegistry,
       "CollateralSlashed",
       [who, sov("100"), [buyer, caller, treasury, zeroAddress], [sov("70"), sov("5"), sov("25"), 0n]],
@@ -304,7 +321,12 @@ describe("ProviderRegistry: market operations", () => {
     assert.equal(await sovraToken.read.balanceOf([buyer]), sov("70"));
     assert.equal(await sovraToken.read.balanceOf([caller]), sov("5"));
     assert.equal(await sovraToken.read.balanceOf([treasury]), sov("25"));
-    assert.deepEqual(await stakeInfo(core, who), { staked: sov("900"), locked: sov("400"), unbonding: 0n, unbondingReadyAt: 0n });
+    assert.deepEqual(await stakeInfo(core, who), {
+      staked: sov("900"),
+      locked: sov("400"),
+      unbonding: 0n,
+      unbondingReadyAt: 0n,
+    });
     assert.equal(await sovraToken.read.balanceOf([providerRegistry.address]), sov("900"));
   });
 
@@ -321,7 +343,9 @@ describe("ProviderRegistry: market operations", () => {
       [2n, 1n],
     );
     await viem.assertions.revertWithCustomErrorWithArgs(
-      providerRegistry.write.slashCollateral([who, 9n, Array(9).fill(r) as Address[], Array(9).fill(1n) as bigint[]], { account }),
+      providerRegistry.write.slashCollateral([who, 9n, Array(9).fill(r) as Address[], Array(9).fill(1n) as bigint[]], {
+        account,
+      }),
       providerRegistry,
       "TooManySlashRecipients",
       [9n],
@@ -344,7 +368,10 @@ describe("ProviderRegistry: market operations", () => {
       [who, sov("100"), sov("101")],
     );
     // Eight recipients is the bound and is accepted.
-    await providerRegistry.write.slashCollateral([who, 8n, Array(8).fill(r) as Address[], Array(8).fill(1n) as bigint[]], { account });
+    await providerRegistry.write.slashCollateral(
+      [who, 8n, Array(8).fill(r) as Address[], Array(8).fill(1n) as bigint[]],
+      { account },
+    );
   });
 });
 

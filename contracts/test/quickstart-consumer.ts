@@ -22,7 +22,10 @@ describe("QuickstartConsumer (the README's example)", async () => {
   it("is shown whole in the README", async () => {
     const source = await readFile(new URL("../contracts/consumer/QuickstartConsumer.sol", import.meta.url), "utf8");
     const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
-    assert.ok(readme.includes(source.trim()), "README.md must embed contracts/consumer/QuickstartConsumer.sol verbatim");
+    assert.ok(
+      readme.includes(source.trim()),
+      "README.md must embed contracts/consumer/QuickstartConsumer.sol verbatim",
+    );
   });
 
   it("buys a classification, receives the verified output, and reclaims the refund of a declined job", async () => {

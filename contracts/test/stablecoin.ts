@@ -21,12 +21,10 @@ describe("TestStablecoin", () => {
     const other = wallets[10]!;
     assert.equal(await stablecoin.read.faucetAvailableAt([user.account.address]), 0n);
 
-    await viem.assertions.emitWithArgs(
-      stablecoin.write.faucet({ account: user.account }),
-      stablecoin,
-      "FaucetUsed",
-      [user.account.address, usd("1000")],
-    );
+    await viem.assertions.emitWithArgs(stablecoin.write.faucet({ account: user.account }), stablecoin, "FaucetUsed", [
+      user.account.address,
+      usd("1000"),
+    ]);
     const t0 = BigInt(await networkHelpers.time.latest());
     assert.equal(await stablecoin.read.balanceOf([user.account.address]), usd("1000"));
     assert.equal(await stablecoin.read.faucetAvailableAt([user.account.address]), t0 + 3600n);
@@ -43,7 +41,11 @@ describe("TestStablecoin", () => {
 
     // One second before the cooldown ends it still reverts; at the end it mints again.
     await networkHelpers.time.setNextBlockTimestamp(t0 + 3599n);
-    await viem.assertions.revertWithCustomError(stablecoin.write.faucet({ account: user.account }), stablecoin, "FaucetCooldown");
+    await viem.assertions.revertWithCustomError(
+      stablecoin.write.faucet({ account: user.account }),
+      stablecoin,
+      "FaucetCooldown",
+    );
     await networkHelpers.time.setNextBlockTimestamp(t0 + 3600n);
     await stablecoin.write.faucet({ account: user.account });
     assert.equal(await stablecoin.read.balanceOf([user.account.address]), usd("2000"));
@@ -56,7 +58,12 @@ describe("TestStablecoin", () => {
     const deadline = BigInt(await networkHelpers.time.latest()) + 600n;
     const signature = await owner.signTypedData({
       account: owner.account,
-      domain: { name: "Test USD", version: "1", chainId: await publicClient.getChainId(), verifyingContract: stablecoin.address },
+      domain: {
+        name: "Test USD",
+        version: "1",
+        chainId: await publicClient.getChainId(),
+        verifyingContract: stablecoin.address,
+      },
       types: {
         Permit: [
           { name: "owner", type: "address" },

@@ -43,7 +43,10 @@ describe("SovraToken", () => {
     );
     assert.equal(await sovraToken.read.getVotes([alice.account.address]), DEFAULT_CORE_PARAMS.tokenPerWallet);
     await sovraToken.write.transfer([bob.account.address, sov("400")], { account: alice.account });
-    assert.equal(await sovraToken.read.getVotes([alice.account.address]), DEFAULT_CORE_PARAMS.tokenPerWallet - sov("400"));
+    assert.equal(
+      await sovraToken.read.getVotes([alice.account.address]),
+      DEFAULT_CORE_PARAMS.tokenPerWallet - sov("400"),
+    );
     const block = await publicClient.getBlockNumber();
     await networkHelpers.mine();
     assert.equal(

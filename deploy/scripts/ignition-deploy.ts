@@ -17,7 +17,12 @@ const config = localConfig;
 if (config.paymentToken !== undefined) {
   const [deployer] = await viem.getWalletClients();
   if (deployer === undefined) throw new Error("no deployer account");
-  const check = await checkPaymentToken(publicClient, deployer, config.paymentToken, config.paymentTokenProbe ?? "0x000000000000000000000000000000000000dEaD");
+  const check = await checkPaymentToken(
+    publicClient,
+    deployer,
+    config.paymentToken,
+    config.paymentTokenProbe ?? "0x000000000000000000000000000000000000dEaD",
+  );
   if (!check.ok) throw new Error(`refusing payment token ${config.paymentToken}: ${check.reason}`);
 }
 const startBlock = await publicClient.getBlockNumber();

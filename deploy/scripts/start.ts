@@ -20,7 +20,13 @@ import { buyerBin, onboardProvider, privateKeyOf, startProviderNode, writeNodeCo
 import { startLocalRedis } from "../src/redis.ts";
 import { buildWeb, startWeb, webIsBuilt } from "../src/web.ts";
 
-const port = (name: string, fallback: number) => z.coerce.number().int().min(0).max(65_535).parse(process.env[name] ?? fallback);
+const port = (name: string, fallback: number) =>
+  z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65_535)
+    .parse(process.env[name] ?? fallback);
 const settings = {
   chainPort: port("SOVRA_CHAIN_PORT", 8545),
   webPort: port("SOVRA_WEB_PORT", 3000),
@@ -72,12 +78,14 @@ async function waitUntilReady(
   for (;;) {
     if (await ready()) return;
     if (gone) throw new Error(`${name} stopped before it was ready; see ${logFile}`);
-    if (Date.now() - started > timeoutMs) throw new Error(`${name} was not ready within ${timeoutMs / 1000} s; see ${logFile}`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`${name} was not ready within ${timeoutMs / 1000} s; see ${logFile}`);
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
 }
 
-const logHas = (file: string, text: string) => async () => (await readFile(file, "utf8").catch(() => "")).includes(text);
+const logHas = (file: string, text: string) => async () =>
+  (await readFile(file, "utf8").catch(() => "")).includes(text);
 const listening = (port: number) => () =>
   new Promise<boolean>((resolve) => {
     const socket = createConnection({ host: "127.0.0.1", port }, () => {
@@ -93,9 +101,13 @@ try {
   for (const file of ["provider.log", "web.log"]) await rm(path.join(settings.stateDir, file), { force: true });
   const redis = await step("starting Redis", () => startLocalRedis({ url: process.env.REDIS_URL }));
   stoppers.push(() => redis.stop());
-  const chain = await step(`starting the local chain on port ${settings.chainPort}`, () => startLocalChain({ port: settings.chainPort }));
+  const chain = await step(`starting the local chain on port ${settings.chainPort}`, () =>
+    startLocalChain({ port: settings.chainPort }),
+  );
   stoppers.push(() => chain.stop());
-  const deployment = await step("deploying the system (Hardhat Ignition)", () => deploySystem({ rpcUrl: chain.rpcUrl }));
+  const deployment = await step("deploying the system (Hardhat Ignition)", () =>
+    deploySystem({ rpcUrl: chain.rpcUrl }),
+  );
   await mkdir(deploymentsDir, { recursive: true });
   const deploymentFile = path.join(deploymentsDir, `${deployment.chainId}.json`);
   await writeFile(deploymentFile, `${JSON.stringify(deployment, null, 2)}\n`);
@@ -122,11 +134,23 @@ try {
   const provider = localAccount(localRoles.provider);
   const asks = deployment.models.map((model) => ({ model: model.name, price: "0.05", capacity: 100 }));
   await step("onboarding the provider (benchmark, register, stake, asks)", () =>
-    onboardProvider({ config, account: provider, reportFile: path.join(settings.stateDir, "benchmark-report.json"), stake: "2500", asks }),
+    onboardProvider({
+      config,
+      account: provider,
+      reportFile: path.join(settings.stateDir, "benchmark-report.json"),
+      stake: "2500",
+      asks,
+    }),
   );
   // Class 1 markets need GDPR + SOC2: the development attester vouches for the local provider, so they are usable.
   await step("attesting the provider's compliance (development attester: GDPR, SOC2, TEE)", () =>
-    attestLocalProvider({ rpcUrl: chain.rpcUrl, deployment, provider: provider.address, claims: ["GDPR", "SOC2", "TEE"], validFor: 365n * 86_400n }),
+    attestLocalProvider({
+      rpcUrl: chain.rpcUrl,
+      deployment,
+      provider: provider.address,
+      claims: ["GDPR", "SOC2", "TEE"],
+      validFor: 365n * 86_400n,
+    }),
   );
   const providerLog = path.join(settings.stateDir, "provider.log");
   const node = startProviderNode(config, provider, providerLog);
@@ -143,7 +167,9 @@ try {
     const web = startWeb({ port: webPort, rpcUrl: chain.rpcUrl, deploymentFile, logFile: webLog });
     stoppers.push(() => web.stop());
     // The URL is printed once it answers, so that opening it right away works.
-    await step(`serving the dApp on port ${webPort}`, () => waitUntilReady("the dApp server", listening(webPort), web.child, webLog, 120_000));
+    await step(`serving the dApp on port ${webPort}`, () =>
+      waitUntilReady("the dApp server", listening(webPort), web.child, webLog, 120_000),
+    );
     webUrl = `http://127.0.0.1:${webPort}`;
   }
 
@@ -164,13 +190,19 @@ try {
   console.log("\nContracts");
   for (const [name, address] of Object.entries(deployment.contracts)) console.log(`  ${name.padEnd(20)} ${address}`);
   console.log("\nModels and markets");
-  for (const model of deployment.models) console.log(`  ${model.name.padEnd(6)} ${model.weightsCid}  verifier ${model.verifier}`);
-  for (const market of deployment.markets) console.log(`  market ${market.marketId}: ${market.model}, policy class ${market.policyClass}`);
-  console.log(`\nTest accounts (public development keys: never use them elsewhere); each has 1,000 tUSD and ${formatUnits(sovEach, 18)} SOV`);
+  for (const model of deployment.models)
+    console.log(`  ${model.name.padEnd(6)} ${model.weightsCid}  verifier ${model.verifier}`);
+  for (const market of deployment.markets)
+    console.log(`  market ${market.marketId}: ${market.model}, policy class ${market.policyClass}`);
+  console.log(
+    `\nTest accounts (public development keys: never use them elsewhere); each has 1,000 tUSD and ${formatUnits(sovEach, 18)} SOV`,
+  );
   const roleOf = new Map<number, string>(Object.entries(localRoles).map(([role, index]) => [index, role]));
   for (const index of accounts) {
     const account = localAccount(index);
-    console.log(`  #${index} ${account.address} ${privateKeyOf(account)}${roleOf.has(index) ? `  (${roleOf.get(index)})` : ""}`);
+    console.log(
+      `  #${index} ${account.address} ${privateKeyOf(account)}${roleOf.has(index) ? `  (${roleOf.get(index)})` : ""}`,
+    );
   }
   const buyerKey = privateKeyOf(localAccount(localRoles.buyer));
   if (webUrl !== undefined) {
@@ -185,7 +217,10 @@ try {
     `  SOVRA_PRIVATE_KEY=${buyerKey} node ${path.relative(process.cwd(), buyerBin)} --config ${path.relative(process.cwd(), config)} bid --model mlp --input ${path.relative(process.cwd(), digitFile)} --max-price 0.05`,
   );
   console.log("\nPress Ctrl-C to stop everything.");
-  const watch = (name: string, child: { once(event: "exit", listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown }) =>
+  const watch = (
+    name: string,
+    child: { once(event: "exit", listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown },
+  ) =>
     child.once("exit", (code, signal) => {
       if (stopping) return;
       // A terminal's Ctrl-C reaches every process of the foreground group: a child may see it before this process.

@@ -31,7 +31,8 @@ export async function waitForRpc(rpcUrl: string, timeoutMs = 60_000): Promise<nu
     try {
       return await client.getChainId();
     } catch (error) {
-      if (Date.now() - started > timeoutMs) throw new Error(`no JSON-RPC answer at ${rpcUrl} after ${timeoutMs} ms`, { cause: error });
+      if (Date.now() - started > timeoutMs)
+        throw new Error(`no JSON-RPC answer at ${rpcUrl} after ${timeoutMs} ms`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
@@ -48,7 +49,9 @@ export async function startLocalChain(options: { port?: number; quiet?: boolean 
   );
   const rpcUrl = `http://127.0.0.1:${port}`;
   const exited = new Promise<never>((_, reject) =>
-    node.child.once("exit", (code) => reject(new Error(`hardhat node exited early with code ${code} (port ${port} taken?)`))),
+    node.child.once("exit", (code) =>
+      reject(new Error(`hardhat node exited early with code ${code} (port ${port} taken?)`)),
+    ),
   );
   await Promise.race([waitForRpc(rpcUrl), exited]);
   return { rpcUrl, port, process: node, stop: () => node.stop() };

@@ -8,7 +8,9 @@ import { runToCompletion } from "./processes.ts";
 /** Compiles the contracts and regenerates the typed ABIs the other packages import. */
 export async function buildContracts(): Promise<void> {
   await runToCompletion(process.execPath, [hardhatBin, "build", "--quiet"], { cwd: contractsDir });
-  await runToCompletion(process.execPath, [path.join(contractsDir, "scripts", "export-abis.ts")], { cwd: contractsDir });
+  await runToCompletion(process.execPath, [path.join(contractsDir, "scripts", "export-abis.ts")], {
+    cwd: contractsDir,
+  });
 }
 
 /**

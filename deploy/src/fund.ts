@@ -24,7 +24,9 @@ export async function fundLocalAccounts(options: FundOptions): Promise<Address[]
   for (const index of [0, ...options.accounts.filter((index) => index !== 0)]) {
     const account = localAccount(index);
     const wallet = createWalletClient({ chain: hardhat, transport, account });
-    const hashes = [await wallet.writeContract({ address: paymentToken, abi: testStablecoinAbi, functionName: "faucet" })];
+    const hashes = [
+      await wallet.writeContract({ address: paymentToken, abi: testStablecoinAbi, functionName: "faucet" }),
+    ];
     if (index !== 0) {
       hashes.push(
         await deployer.writeContract({
@@ -36,7 +38,12 @@ export async function fundLocalAccounts(options: FundOptions): Promise<Address[]
       );
     }
     hashes.push(
-      await wallet.writeContract({ address: sovraToken, abi: sovraTokenAbi, functionName: "delegate", args: [account.address] }),
+      await wallet.writeContract({
+        address: sovraToken,
+        abi: sovraTokenAbi,
+        functionName: "delegate",
+        args: [account.address],
+      }),
     );
     for (const hash of hashes) {
       const receipt = await publicClient.waitForTransactionReceipt({ hash });

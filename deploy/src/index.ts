@@ -5,5 +5,13 @@ export { buildContracts, deploySystem } from "./deploy.ts";
 export { fundLocalAccounts } from "./fund.ts";
 export { startProcess, runToCompletion, type ManagedProcess } from "./processes.ts";
 export { startLocalRedis, type LocalRedis } from "./redis.ts";
-export { buyerBin, onboardProvider, privateKeyOf, providerBin, providerCli, startProviderNode, writeNodeConfig } from "./provider.ts";
+export {
+  buyerBin,
+  onboardProvider,
+  privateKeyOf,
+  providerBin,
+  providerCli,
+  startProviderNode,
+  writeNodeConfig,
+} from "./provider.ts";
 export { buildWeb, startWeb, webIsBuilt } from "./web.ts";

@@ -66,11 +66,28 @@ export async function onboardProvider(options: {
   asks: readonly { model: string; price: string; capacity: number }[];
 }): Promise<void> {
   const { config, account } = options;
-  await providerCli(config, account, ["benchmark", "--no-models", "--seconds", "0.2", "--size", "128", "-o", options.reportFile]);
+  await providerCli(config, account, [
+    "benchmark",
+    "--no-models",
+    "--seconds",
+    "0.2",
+    "--size",
+    "128",
+    "-o",
+    options.reportFile,
+  ]);
   await providerCli(config, account, ["register", "-r", options.reportFile, "--region", "local"]);
   await providerCli(config, account, ["stake", options.stake]);
   for (const ask of options.asks) {
-    await providerCli(config, account, ["ask", "--model", ask.model, "--price", ask.price, "--capacity", String(ask.capacity)]);
+    await providerCli(config, account, [
+      "ask",
+      "--model",
+      ask.model,
+      "--price",
+      ask.price,
+      "--capacity",
+      String(ask.capacity),
+    ]);
   }
 }
 

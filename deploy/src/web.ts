@@ -43,16 +43,26 @@ export async function buildWeb(): Promise<void> {
 }
 
 /** Serves the dApp's build on `port`, reading chain and deployment per request from the environment. */
-export function startWeb(options: { port: number; rpcUrl: string; deploymentFile: string; logFile: string }): ManagedProcess {
-  return startProcess("web", process.execPath, [nextBin, "start", "--hostname", "127.0.0.1", "--port", String(options.port)], {
-    cwd: webDir,
-    env: {
-      ...process.env,
-      NEXT_TELEMETRY_DISABLED: "1",
-      SOVRA_CHAIN_ID: "31337",
-      SOVRA_RPC_URL: options.rpcUrl,
-      SOVRA_DEPLOYMENT_FILE: options.deploymentFile,
+export function startWeb(options: {
+  port: number;
+  rpcUrl: string;
+  deploymentFile: string;
+  logFile: string;
+}): ManagedProcess {
+  return startProcess(
+    "web",
+    process.execPath,
+    [nextBin, "start", "--hostname", "127.0.0.1", "--port", String(options.port)],
+    {
+      cwd: webDir,
+      env: {
+        ...process.env,
+        NEXT_TELEMETRY_DISABLED: "1",
+        SOVRA_CHAIN_ID: "31337",
+        SOVRA_RPC_URL: options.rpcUrl,
+        SOVRA_DEPLOYMENT_FILE: options.deploymentFile,
+      },
+      logFile: options.logFile,
     },
-    logFile: options.logFile,
-  });
+  );
 }

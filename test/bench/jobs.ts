@@ -8,7 +8,16 @@ import { fileURLToPath } from "node:url";
 import { spotMarketAbi } from "@sovra/contracts";
 import { heldOutDigits } from "../support/digits.ts";
 import { approveMarket, placeBid } from "../support/jobs.ts";
-import { nodeReady, placeAsk, registerProvider, sleep, startNode, startSystem, type NodeProcess, type System } from "../support/system.ts";
+import {
+  nodeReady,
+  placeAsk,
+  registerProvider,
+  sleep,
+  startNode,
+  startSystem,
+  type NodeProcess,
+  type System,
+} from "../support/system.ts";
 
 const JOBS = Number(process.env.SOVRA_BENCH_JOBS ?? 100);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -47,7 +56,14 @@ async function runRound(sys: System, nodes: NodeProcess[], workers: number): Pro
     while (polling) {
       const head = await sys.client.getBlockNumber();
       if (head >= from) {
-        const logs = await sys.client.getContractEvents({ address: sys.market, abi: spotMarketAbi, eventName: "JobSettled", fromBlock: from, toBlock: head, strict: true });
+        const logs = await sys.client.getContractEvents({
+          address: sys.market,
+          abi: spotMarketAbi,
+          eventName: "JobSettled",
+          fromBlock: from,
+          toBlock: head,
+          strict: true,
+        });
         const now = performance.now();
         for (const log of logs) if (!settledAt.has(log.args.jobId)) settledAt.set(log.args.jobId, now);
         from = head + 1n;
@@ -99,7 +115,14 @@ async function timedStart(config: string, sys: System, args: string[] = []) {
   await nodeReady(node);
   const readyMs = performance.now() - t;
   const ready = node.logs.find((l) => l.msg === "model ready");
-  return { node, readyMs: Math.round(readyMs), model: ready === undefined ? null : { start: ready.start, from: ready.from, fetchSeconds: ready.fetchSeconds, loadSeconds: ready.loadSeconds } };
+  return {
+    node,
+    readyMs: Math.round(readyMs),
+    model:
+      ready === undefined
+        ? null
+        : { start: ready.start, from: ready.from, fetchSeconds: ready.fetchSeconds, loadSeconds: ready.loadSeconds },
+  };
 }
 
 async function firstProof(sys: System, node: NodeProcess): Promise<number> {
@@ -133,7 +156,11 @@ async function main(): Promise<void> {
     const one = await runRound(sys, [warm.node], 1);
     process.stderr.write(`${JSON.stringify(one)}\n`);
 
-    const second = startNode({ config: await sys.writeConfig({ name: "bench-node-2" }), account: sys.provider, args: ["--no-watch", "--stages", "infer,prove"] });
+    const second = startNode({
+      config: await sys.writeConfig({ name: "bench-node-2" }),
+      account: sys.provider,
+      args: ["--no-watch", "--stages", "infer,prove"],
+    });
     running.push(second);
     await nodeReady(second);
     process.stderr.write(`two worker processes: ${JOBS} jobs...\n`);
@@ -142,8 +169,14 @@ async function main(): Promise<void> {
 
     const results = {
       measuredAt: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim(), memoryGb: round(os.totalmem() / 1024 ** 3), loadAverageAtEnd: os.loadavg().map((x) => round(x, 2)) },
-      setup: "local Hardhat chain (automine), real Redis, real worker processes (`sovra-provider run`), real Groth16 proofs, MNIST MLP, held-out digits; bids placed back to back by one buyer",
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model.trim(),
+        memoryGb: round(os.totalmem() / 1024 ** 3),
+        loadAverageAtEnd: os.loadavg().map((x) => round(x, 2)),
+      },
+      setup:
+        "local Hardhat chain (automine), real Redis, real worker processes (`sovra-provider run`), real Groth16 proofs, MNIST MLP, held-out digits; bids placed back to back by one buyer",
       jobs: JOBS,
       jobsPerMinute: one.jobsPerMinute,
       latencyMsP50: one.latencyMsP50,

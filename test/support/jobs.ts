@@ -9,7 +9,12 @@ import { testClient, wallet, type System } from "./system.ts";
 export type PlacedBid = { jobId: bigint; matched: boolean; blockNumber: bigint; escrow: bigint };
 
 export async function approveMarket(sys: System, account: HDAccount): Promise<void> {
-  const hash = await wallet(sys, account).writeContract({ address: sys.deployment.contracts.paymentToken, abi: testStablecoinAbi, functionName: "approve", args: [sys.market, maxUint256] });
+  const hash = await wallet(sys, account).writeContract({
+    address: sys.deployment.contracts.paymentToken,
+    abi: testStablecoinAbi,
+    functionName: "approve",
+    args: [sys.market, maxUint256],
+  });
   await sys.client.waitForTransactionReceipt({ hash });
 }
 
@@ -30,9 +35,18 @@ export async function chainNow(sys: System): Promise<bigint> {
  */
 export async function placeBid(
   sys: System,
-  options: { pixels: ArrayLike<number>; inputRef?: Hex; inputHash?: bigint; maxTick?: number; deadlineIn?: bigint; marketId?: number; account?: HDAccount },
+  options: {
+    pixels: ArrayLike<number>;
+    inputRef?: Hex;
+    inputHash?: bigint;
+    maxTick?: number;
+    deadlineIn?: bigint;
+    marketId?: number;
+    account?: HDAccount;
+  },
 ): Promise<PlacedBid> {
-  const marketId = options.marketId ?? sys.deployment.markets.find((m) => m.model === "mlp" && m.policyClass === 0)?.marketId ?? 0;
+  const marketId =
+    options.marketId ?? sys.deployment.markets.find((m) => m.model === "mlp" && m.policyClass === 0)?.marketId ?? 0;
   const inputRef = options.inputRef ?? bytesToHex(Uint8Array.from(options.pixels));
   const inputHash = options.inputHash ?? (await hashBytes(options.pixels));
   const now = await chainNow(sys);
@@ -47,14 +61,33 @@ export async function placeBid(
   const placed = parseEventLogs({ abi: spotMarketAbi, eventName: "BidPlaced", logs: receipt.logs })[0];
   const matched = parseEventLogs({ abi: spotMarketAbi, eventName: "JobMatched", logs: receipt.logs })[0];
   if (placed === undefined) throw new Error("no BidPlaced event");
-  return { jobId: placed.args.orderId, matched: matched !== undefined, blockNumber: receipt.blockNumber, escrow: matched?.args.price ?? 0n };
+  return {
+    jobId: placed.args.orderId,
+    matched: matched !== undefined,
+    blockNumber: receipt.blockNumber,
+    escrow: matched?.args.price ?? 0n,
+  };
 }
 
 /** A job's terms, joined from its BidPlaced and JobMatched events. */
 export async function termsOf(sys: System, jobId: bigint): Promise<JobTerms> {
   const fromBlock = BigInt(sys.deployment.startBlock);
-  const [bid] = await sys.client.getContractEvents({ address: sys.market, abi: spotMarketAbi, eventName: "BidPlaced", args: { orderId: jobId }, fromBlock, strict: true });
-  const [match] = await sys.client.getContractEvents({ address: sys.market, abi: spotMarketAbi, eventName: "JobMatched", args: { jobId }, fromBlock, strict: true });
+  const [bid] = await sys.client.getContractEvents({
+    address: sys.market,
+    abi: spotMarketAbi,
+    eventName: "BidPlaced",
+    args: { orderId: jobId },
+    fromBlock,
+    strict: true,
+  });
+  const [match] = await sys.client.getContractEvents({
+    address: sys.market,
+    abi: spotMarketAbi,
+    eventName: "JobMatched",
+    args: { jobId },
+    fromBlock,
+    strict: true,
+  });
   if (bid === undefined || match === undefined) throw new Error(`job ${jobId}: events not found`);
   return jobTermsFromEvents(bid.args, match.args);
 }
@@ -70,7 +103,12 @@ export async function passDeadline(sys: System, deadline: bigint): Promise<void>
 /** Expires a job as `caller`. */
 export async function expireJob(sys: System, jobId: bigint, caller: HDAccount): Promise<void> {
   const terms = await termsOf(sys, jobId);
-  const hash = await wallet(sys, caller).writeContract({ address: sys.market, abi: spotMarketAbi, functionName: "expire", args: [jobId, terms] });
+  const hash = await wallet(sys, caller).writeContract({
+    address: sys.market,
+    abi: spotMarketAbi,
+    functionName: "expire",
+    args: [jobId, terms],
+  });
   const receipt = await sys.client.waitForTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error(`expire(${jobId}) reverted`);
 }

@@ -48,7 +48,8 @@ async function send(sys: System, hash: Promise<`0x${string}`>, what: string): Pr
 
 /** Sets up local account `index` (not 0-3, which the system uses) as this test's provider. */
 export async function openLane(sys: System, options: { index: number; capacity: number }): Promise<Lane> {
-  if (options.index < 4) throw new Error(`account ${options.index} belongs to the system (deployer, provider, buyer, attester)`);
+  if (options.index < 4)
+    throw new Error(`account ${options.index} belongs to the system (deployer, provider, buyer, attester)`);
   const account = localAccount(options.index);
   const me = account.address;
   const marketId = mlpOpenMarket(sys);
@@ -60,9 +61,23 @@ export async function openLane(sys: System, options: { index: number; capacity: 
   const close = async (): Promise<void> => {
     const results = await Promise.allSettled([...nodes].map((n) => n.stop()));
     if (askId !== undefined) {
-      const order = await sys.client.readContract({ address: sys.market, abi: spotMarketAbi, functionName: "orderOf", args: [askId] });
+      const order = await sys.client.readContract({
+        address: sys.market,
+        abi: spotMarketAbi,
+        functionName: "orderOf",
+        args: [askId],
+      });
       if (order.owner.toLowerCase() === me.toLowerCase()) {
-        await send(sys, wallet(sys, account).writeContract({ address: sys.market, abi: spotMarketAbi, functionName: "cancelOrder", args: [askId] }), `cancelOrder(${askId})`);
+        await send(
+          sys,
+          wallet(sys, account).writeContract({
+            address: sys.market,
+            abi: spotMarketAbi,
+            functionName: "cancelOrder",
+            args: [askId],
+          }),
+          `cancelOrder(${askId})`,
+        );
       }
     }
     await redis?.stop();
@@ -71,19 +86,64 @@ export async function openLane(sys: System, options: { index: number; capacity: 
   };
 
   try {
-    const [best] = await sys.client.readContract({ address: sys.market, abi: spotMarketAbi, functionName: "bestTick", args: [marketId, ASK_SIDE] });
-    if (best) throw new Error(`an ask already rests on market ${marketId}: an earlier test did not close its lane, and this test's bids could go to it`);
+    const [best] = await sys.client.readContract({
+      address: sys.market,
+      abi: spotMarketAbi,
+      functionName: "bestTick",
+      args: [marketId, ASK_SIDE],
+    });
+    if (best)
+      throw new Error(
+        `an ask already rests on market ${marketId}: an earlier test did not close its lane, and this test's bids could go to it`,
+      );
     // The buyer pays from its tUSD allowance to the market: given once, for every lane.
-    const allowance = await sys.client.readContract({ address: sys.deployment.contracts.paymentToken, abi: testStablecoinAbi, functionName: "allowance", args: [sys.buyer.address, sys.market] });
+    const allowance = await sys.client.readContract({
+      address: sys.deployment.contracts.paymentToken,
+      abi: testStablecoinAbi,
+      functionName: "allowance",
+      args: [sys.buyer.address, sys.market],
+    });
     if (allowance < maxUint256 / 2n) await approveMarket(sys, sys.buyer);
     const deployer = wallet(sys, localAccount(0));
     const mine = wallet(sys, account);
-    await send(sys, deployer.writeContract({ address: sovraToken, abi: sovraTokenAbi, functionName: "transfer", args: [me, STAKE] }), "SOV transfer");
+    await send(
+      sys,
+      deployer.writeContract({ address: sovraToken, abi: sovraTokenAbi, functionName: "transfer", args: [me, STAKE] }),
+      "SOV transfer",
+    );
     // The profile's figures do not matter to these tests; the CLI's benchmark -> register path is job.test.ts's.
-    const profile = { gpuModel: "e2e-cpu", vramMb: 65_536, throughputMilliOpsPerSec: 1n, region: "eu-west", benchmarkReport: keccak256(stringToHex(`lane ${options.index}`)) };
-    await send(sys, mine.writeContract({ address: providerRegistry, abi: providerRegistryAbi, functionName: "register", args: [profile] }), "register");
-    await send(sys, mine.writeContract({ address: sovraToken, abi: sovraTokenAbi, functionName: "approve", args: [providerRegistry, STAKE] }), "approve");
-    await send(sys, mine.writeContract({ address: providerRegistry, abi: providerRegistryAbi, functionName: "stake", args: [STAKE] }), "stake");
+    const profile = {
+      gpuModel: "e2e-cpu",
+      vramMb: 65_536,
+      throughputMilliOpsPerSec: 1n,
+      region: "eu-west",
+      benchmarkReport: keccak256(stringToHex(`lane ${options.index}`)),
+    };
+    await send(
+      sys,
+      mine.writeContract({
+        address: providerRegistry,
+        abi: providerRegistryAbi,
+        functionName: "register",
+        args: [profile],
+      }),
+      "register",
+    );
+    await send(
+      sys,
+      mine.writeContract({
+        address: sovraToken,
+        abi: sovraTokenAbi,
+        functionName: "approve",
+        args: [providerRegistry, STAKE],
+      }),
+      "approve",
+    );
+    await send(
+      sys,
+      mine.writeContract({ address: providerRegistry, abi: providerRegistryAbi, functionName: "stake", args: [STAKE] }),
+      "stake",
+    );
     const expiresAt = (await chainNow(sys)) + 86_400n;
     const { result, request } = await sys.client.simulateContract({
       account,
@@ -110,10 +170,17 @@ export async function openLane(sys: System, options: { index: number; capacity: 
         return node;
       },
       async bid(pixels, bidOptions = {}) {
-        const bid = await placeBid(sys, { pixels, marketId, maxTick: ASK_TICK, ...(bidOptions.deadlineIn !== undefined ? { deadlineIn: bidOptions.deadlineIn } : {}) });
-        if (!bid.matched) throw new Error(`bid ${bid.jobId} rests unmatched: lane ${options.index}'s ask has no capacity left`);
+        const bid = await placeBid(sys, {
+          pixels,
+          marketId,
+          maxTick: ASK_TICK,
+          ...(bidOptions.deadlineIn !== undefined ? { deadlineIn: bidOptions.deadlineIn } : {}),
+        });
+        if (!bid.matched)
+          throw new Error(`bid ${bid.jobId} rests unmatched: lane ${options.index}'s ask has no capacity left`);
         const provider: Address = (await termsOf(sys, bid.jobId)).provider;
-        if (provider.toLowerCase() !== me.toLowerCase()) throw new Error(`job ${bid.jobId} went to ${provider}, not to lane ${options.index} (${me})`);
+        if (provider.toLowerCase() !== me.toLowerCase())
+          throw new Error(`job ${bid.jobId} went to ${provider}, not to lane ${options.index} (${me})`);
         return bid;
       },
       async sentSinceSetup() {

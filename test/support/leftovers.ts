@@ -22,7 +22,8 @@ export async function processesLeft(options: { group: number; folder: string }):
     const pgrp = Number(fields[2]);
     const command = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0").join(" ").trim();
     const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => "");
-    if (pgrp === options.group || command.includes(options.folder) || cwd.startsWith(options.folder)) left.push({ pid, command });
+    if (pgrp === options.group || command.includes(options.folder) || cwd.startsWith(options.folder))
+      left.push({ pid, command });
   }
   return left;
 }

@@ -6,17 +6,16 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  createPublicClient,
-  createTestClient,
-  createWalletClient,
-  http,
-  type Address,
-  type PublicClient,
-} from "viem";
+import { createPublicClient, createTestClient, createWalletClient, http, type Address, type PublicClient } from "viem";
 import { hardhat } from "viem/chains";
 import type { HDAccount } from "viem/accounts";
-import { providerRegistryAbi, sovraTokenAbi, spotMarketAbi, testStablecoinAbi, type Deployment } from "@sovra/contracts";
+import {
+  providerRegistryAbi,
+  sovraTokenAbi,
+  spotMarketAbi,
+  testStablecoinAbi,
+  type Deployment,
+} from "@sovra/contracts";
 import {
   buyerBin,
   deploySystem,
@@ -49,7 +48,13 @@ export type System = {
   buyer: HDAccount;
   market: Address;
   /** Writes a node config (weights from `weightsUrl`, default the gateway) and returns its path. */
-  writeConfig(options?: { weightsUrl?: string; redisUrl?: string; rpcUrl?: string; models?: string[]; name?: string }): Promise<string>;
+  writeConfig(options?: {
+    weightsUrl?: string;
+    redisUrl?: string;
+    rpcUrl?: string;
+    models?: string[];
+    name?: string;
+  }): Promise<string>;
   stop(): Promise<void>;
 };
 
@@ -116,7 +121,10 @@ async function assemble(dir: string, started: (() => Promise<void>)[], stop: () 
         pollIntervalMs: 250,
         redisUrl: options.redisUrl ?? redis.url,
         models: options.models ?? ["mlp"],
-        weights: { cacheDir: path.join(dir, `${name}-weights`), sources: [{ kind: "http", url: options.weightsUrl ?? gateway.url }] },
+        weights: {
+          cacheDir: path.join(dir, `${name}-weights`),
+          sources: [{ kind: "http", url: options.weightsUrl ?? gateway.url }],
+        },
         inference: { executionProviders: ["cpu"], concurrency: 1 },
         metrics: { port: 0 },
       };
@@ -138,11 +146,20 @@ async function assemble(dir: string, started: (() => Promise<void>)[], stop: () 
 export type CliResult = { code: number | null; stdout: string; stderr: string };
 
 /** Runs one CLI command to completion as `account` (SOVRA_PRIVATE_KEY, local chain only). */
-export function runCli(bin: string, args: readonly string[], options: { account: HDAccount; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult> {
+export function runCli(
+  bin: string,
+  args: readonly string[],
+  options: { account: HDAccount; env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
       cwd: repoRoot,
-      env: { ...process.env, SOVRA_PRIVATE_KEY: privateKeyOf(options.account), SOVRA_CHAIN_ID: "31337", ...options.env },
+      env: {
+        ...process.env,
+        SOVRA_PRIVATE_KEY: privateKeyOf(options.account),
+        SOVRA_CHAIN_ID: "31337",
+        ...options.env,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -161,9 +178,16 @@ export function runCli(bin: string, args: readonly string[], options: { account:
 }
 
 /** Runs a CLI command that must succeed and print JSON; returns the parsed output. */
-export async function cliJson<T = Record<string, unknown>>(bin: string, args: readonly string[], options: { account: HDAccount; env?: NodeJS.ProcessEnv }): Promise<T> {
+export async function cliJson<T = Record<string, unknown>>(
+  bin: string,
+  args: readonly string[],
+  options: { account: HDAccount; env?: NodeJS.ProcessEnv },
+): Promise<T> {
   const result = await runCli(bin, args, options);
-  if (result.code !== 0) throw new Error(`${path.basename(bin)} ${args.join(" ")} exited ${result.code}\n${result.stderr}\n${result.stdout}`);
+  if (result.code !== 0)
+    throw new Error(
+      `${path.basename(bin)} ${args.join(" ")} exited ${result.code}\n${result.stderr}\n${result.stdout}`,
+    );
   return JSON.parse(result.stdout) as T;
 }
 
@@ -187,7 +211,13 @@ export async function stopNodes(): Promise<void> {
   await Promise.all([...liveNodes].map((node) => node.stop()));
 }
 
-export function startNode(options: { config: string; account: HDAccount; args?: string[]; env?: NodeJS.ProcessEnv; echo?: boolean }): NodeProcess {
+export function startNode(options: {
+  config: string;
+  account: HDAccount;
+  args?: string[];
+  env?: NodeJS.ProcessEnv;
+  echo?: boolean;
+}): NodeProcess {
   const child = spawn(process.execPath, [providerBin, "--config", options.config, "run", ...(options.args ?? [])], {
     cwd: repoRoot,
     env: { ...process.env, SOVRA_PRIVATE_KEY: privateKeyOf(options.account), ...options.env },
@@ -209,7 +239,8 @@ export function startNode(options: { config: string; account: HDAccount; args?: 
         line = { msg: text };
       }
       logs.push(line);
-      if (options.echo === true || process.env.SOVRA_E2E_ECHO === "1") process.stderr.write(`[node ${child.pid}] ${text}\n`);
+      if (options.echo === true || process.env.SOVRA_E2E_ECHO === "1")
+        process.stderr.write(`[node ${child.pid}] ${text}\n`);
       for (const waiter of waiters) {
         if (waiter.match(line)) {
           waiters.delete(waiter);
@@ -220,7 +251,9 @@ export function startNode(options: { config: string; account: HDAccount; args?: 
   };
   child.stdout.on("data", onData);
   child.stderr.on("data", onData);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   const node: NodeProcess = {
     child,
     logs,
@@ -233,13 +266,27 @@ export function startNode(options: { config: string; account: HDAccount; args?: 
         waiters.add(waiter);
         const timer = setTimeout(() => {
           waiters.delete(waiter);
-          reject(new Error(`log line not seen within ${timeoutMs} ms; last lines:\n${logs.slice(-15).map((l) => JSON.stringify(l)).join("\n")}`));
+          reject(
+            new Error(
+              `log line not seen within ${timeoutMs} ms; last lines:\n${logs
+                .slice(-15)
+                .map((l) => JSON.stringify(l))
+                .join("\n")}`,
+            ),
+          );
         }, timeoutMs);
         void exited.then(({ code, signal }) => {
           if (!waiters.has(waiter)) return;
           waiters.delete(waiter);
           clearTimeout(timer);
-          reject(new Error(`node exited (${code ?? signal}) before the log line; last lines:\n${logs.slice(-15).map((l) => JSON.stringify(l)).join("\n")}`));
+          reject(
+            new Error(
+              `node exited (${code ?? signal}) before the log line; last lines:\n${logs
+                .slice(-15)
+                .map((l) => JSON.stringify(l))
+                .join("\n")}`,
+            ),
+          );
         });
         const original = waiter.resolve;
         waiter.resolve = (line) => {
@@ -267,22 +314,46 @@ export function nodeReady(node: NodeProcess): Promise<LogLine> {
 }
 
 /** Benchmark -> register -> stake through the provider CLI. */
-export async function registerProvider(sys: System, options: { stake: string }): Promise<{ register: Record<string, unknown> }> {
+export async function registerProvider(
+  sys: System,
+  options: { stake: string },
+): Promise<{ register: Record<string, unknown> }> {
   const config = await sys.writeConfig({ name: "provider-cli" });
   const report = path.join(sys.dir, "benchmark-report.json");
   const account = sys.provider;
-  await cliJson(providerBin, ["--config", config, "benchmark", "--no-models", "--seconds", "0.2", "--size", "128", "-o", report], { account });
-  const register = await cliJson(providerBin, ["--config", config, "register", "-r", report, "--region", "eu-west"], { account });
+  await cliJson(
+    providerBin,
+    ["--config", config, "benchmark", "--no-models", "--seconds", "0.2", "--size", "128", "-o", report],
+    { account },
+  );
+  const register = await cliJson(providerBin, ["--config", config, "register", "-r", report, "--region", "eu-west"], {
+    account,
+  });
   await cliJson(providerBin, ["--config", config, "stake", options.stake], { account });
   return { register };
 }
 
 /** Places an ask through the provider CLI. */
-export async function placeAsk(sys: System, options: { price: string; capacity: number; model?: string; ttl?: number }): Promise<{ orderId: string }> {
+export async function placeAsk(
+  sys: System,
+  options: { price: string; capacity: number; model?: string; ttl?: number },
+): Promise<{ orderId: string }> {
   const config = await sys.writeConfig({ name: "provider-cli" });
   return cliJson(
     providerBin,
-    ["--config", config, "ask", "--model", options.model ?? "mlp", "--price", options.price, "--capacity", String(options.capacity), "--ttl", String(options.ttl ?? 86_400)],
+    [
+      "--config",
+      config,
+      "ask",
+      "--model",
+      options.model ?? "mlp",
+      "--price",
+      options.price,
+      "--capacity",
+      String(options.capacity),
+      "--ttl",
+      String(options.ttl ?? 86_400),
+    ],
     { account: sys.provider },
   );
 }
@@ -296,23 +367,93 @@ export function wallet(sys: System, account: HDAccount) {
 }
 
 /** Balances that a job's money moves between. */
-export async function snapshot(sys: System, accounts: { buyer: Address; provider: Address; treasury: Address; caller?: Address }) {
+export async function snapshot(
+  sys: System,
+  accounts: { buyer: Address; provider: Address; treasury: Address; caller?: Address },
+) {
   const { client, market } = sys;
   const { paymentToken, providerRegistry, sovraToken } = sys.deployment.contracts;
   const read = <T>(p: Promise<T>) => p;
-  const [buyerOwed, providerOwed, treasuryOwed, pendingFees, releasable, stake, buyerSov, treasurySov, callerSov, marketBalance] = await Promise.all([
+  const [
+    buyerOwed,
+    providerOwed,
+    treasuryOwed,
+    pendingFees,
+    releasable,
+    stake,
+    buyerSov,
+    treasurySov,
+    callerSov,
+    marketBalance,
+  ] = await Promise.all([
     read(client.readContract({ address: market, abi: spotMarketAbi, functionName: "owed", args: [accounts.buyer] })),
     read(client.readContract({ address: market, abi: spotMarketAbi, functionName: "owed", args: [accounts.provider] })),
     read(client.readContract({ address: market, abi: spotMarketAbi, functionName: "owed", args: [accounts.treasury] })),
-    read(client.readContract({ address: market, abi: spotMarketAbi, functionName: "pendingFeesOf", args: [accounts.provider] })),
-    read(client.readContract({ address: market, abi: spotMarketAbi, functionName: "releasableOf", args: [accounts.provider] })),
-    read(client.readContract({ address: providerRegistry, abi: providerRegistryAbi, functionName: "stakeInfoOf", args: [accounts.provider] })),
-    read(client.readContract({ address: sovraToken, abi: sovraTokenAbi, functionName: "balanceOf", args: [accounts.buyer] })),
-    read(client.readContract({ address: sovraToken, abi: sovraTokenAbi, functionName: "balanceOf", args: [accounts.treasury] })),
-    read(client.readContract({ address: sovraToken, abi: sovraTokenAbi, functionName: "balanceOf", args: [accounts.caller ?? accounts.buyer] })),
-    read(client.readContract({ address: paymentToken, abi: testStablecoinAbi, functionName: "balanceOf", args: [market] })),
+    read(
+      client.readContract({
+        address: market,
+        abi: spotMarketAbi,
+        functionName: "pendingFeesOf",
+        args: [accounts.provider],
+      }),
+    ),
+    read(
+      client.readContract({
+        address: market,
+        abi: spotMarketAbi,
+        functionName: "releasableOf",
+        args: [accounts.provider],
+      }),
+    ),
+    read(
+      client.readContract({
+        address: providerRegistry,
+        abi: providerRegistryAbi,
+        functionName: "stakeInfoOf",
+        args: [accounts.provider],
+      }),
+    ),
+    read(
+      client.readContract({
+        address: sovraToken,
+        abi: sovraTokenAbi,
+        functionName: "balanceOf",
+        args: [accounts.buyer],
+      }),
+    ),
+    read(
+      client.readContract({
+        address: sovraToken,
+        abi: sovraTokenAbi,
+        functionName: "balanceOf",
+        args: [accounts.treasury],
+      }),
+    ),
+    read(
+      client.readContract({
+        address: sovraToken,
+        abi: sovraTokenAbi,
+        functionName: "balanceOf",
+        args: [accounts.caller ?? accounts.buyer],
+      }),
+    ),
+    read(
+      client.readContract({ address: paymentToken, abi: testStablecoinAbi, functionName: "balanceOf", args: [market] }),
+    ),
   ]);
-  return { buyerOwed, providerOwed, treasuryOwed, pendingFees, releasable, staked: stake.staked, locked: stake.locked, buyerSov, treasurySov, callerSov, marketBalance };
+  return {
+    buyerOwed,
+    providerOwed,
+    treasuryOwed,
+    pendingFees,
+    releasable,
+    staked: stake.staked,
+    locked: stake.locked,
+    buyerSov,
+    treasurySov,
+    callerSov,
+    marketBalance,
+  };
 }
 
 export async function treasuryOf(sys: System): Promise<Address> {
@@ -335,7 +476,11 @@ export async function settledCount(sys: System, jobId: bigint): Promise<number> 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it returns a value other than undefined. */
-export async function until<T>(check: () => Promise<T | undefined>, timeoutMs = 180_000, what = "condition"): Promise<T> {
+export async function until<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 180_000,
+  what = "condition",
+): Promise<T> {
   const started = Date.now();
   for (;;) {
     const value = await check();

@@ -13,10 +13,30 @@ import { localAccount } from "@sovra/deploy";
 import { spotMarketAbi, testStablecoinAbi } from "@sovra/contracts";
 import { hashBytes } from "@sovra/circuits";
 import { heldOutDigit } from "../support/digits.ts";
-import { approveMarket, expireJob, jobStatus, passDeadline, placeBid, termsOf, type PlacedBid } from "../support/jobs.ts";
+import {
+  approveMarket,
+  expireJob,
+  jobStatus,
+  passDeadline,
+  placeBid,
+  termsOf,
+  type PlacedBid,
+} from "../support/jobs.ts";
 
 const STATUS = { Matched: 1, Expired: 3, Declined: 4 } as const;
-import { nodeReady, placeAsk, registerProvider, settledCount, snapshot, startNode, startSystem, treasuryOf, wallet, type NodeProcess, type System } from "../support/system.ts";
+import {
+  nodeReady,
+  placeAsk,
+  registerProvider,
+  settledCount,
+  snapshot,
+  startNode,
+  startSystem,
+  treasuryOf,
+  wallet,
+  type NodeProcess,
+  type System,
+} from "../support/system.ts";
 
 /** A gateway that answers every CID with bytes that are not its content. */
 async function lyingGateway(): Promise<{ url: string; server: Server }> {
@@ -29,7 +49,9 @@ async function lyingGateway(): Promise<{ url: string; server: Server }> {
 }
 
 const hasMsg = (node: NodeProcess, text: string, jobId?: bigint) =>
-  node.logs.some((l) => typeof l.msg === "string" && l.msg.includes(text) && (jobId === undefined || l.jobId === jobId.toString()));
+  node.logs.some(
+    (l) => typeof l.msg === "string" && l.msg.includes(text) && (jobId === undefined || l.jobId === jobId.toString()),
+  );
 
 describe("refused inputs and weights", () => {
   let sys: System;
@@ -47,7 +69,12 @@ describe("refused inputs and weights", () => {
     await placeAsk(sys, { price: "0.05", capacity: 1, model: "cnn" });
     await approveMarket(sys, sys.buyer);
     before = await snapshot(sys, { buyer: sys.buyer.address, provider: sys.provider.address, treasury });
-    buyerTokens = await sys.client.readContract({ address: sys.deployment.contracts.paymentToken, abi: testStablecoinAbi, functionName: "balanceOf", args: [sys.buyer.address] });
+    buyerTokens = await sys.client.readContract({
+      address: sys.deployment.contracts.paymentToken,
+      abi: testStablecoinAbi,
+      functionName: "balanceOf",
+      args: [sys.buyer.address],
+    });
   });
 
   afterAll(async () => {
@@ -59,7 +86,10 @@ describe("refused inputs and weights", () => {
     const liar = await lyingGateway();
     try {
       const bid = await placeBid(sys, { pixels: heldOutDigit(0).pixels });
-      const bad = startNode({ config: await sys.writeConfig({ name: "node-bad-weights", weightsUrl: liar.url }), account: sys.provider });
+      const bad = startNode({
+        config: await sys.writeConfig({ name: "node-bad-weights", weightsUrl: liar.url }),
+        account: sys.provider,
+      });
       const exit = await bad.exited;
       expect(exit.code).toBe(1);
       expect(hasMsg(bad, "gateway served bytes that do not match the CID")).toBe(true);
@@ -68,9 +98,19 @@ describe("refused inputs and weights", () => {
       // (This failure is the provider's own: its node could not run; the buyer's input was fine.)
       const terms = await termsOf(sys, bid.jobId);
       await passDeadline(sys, terms.deadline);
-      const owedBefore = await sys.client.readContract({ address: sys.market, abi: spotMarketAbi, functionName: "owed", args: [sys.buyer.address] });
+      const owedBefore = await sys.client.readContract({
+        address: sys.market,
+        abi: spotMarketAbi,
+        functionName: "owed",
+        args: [sys.buyer.address],
+      });
       await expireJob(sys, bid.jobId, localAccount(3));
-      const owedAfter = await sys.client.readContract({ address: sys.market, abi: spotMarketAbi, functionName: "owed", args: [sys.buyer.address] });
+      const owedAfter = await sys.client.readContract({
+        address: sys.market,
+        abi: spotMarketAbi,
+        functionName: "owed",
+        args: [sys.buyer.address],
+      });
       expect(owedAfter - owedBefore).toBe(terms.price);
       expect(await settledCount(sys, bid.jobId)).toBe(0);
       refused.push({ ...bid, expired: true });
@@ -90,8 +130,13 @@ describe("refused inputs and weights", () => {
     const unknown = await placeBid(sys, { pixels: a, marketId: cnnMarket });
     refused.push(mismatch, oversized, unknown);
     for (const bid of [mismatch, oversized, unknown]) expect(bid.matched).toBe(true);
-    await node.waitForLog((l) => l.msg?.includes("input hash mismatch") === true && l.jobId === mismatch.jobId.toString());
-    await node.waitForLog((l) => l.msg?.includes("input refused: malformed or oversized") === true && l.jobId === oversized.jobId.toString());
+    await node.waitForLog(
+      (l) => l.msg?.includes("input hash mismatch") === true && l.jobId === mismatch.jobId.toString(),
+    );
+    await node.waitForLog(
+      (l) =>
+        l.msg?.includes("input refused: malformed or oversized") === true && l.jobId === oversized.jobId.toString(),
+    );
     await node.waitForLog((l) => l.msg?.includes("unknown model") === true && l.jobId === unknown.jobId.toString());
     // Each refusal is declined on-chain (refund now, no slash) through the node's one submitter.
     for (const bid of [mismatch, oversized, unknown]) {
@@ -120,11 +165,26 @@ describe("refused inputs and weights", () => {
     expect(after.treasurySov - before.treasurySov).toBe(collateral);
     expect(before.staked - after.staked).toBe(collateral);
     // The buyer withdraws and is whole again, except for the one honest job it paid for.
-    const hash = await wallet(sys, sys.buyer).writeContract({ address: sys.market, abi: spotMarketAbi, functionName: "withdraw", args: [sys.buyer.address] });
+    const hash = await wallet(sys, sys.buyer).writeContract({
+      address: sys.market,
+      abi: spotMarketAbi,
+      functionName: "withdraw",
+      args: [sys.buyer.address],
+    });
     await sys.client.waitForTransactionReceipt({ hash });
-    const buyerAfter = await sys.client.readContract({ address: sys.deployment.contracts.paymentToken, abi: testStablecoinAbi, functionName: "balanceOf", args: [sys.buyer.address] });
+    const buyerAfter = await sys.client.readContract({
+      address: sys.deployment.contracts.paymentToken,
+      abi: testStablecoinAbi,
+      functionName: "balanceOf",
+      args: [sys.buyer.address],
+    });
     expect(buyerTokens - buyerAfter).toBe(50_000n);
-    const left = await sys.client.readContract({ address: sys.market, abi: spotMarketAbi, functionName: "owed", args: [sys.buyer.address] });
+    const left = await sys.client.readContract({
+      address: sys.market,
+      abi: spotMarketAbi,
+      functionName: "owed",
+      args: [sys.buyer.address],
+    });
     expect(left).toBe(0n);
   });
 });

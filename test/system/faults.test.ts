@@ -63,11 +63,16 @@ describe("provider node faults", () => {
   };
 
   /** The submit stage's last word on a job: it sent the result, or found the job no longer open. */
-  const submitDone = (jobId: bigint) => (line: LogLine) => (line.msg === "result submitted" || line.msg === "job not submitted") && line.jobId === jobId.toString();
+  const submitDone = (jobId: bigint) => (line: LogLine) =>
+    (line.msg === "result submitted" || line.msg === "job not submitted") && line.jobId === jobId.toString();
 
   /** Waits until the job left Matched; it must have settled exactly once. */
   const settledOnce = async (jobId: bigint): Promise<void> => {
-    await until(async () => ((await jobStatus(sys, jobId)) !== JobStatus.Matched ? true : undefined), 240_000, `job ${jobId} closed`);
+    await until(
+      async () => ((await jobStatus(sys, jobId)) !== JobStatus.Matched ? true : undefined),
+      240_000,
+      `job ${jobId} closed`,
+    );
     expect(await settledCount(sys, jobId)).toBe(1);
   };
 
@@ -84,8 +89,11 @@ describe("provider node faults", () => {
       const bid = await own.bid(heldOutDigit(digit).pixels);
       const exit = await doomed.exited;
       expect(exit.signal).toBe("SIGKILL");
-      expect(doomed.logs.some((l) => typeof l.msg === "string" && l.msg.includes(`SOVRA_TEST_CRASH_AT=${point}`))).toBe(true);
-      if (point === "after-send") expect(await settledCount(sys, bid.jobId)).toBe(1); // the transaction landed without its sender
+      expect(doomed.logs.some((l) => typeof l.msg === "string" && l.msg.includes(`SOVRA_TEST_CRASH_AT=${point}`))).toBe(
+        true,
+      );
+      if (point === "after-send")
+        expect(await settledCount(sys, bid.jobId)).toBe(1); // the transaction landed without its sender
       else expect(await jobStatus(sys, bid.jobId)).toBe(JobStatus.Matched);
 
       // The restarted node takes the job over from Redis (its lock expired with the killed process) and runs it
@@ -143,10 +151,14 @@ describe("provider node faults", () => {
             restartInPass = false;
             await own.redis.restart();
           }
-          await enqueueJobs(queues, jobs.map((job) => inferDataFromMatch(job, model)));
+          await enqueueJobs(
+            queues,
+            jobs.map((job) => inferDataFromMatch(job, model)),
+          );
         },
       });
-      const queued = async (bid: PlacedBid): Promise<boolean> => (await queues.infer.getJob(queueJobId(bid.jobId))) !== undefined;
+      const queued = async (bid: PlacedBid): Promise<boolean> =>
+        (await queues.infer.getJob(queueJobId(bid.jobId))) !== undefined;
 
       const firstBid = await own.bid(heldOutDigit(6).pixels);
       await watcher.tick();
@@ -175,7 +187,10 @@ describe("provider node faults", () => {
     const rpc = new URL(sys.rpcUrl);
     const proxy = await startRpcProxy({ host: rpc.hostname, port: Number(rpc.port) });
     onTestFinished(() => proxy.close());
-    const live = own.node({}, await sys.writeConfig({ name: "lane-9-proxied", rpcUrl: proxy.url, redisUrl: own.redis.url }));
+    const live = own.node(
+      {},
+      await sys.writeConfig({ name: "lane-9-proxied", rpcUrl: proxy.url, redisUrl: own.redis.url }),
+    );
     await nodeReady(live);
     await proxy.cut();
     const bid = await own.bid(heldOutDigit(8).pixels);

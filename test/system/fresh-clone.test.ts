@@ -58,7 +58,8 @@ function startJob(
 }
 
 function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
 }
 
@@ -66,7 +67,8 @@ function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: Nod
 async function run(command: string, args: readonly string[], cwd: string): Promise<string> {
   const job = startJob(command, args, cwd, userEnv());
   const { code, signal } = await exitOf(job.child);
-  if (code !== 0) throw new Error(`${command} ${args.join(" ")} failed (${signal ?? `code ${code}`}):\n${job.output()}`);
+  if (code !== 0)
+    throw new Error(`${command} ${args.join(" ")} failed (${signal ?? `code ${code}`}):\n${job.output()}`);
   return job.stdout();
 }
 
@@ -94,7 +96,13 @@ describe("a fresh clone: npm ci, then npm start and nothing else", () => {
     console.log(`fresh clone: git clone + npm ci took ${seconds(started)}`);
 
     // Port 0: the launcher picks free ports (and prints them), so this runs next to anything else.
-    const env = { ...userEnv(), SOVRA_CHAIN_PORT: "0", SOVRA_WEB_PORT: "0", SOVRA_GATEWAY_PORT: "0", SOVRA_METRICS_PORT: "0" };
+    const env = {
+      ...userEnv(),
+      SOVRA_CHAIN_PORT: "0",
+      SOVRA_WEB_PORT: "0",
+      SOVRA_GATEWAY_PORT: "0",
+      SOVRA_METRICS_PORT: "0",
+    };
     const job = startJob("npm", ["start"], clone, env);
     launcher = job.child;
     output = job.output;
@@ -135,59 +143,80 @@ describe("a fresh clone: npm ci, then npm start and nothing else", () => {
     if (dir !== "") await rm(dir, { recursive: true, force: true, maxRetries: 5 });
   }, STEP_LIMIT_MS);
 
-  const printedPort = (label: string) => Number(new RegExp(`^\\s+${label}\\s+\\S+?:\\/\\/127\\.0\\.0\\.1:(\\d+)`, "m").exec(output())?.[1]);
+  const printedPort = (label: string) =>
+    Number(new RegExp(`^\\s+${label}\\s+\\S+?:\\/\\/127\\.0\\.0\\.1:(\\d+)`, "m").exec(output())?.[1]);
 
   it("starts from a checkout with nothing built", () => {
     expect(builtBeforeInstall).toEqual([]);
   });
 
-  it("serves the dApp at the printed address", async () => {
-    const url = /^\s+dApp\s+(http:\/\/\S+)/m.exec(output())?.[1];
-    if (url === undefined) throw new Error(`no dApp address printed:\n${output()}`);
-    const response = await fetch(url);
-    expect(response.status).toBe(200);
-    expect(await response.text()).toContain("<title>Sovra");
-  }, STEP_LIMIT_MS);
+  it(
+    "serves the dApp at the printed address",
+    async () => {
+      const url = /^\s+dApp\s+(http:\/\/\S+)/m.exec(output())?.[1];
+      if (url === undefined) throw new Error(`no dApp address printed:\n${output()}`);
+      const response = await fetch(url);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain("<title>Sovra");
+    },
+    STEP_LIMIT_MS,
+  );
 
-  it("prints a bid command that buys a verified digit, settled on the chain", async () => {
-    const text = output();
-    const line = text.split("\n").find((candidate) => candidate.includes(" bid --model mlp "));
-    if (line === undefined) throw new Error(`no bid command printed:\n${text}`);
-    const digit = Number(/digit-(\d)\.json/.exec(line)?.[1]);
-    const rpcUrl = /^\s+RPC\s+(http:\/\/\S+)/m.exec(text)?.[1] ?? "";
-    const market = /^\s+spotMarket\s+(0x[0-9a-fA-F]{40})/m.exec(text)?.[1] ?? "";
-    const provider = /#\d+ (0x[0-9a-fA-F]{40}) 0x[0-9a-fA-F]{64}\s+\(provider\)/.exec(text)?.[1] ?? "";
-    expect(isAddress(market) && isAddress(provider), `market and provider printed:\n${text}`).toBe(true);
+  it(
+    "prints a bid command that buys a verified digit, settled on the chain",
+    async () => {
+      const text = output();
+      const line = text.split("\n").find((candidate) => candidate.includes(" bid --model mlp "));
+      if (line === undefined) throw new Error(`no bid command printed:\n${text}`);
+      const digit = Number(/digit-(\d)\.json/.exec(line)?.[1]);
+      const rpcUrl = /^\s+RPC\s+(http:\/\/\S+)/m.exec(text)?.[1] ?? "";
+      const market = /^\s+spotMarket\s+(0x[0-9a-fA-F]{40})/m.exec(text)?.[1] ?? "";
+      const provider = /#\d+ (0x[0-9a-fA-F]{40}) 0x[0-9a-fA-F]{64}\s+\(provider\)/.exec(text)?.[1] ?? "";
+      expect(isAddress(market) && isAddress(provider), `market and provider printed:\n${text}`).toBe(true);
 
-    // As the user would: the printed line, pasted into a shell in the clone.
-    const answer = z
-      .object({ jobId: z.coerce.bigint(), predicted: z.number().int(), settleTx: z.string().regex(/^0x[0-9a-f]{64}$/) })
-      .parse(JSON.parse(await run("sh", ["-c", line.trim()], clone)));
-    expect(answer.predicted).toBe(digit);
+      // As the user would: the printed line, pasted into a shell in the clone.
+      const answer = z
+        .object({
+          jobId: z.coerce.bigint(),
+          predicted: z.number().int(),
+          settleTx: z.string().regex(/^0x[0-9a-f]{64}$/),
+        })
+        .parse(JSON.parse(await run("sh", ["-c", line.trim()], clone)));
+      expect(answer.predicted).toBe(digit);
 
-    const client = createPublicClient({ transport: http(rpcUrl) });
-    const receipt = await client.getTransactionReceipt({ hash: answer.settleTx as `0x${string}` });
-    expect(receipt.status).toBe("success");
-    const settled = parseEventLogs({ abi: spotMarketAbi, eventName: "JobSettled", logs: receipt.logs }).filter(
-      (log) => log.address.toLowerCase() === market.toLowerCase() && log.args.jobId === answer.jobId,
-    );
-    expect(settled).toHaveLength(1);
-    expect(settled[0]?.args.provider.toLowerCase()).toBe((provider as Address).toLowerCase());
-    expect(settled[0]?.args.providerAmount ?? 0n).toBeGreaterThan(0n);
-  }, STEP_LIMIT_MS);
+      const client = createPublicClient({ transport: http(rpcUrl) });
+      const receipt = await client.getTransactionReceipt({ hash: answer.settleTx as `0x${string}` });
+      expect(receipt.status).toBe("success");
+      const settled = parseEventLogs({ abi: spotMarketAbi, eventName: "JobSettled", logs: receipt.logs }).filter(
+        (log) => log.address.toLowerCase() === market.toLowerCase() && log.args.jobId === answer.jobId,
+      );
+      expect(settled).toHaveLength(1);
+      expect(settled[0]?.args.provider.toLowerCase()).toBe((provider as Address).toLowerCase());
+      expect(settled[0]?.args.providerAmount ?? 0n).toBeGreaterThan(0n);
+    },
+    STEP_LIMIT_MS,
+  );
 
-  it("stops everything it started on Ctrl-C: no port open, no process left", async () => {
-    if (launcher?.pid === undefined) throw new Error("npm start did not run");
-    const ports = ["RPC", "dApp", "weights", "metrics", "Redis"].map((label) => ({ label, port: printedPort(label) }));
-    for (const { label, port } of ports) expect(port, `${label} port printed`).toBeGreaterThan(0);
-    const exited = exitOf(launcher);
-    // A terminal's Ctrl-C signals the whole foreground job: npm, its shell and the launcher with its children.
-    process.kill(-launcher.pid, "SIGINT");
-    const { code, signal } = await exited;
-    expect({ code, signal }, output()).toEqual({ code: 0, signal: null });
-    expect(output()).toContain("stopping…");
-    expect(output()).not.toContain("stopped unexpectedly");
-    for (const { label, port } of ports) expect(await listening(port), `${label} port ${port} still open`).toBe(false);
-    expect(await processesLeft({ group: launcher.pid, folder: clone })).toEqual([]);
-  }, STEP_LIMIT_MS);
+  it(
+    "stops everything it started on Ctrl-C: no port open, no process left",
+    async () => {
+      if (launcher?.pid === undefined) throw new Error("npm start did not run");
+      const ports = ["RPC", "dApp", "weights", "metrics", "Redis"].map((label) => ({
+        label,
+        port: printedPort(label),
+      }));
+      for (const { label, port } of ports) expect(port, `${label} port printed`).toBeGreaterThan(0);
+      const exited = exitOf(launcher);
+      // A terminal's Ctrl-C signals the whole foreground job: npm, its shell and the launcher with its children.
+      process.kill(-launcher.pid, "SIGINT");
+      const { code, signal } = await exited;
+      expect({ code, signal }, output()).toEqual({ code: 0, signal: null });
+      expect(output()).toContain("stopping…");
+      expect(output()).not.toContain("stopped unexpectedly");
+      for (const { label, port } of ports)
+        expect(await listening(port), `${label} port ${port} still open`).toBe(false);
+      expect(await processesLeft({ group: launcher.pid, folder: clone })).toEqual([]);
+    },
+    STEP_LIMIT_MS,
+  );
 });

@@ -70,7 +70,12 @@ describe("a verified MNIST job, end to end", () => {
     const input = path.join(sys.dir, "digit.json");
     await writeFile(input, JSON.stringify(digit.pixels));
     const before = await snapshot(sys, { buyer: sys.buyer.address, provider: sys.provider.address, treasury });
-    const buyerTokens = await sys.client.readContract({ address: sys.deployment.contracts.paymentToken, abi: testStablecoinAbi, functionName: "balanceOf", args: [sys.buyer.address] });
+    const buyerTokens = await sys.client.readContract({
+      address: sys.deployment.contracts.paymentToken,
+      abi: testStablecoinAbi,
+      functionName: "balanceOf",
+      args: [sys.buyer.address],
+    });
 
     const config = await sys.writeConfig({ name: "buyer" });
     const result = await cliJson<{ jobId: string; predicted: number; scores: number[]; paid: string }>(
@@ -82,7 +87,14 @@ describe("a verified MNIST job, end to end", () => {
     expect(result.scores).toEqual(infer(await loadModel("mlp"), digit.pixels));
     const jobId = BigInt(result.jobId);
     expect(await settledCount(sys, jobId)).toBe(1);
-    expect(await sys.client.readContract({ address: sys.market, abi: spotMarketAbi, functionName: "jobStatus", args: [jobId] })).toBe(2);
+    expect(
+      await sys.client.readContract({
+        address: sys.market,
+        abi: spotMarketAbi,
+        functionName: "jobStatus",
+        args: [jobId],
+      }),
+    ).toBe(2);
 
     const fee = (price * 250n) / 10_000n;
     const collateral = 10n * 10n ** 18n;
@@ -90,17 +102,36 @@ describe("a verified MNIST job, end to end", () => {
     expect(settled.providerOwed - before.providerOwed).toBe(price - fee);
     expect(settled.pendingFees - before.pendingFees).toBe(fee);
     expect(settled.releasable - before.releasable).toBe(collateral);
-    const buyerAfter = await sys.client.readContract({ address: sys.deployment.contracts.paymentToken, abi: testStablecoinAbi, functionName: "balanceOf", args: [sys.buyer.address] });
+    const buyerAfter = await sys.client.readContract({
+      address: sys.deployment.contracts.paymentToken,
+      abi: testStablecoinAbi,
+      functionName: "balanceOf",
+      args: [sys.buyer.address],
+    });
     expect(buyerTokens - buyerAfter).toBe(price);
 
     // The provider withdraws: paid out, collateral back to free stake, fee moved to the treasury.
     const providerConfig = await sys.writeConfig({ name: "provider-withdraw" });
-    const providerTokensBefore = await sys.client.readContract({ address: sys.deployment.contracts.paymentToken, abi: testStablecoinAbi, functionName: "balanceOf", args: [sys.provider.address] });
-    const withdrawn = await cliJson<{ withdrawn: string; collateralReleased: string; feesFlushedToTreasury: string }>(providerBin, ["--config", providerConfig, "withdraw"], { account: sys.provider });
+    const providerTokensBefore = await sys.client.readContract({
+      address: sys.deployment.contracts.paymentToken,
+      abi: testStablecoinAbi,
+      functionName: "balanceOf",
+      args: [sys.provider.address],
+    });
+    const withdrawn = await cliJson<{ withdrawn: string; collateralReleased: string; feesFlushedToTreasury: string }>(
+      providerBin,
+      ["--config", providerConfig, "withdraw"],
+      { account: sys.provider },
+    );
     expect(BigInt(withdrawn.withdrawn)).toBe(settled.providerOwed);
     expect(BigInt(withdrawn.collateralReleased)).toBe(settled.releasable);
     expect(BigInt(withdrawn.feesFlushedToTreasury)).toBe(settled.pendingFees);
-    const providerTokensAfter = await sys.client.readContract({ address: sys.deployment.contracts.paymentToken, abi: testStablecoinAbi, functionName: "balanceOf", args: [sys.provider.address] });
+    const providerTokensAfter = await sys.client.readContract({
+      address: sys.deployment.contracts.paymentToken,
+      abi: testStablecoinAbi,
+      functionName: "balanceOf",
+      args: [sys.provider.address],
+    });
     expect(providerTokensAfter - providerTokensBefore).toBe(settled.providerOwed);
     const after = await snapshot(sys, { buyer: sys.buyer.address, provider: sys.provider.address, treasury });
     expect(after.providerOwed).toBe(0n);
@@ -114,7 +145,18 @@ describe("a verified MNIST job, end to end", () => {
   it("calls an example consumer contract back with the verified digit", async () => {
     const digit = await correctDigit(3);
     const artifact = JSON.parse(
-      readFileSync(path.join(repoRoot, "contracts", "artifacts", "contracts", "consumer", "ExampleDigitConsumer.sol", "ExampleDigitConsumer.json"), "utf8"),
+      readFileSync(
+        path.join(
+          repoRoot,
+          "contracts",
+          "artifacts",
+          "contracts",
+          "consumer",
+          "ExampleDigitConsumer.sol",
+          "ExampleDigitConsumer.json",
+        ),
+        "utf8",
+      ),
     ) as { abi: Abi; bytecode: Hex };
     const buyer = wallet(sys, sys.buyer);
     const marketId = sys.deployment.markets.find((m) => m.model === "mlp" && m.policyClass === 0)?.marketId ?? 0;
@@ -128,7 +170,12 @@ describe("a verified MNIST job, end to end", () => {
     const deployed = await sys.client.waitForTransactionReceipt({ hash: deployHash });
     const consumer = deployed.contractAddress as Address;
     // A callback job costs the price plus the market's callback premium (the provider pays the callback's gas).
-    const { params } = await sys.client.readContract({ address: sys.market, abi: spotMarketAbi, functionName: "marketOf", args: [marketId] });
+    const { params } = await sys.client.readContract({
+      address: sys.market,
+      abi: spotMarketAbi,
+      functionName: "marketOf",
+      args: [marketId],
+    });
     const fund = await buyer.writeContract({
       address: sys.deployment.contracts.paymentToken,
       abi: testStablecoinAbi,
@@ -146,19 +193,42 @@ describe("a verified MNIST job, end to end", () => {
       args: [50, inputHash, bytesToHex(Uint8Array.from(digit.pixels)), now + 600n],
     });
     const receipt = await sys.client.waitForTransactionReceipt({ hash: request });
-    const requested = parseEventLogs({ abi: exampleDigitConsumerAbi, eventName: "DigitRequested", logs: receipt.logs })[0];
+    const requested = parseEventLogs({
+      abi: exampleDigitConsumerAbi,
+      eventName: "DigitRequested",
+      logs: receipt.logs,
+    })[0];
     const jobId = requested?.args.jobId ?? 0n;
     expect(jobId).not.toBe(0n);
 
     const classified = await until(async () => {
-      const logs = await sys.client.getContractEvents({ address: consumer, abi: exampleDigitConsumerAbi, eventName: "DigitClassified", args: { jobId }, fromBlock: receipt.blockNumber, strict: true });
+      const logs = await sys.client.getContractEvents({
+        address: consumer,
+        abi: exampleDigitConsumerAbi,
+        eventName: "DigitClassified",
+        args: { jobId },
+        fromBlock: receipt.blockNumber,
+        strict: true,
+      });
       return logs[0];
     });
     expect(classified.args.digit).toBe(digit.label);
-    const [status, stored] = await sys.client.readContract({ address: consumer, abi: exampleDigitConsumerAbi, functionName: "requests", args: [jobId] });
+    const [status, stored] = await sys.client.readContract({
+      address: consumer,
+      abi: exampleDigitConsumerAbi,
+      functionName: "requests",
+      args: [jobId],
+    });
     expect(status).toBe(2); // Classified
     expect(stored).toBe(digit.label);
-    const callbacks = await sys.client.getContractEvents({ address: sys.market, abi: spotMarketAbi, eventName: "CallbackResult", args: { jobId }, fromBlock: receipt.blockNumber, strict: true });
+    const callbacks = await sys.client.getContractEvents({
+      address: sys.market,
+      abi: spotMarketAbi,
+      eventName: "CallbackResult",
+      args: { jobId },
+      fromBlock: receipt.blockNumber,
+      strict: true,
+    });
     expect(callbacks.map((l) => l.args.success)).toEqual([true]);
     expect(await settledCount(sys, jobId)).toBe(1);
   });

@@ -29,7 +29,10 @@ const fixtureSchema = z.object({
   modelId: z.string(),
   inputHash: z.string().transform(BigInt),
   packedOutput: z.array(z.string().transform(BigInt)),
-  calldata: z.string().regex(/^0x[0-9a-f]+$/).transform((value) => value as Hex),
+  calldata: z
+    .string()
+    .regex(/^0x[0-9a-f]+$/)
+    .transform((value) => value as Hex),
 });
 
 async function proofFixture(name: "mlp" | "cnn") {
@@ -68,7 +71,12 @@ describe("real proofs on the deployed system", () => {
     const mlp = await proofFixture("mlp");
     const cnn = await proofFixture("cnn");
     const check = (verifier: Hex, inputHash: bigint, output: bigint[], proof: Hex) =>
-      client.readContract({ address: verifier, abi: inferenceVerifierAbi, functionName: "verifyInference", args: [inputHash, output, proof] });
+      client.readContract({
+        address: verifier,
+        abi: inferenceVerifierAbi,
+        functionName: "verifyInference",
+        args: [inputHash, output, proof],
+      });
     expect(await check(verifierOf("mlp"), mlp.inputHash, mlp.packedOutput, mlp.calldata)).toBe(true);
     expect(await check(verifierOf("cnn"), cnn.inputHash, cnn.packedOutput, cnn.calldata)).toBe(true);
     const tampered = mlp.packedOutput.map((value, index) => (index === 0 ? value + 1n : value));
@@ -92,23 +100,63 @@ describe("real proofs on the deployed system", () => {
       return receipt;
     };
 
-    await send(provider.writeContract({
-      address: providerRegistry,
-      abi: providerRegistryAbi,
-      functionName: "register",
-      args: [{ gpuModel: "test host", vramMb: 4_096, throughputMilliOpsPerSec: 1n, region: "local", benchmarkReport: `0x${"11".repeat(32)}` }],
-    }));
-    await send(provider.writeContract({ address: sovraToken, abi: sovraTokenAbi, functionName: "approve", args: [providerRegistry, maxUint256] }));
-    await send(provider.writeContract({ address: providerRegistry, abi: providerRegistryAbi, functionName: "stake", args: [1_000n * 10n ** 18n] }));
+    await send(
+      provider.writeContract({
+        address: providerRegistry,
+        abi: providerRegistryAbi,
+        functionName: "register",
+        args: [
+          {
+            gpuModel: "test host",
+            vramMb: 4_096,
+            throughputMilliOpsPerSec: 1n,
+            region: "local",
+            benchmarkReport: `0x${"11".repeat(32)}`,
+          },
+        ],
+      }),
+    );
+    await send(
+      provider.writeContract({
+        address: sovraToken,
+        abi: sovraTokenAbi,
+        functionName: "approve",
+        args: [providerRegistry, maxUint256],
+      }),
+    );
+    await send(
+      provider.writeContract({
+        address: providerRegistry,
+        abi: providerRegistryAbi,
+        functionName: "stake",
+        args: [1_000n * 10n ** 18n],
+      }),
+    );
     const now = (await client.getBlock()).timestamp;
-    await send(provider.writeContract({ address: spotMarket, abi: spotMarketAbi, functionName: "placeAsk", args: [market.marketId, 10, 1, now + 86_400n] }));
-    await send(buyer.writeContract({ address: paymentToken, abi: testStablecoinAbi, functionName: "approve", args: [spotMarket, maxUint256] }));
-    const bidReceipt = await send(buyer.writeContract({
-      address: spotMarket,
-      abi: spotMarketAbi,
-      functionName: "placeBid",
-      args: [market.marketId, 10, mlp.inputHash, "0x", now + 3_600n, false],
-    }));
+    await send(
+      provider.writeContract({
+        address: spotMarket,
+        abi: spotMarketAbi,
+        functionName: "placeAsk",
+        args: [market.marketId, 10, 1, now + 86_400n],
+      }),
+    );
+    await send(
+      buyer.writeContract({
+        address: paymentToken,
+        abi: testStablecoinAbi,
+        functionName: "approve",
+        args: [spotMarket, maxUint256],
+      }),
+    );
+    const bidReceipt = await send(
+      buyer.writeContract({
+        address: spotMarket,
+        abi: spotMarketAbi,
+        functionName: "placeBid",
+        args: [market.marketId, 10, mlp.inputHash, "0x", now + 3_600n, false],
+      }),
+    );
     const [placed] = parseEventLogs({ abi: spotMarketAbi, logs: bidReceipt.logs, eventName: "BidPlaced" });
     const [matched] = parseEventLogs({ abi: spotMarketAbi, logs: bidReceipt.logs, eventName: "JobMatched" });
     if (placed === undefined || matched === undefined) throw new Error("the bid did not match the ask");
@@ -117,24 +165,44 @@ describe("real proofs on the deployed system", () => {
 
     const tampered = [mlp.packedOutput[0]! + 1n];
     await expect(
-      client.simulateContract({ account: provider.account, address: spotMarket, abi: spotMarketAbi, functionName: "submitResult", args: [jobId, terms, tampered, mlp.calldata] }),
+      client.simulateContract({
+        account: provider.account,
+        address: spotMarket,
+        abi: spotMarketAbi,
+        functionName: "submitResult",
+        args: [jobId, terms, tampered, mlp.calldata],
+      }),
     ).rejects.toThrow(/InvalidProof/);
 
-    const owedBefore = await client.readContract({ address: spotMarket, abi: spotMarketAbi, functionName: "owed", args: [provider.account.address] });
-    const settleReceipt = await send(provider.writeContract({
+    const owedBefore = await client.readContract({
       address: spotMarket,
       abi: spotMarketAbi,
-      functionName: "submitResult",
-      args: [jobId, terms, mlp.packedOutput, mlp.calldata],
-    }));
+      functionName: "owed",
+      args: [provider.account.address],
+    });
+    const settleReceipt = await send(
+      provider.writeContract({
+        address: spotMarket,
+        abi: spotMarketAbi,
+        functionName: "submitResult",
+        args: [jobId, terms, mlp.packedOutput, mlp.calldata],
+      }),
+    );
     // A figure for the README (not asserted): the whole job's gas with a real Groth16 check.
     console.log(`real MLP proof: placeBid ${bidReceipt.gasUsed} gas, submitResult ${settleReceipt.gasUsed} gas`);
     const settled = parseEventLogs({ abi: spotMarketAbi, logs: settleReceipt.logs, eventName: "JobSettled" });
     expect(settled).toHaveLength(1);
     expect(settled[0]?.args.output).toEqual(mlp.packedOutput);
-    const owedAfter = await client.readContract({ address: spotMarket, abi: spotMarketAbi, functionName: "owed", args: [provider.account.address] });
+    const owedAfter = await client.readContract({
+      address: spotMarket,
+      abi: spotMarketAbi,
+      functionName: "owed",
+      args: [provider.account.address],
+    });
     const price = terms.price;
     expect(owedAfter - owedBefore).toBe(price - (price * 250n) / 10_000n);
-    expect(await client.readContract({ address: spotMarket, abi: spotMarketAbi, functionName: "jobStatus", args: [jobId] })).toBe(2);
+    expect(
+      await client.readContract({ address: spotMarket, abi: spotMarketAbi, functionName: "jobStatus", args: [jobId] }),
+    ).toBe(2);
   });
 });

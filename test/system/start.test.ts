@@ -9,7 +9,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPublicClient, http, type Address } from "viem";
-import { accessManagerAbi, attestationRegistryAbi, parseDeployment, sovraTokenAbi, testStablecoinAbi, timelockControllerAbi, type Deployment } from "@sovra/contracts";
+import {
+  accessManagerAbi,
+  attestationRegistryAbi,
+  parseDeployment,
+  sovraTokenAbi,
+  testStablecoinAbi,
+  timelockControllerAbi,
+  type Deployment,
+} from "@sovra/contracts";
 import { freePort, localAccount, localRoles } from "@sovra/deploy";
 
 function listening(port: number): Promise<boolean> {
@@ -74,7 +82,11 @@ describe("npm start", () => {
       const code = await client.getCode({ address: address as Address });
       expect(code?.length ?? 0, `${name} has code`).toBeGreaterThan(2);
     }
-    const symbol = await client.readContract({ address: deployment.contracts.sovraToken, abi: sovraTokenAbi, functionName: "symbol" });
+    const symbol = await client.readContract({
+      address: deployment.contracts.sovraToken,
+      abi: sovraTokenAbi,
+      functionName: "symbol",
+    });
     expect(symbol).toBe("SOV");
   });
 
@@ -91,23 +103,65 @@ describe("npm start", () => {
       args: [holder],
     });
     expect(tusd).toBe(1_000_000_000n);
-    const votes = await client.readContract({ address: deployment.contracts.sovraToken, abi: sovraTokenAbi, functionName: "getVotes", args: [holder] });
+    const votes = await client.readContract({
+      address: deployment.contracts.sovraToken,
+      abi: sovraTokenAbi,
+      functionName: "getVotes",
+      args: [holder],
+    });
     expect(votes).toBe(10_000n * 10n ** 18n);
 
     const { accessManager, timelock, governor } = deployment.contracts;
-    const [timelockIsAdmin] = await client.readContract({ address: accessManager, abi: accessManagerAbi, functionName: "hasRole", args: [0n, timelock] });
-    const [deployerIsAdmin] = await client.readContract({ address: accessManager, abi: accessManagerAbi, functionName: "hasRole", args: [0n, deployer] });
+    const [timelockIsAdmin] = await client.readContract({
+      address: accessManager,
+      abi: accessManagerAbi,
+      functionName: "hasRole",
+      args: [0n, timelock],
+    });
+    const [deployerIsAdmin] = await client.readContract({
+      address: accessManager,
+      abi: accessManagerAbi,
+      functionName: "hasRole",
+      args: [0n, deployer],
+    });
     expect(timelockIsAdmin).toBe(true);
     expect(deployerIsAdmin).toBe(false);
-    const adminRole = await client.readContract({ address: timelock, abi: timelockControllerAbi, functionName: "DEFAULT_ADMIN_ROLE" });
-    const proposerRole = await client.readContract({ address: timelock, abi: timelockControllerAbi, functionName: "PROPOSER_ROLE" });
-    expect(await client.readContract({ address: timelock, abi: timelockControllerAbi, functionName: "hasRole", args: [adminRole, deployer] })).toBe(false);
-    expect(await client.readContract({ address: timelock, abi: timelockControllerAbi, functionName: "hasRole", args: [proposerRole, governor] })).toBe(true);
+    const adminRole = await client.readContract({
+      address: timelock,
+      abi: timelockControllerAbi,
+      functionName: "DEFAULT_ADMIN_ROLE",
+    });
+    const proposerRole = await client.readContract({
+      address: timelock,
+      abi: timelockControllerAbi,
+      functionName: "PROPOSER_ROLE",
+    });
+    expect(
+      await client.readContract({
+        address: timelock,
+        abi: timelockControllerAbi,
+        functionName: "hasRole",
+        args: [adminRole, deployer],
+      }),
+    ).toBe(false);
+    expect(
+      await client.readContract({
+        address: timelock,
+        abi: timelockControllerAbi,
+        functionName: "hasRole",
+        args: [proposerRole, governor],
+      }),
+    ).toBe(true);
     // Every policy class with a market is usable: the local provider holds the claims class 1 requires.
     const provider = localAccount(localRoles.provider).address;
     for (const { policyClass } of deployment.markets) {
       expect(
-        await client.readContract({ address: deployment.contracts.attestationRegistry, abi: attestationRegistryAbi, functionName: "isEligible", args: [provider, policyClass] }),
+        await client.readContract({
+          address: deployment.contracts.attestationRegistry,
+          abi: attestationRegistryAbi,
+          functionName: "isEligible",
+          args: [provider, policyClass],
+        }),
         `provider eligible for class ${policyClass}`,
       ).toBe(true);
     }
@@ -120,7 +174,10 @@ describe("npm start", () => {
     const key = assignment?.replace("SOVRA_PRIVATE_KEY=", "") ?? "";
     expect(args[0]).toBe("node");
     const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, args.slice(1), { cwd: repoRoot, env: { ...process.env, SOVRA_PRIVATE_KEY: key } });
+      const child = spawn(process.execPath, args.slice(1), {
+        cwd: repoRoot,
+        env: { ...process.env, SOVRA_PRIVATE_KEY: key },
+      });
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -143,9 +200,11 @@ describe("npm start", () => {
     const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 2_000 }) });
     await expect(client.getChainId()).rejects.toThrow();
     // Redis, the weights gateway and the provider node's metrics endpoint are gone too.
-    const ports = [/Redis\s+redis:\/\/127\.0\.0\.1:(\d+)/, /weights\s+http:\/\/127\.0\.0\.1:(\d+)/, /metrics\s+http:\/\/127\.0\.0\.1:(\d+)/].map(
-      (pattern) => Number(pattern.exec(output)?.[1]),
-    );
+    const ports = [
+      /Redis\s+redis:\/\/127\.0\.0\.1:(\d+)/,
+      /weights\s+http:\/\/127\.0\.0\.1:(\d+)/,
+      /metrics\s+http:\/\/127\.0\.0\.1:(\d+)/,
+    ].map((pattern) => Number(pattern.exec(output)?.[1]));
     for (const port of ports) {
       expect(port).toBeGreaterThan(0);
       expect(await listening(port), `port ${port} still open`).toBe(false);

@@ -25,7 +25,8 @@ for (const p of out.probes.filter((p) => p.available)) {
 try {
   const bytes = new Uint8Array(readFileSync("circuits/models/mlp/float.onnx"));
   out.models = [];
-  for (const p of out.probes.filter((p) => p.available)) out.models.push(await measureModel("mlp-float", cidOf(bytes), bytes, [p.device], 200));
+  for (const p of out.probes.filter((p) => p.available))
+    out.models.push(await measureModel("mlp-float", cidOf(bytes), bytes, [p.device], 200));
 } catch (e) {
   out.modelError = String(e);
 }

@@ -27,13 +27,20 @@ export const configSchema = z.object({
   /** Largest block range one eth_getLogs call may cover. */
   logRange: z.number().int().positive().default(2000),
   keystore: z.string().default(path.join(os.homedir(), ".sovra", "keystore.json")),
-  redisUrl: z.string().regex(/^rediss?:\/\//, "expected redis://host:port").default("redis://127.0.0.1:6379"),
+  redisUrl: z
+    .string()
+    .regex(/^rediss?:\/\//, "expected redis://host:port")
+    .default("redis://127.0.0.1:6379"),
   /** Model names (as in the deployment) this node serves and pre-warms. */
   models: z.array(z.string().min(1)).min(1).default(["mlp"]),
   weights: z
     .object({
       cacheDir: z.string().default(path.join(os.homedir(), ".sovra", "weights")),
-      maxBytes: z.number().int().positive().default(2 * 1024 ** 3),
+      maxBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(2 * 1024 ** 3),
       sources: z.array(weightSource).default([]),
     })
     .prefault({}),
@@ -67,10 +74,20 @@ const envMap: Record<string, { path: string[]; parse: (v: string) => unknown }> 
   SOVRA_POLL_INTERVAL_MS: { path: ["pollIntervalMs"], parse: Number },
   SOVRA_KEYSTORE: { path: ["keystore"], parse: String },
   SOVRA_REDIS_URL: { path: ["redisUrl"], parse: String },
-  SOVRA_MODELS: { path: ["models"], parse: (v) => v.split(",").map((s) => s.trim()).filter(Boolean) },
+  SOVRA_MODELS: {
+    path: ["models"],
+    parse: (v) =>
+      v
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean),
+  },
   SOVRA_WEIGHTS_DIR: { path: ["weights", "cacheDir"], parse: String },
   SOVRA_WEIGHTS_MAX_BYTES: { path: ["weights", "maxBytes"], parse: Number },
-  SOVRA_EXECUTION_PROVIDERS: { path: ["inference", "executionProviders"], parse: (v) => v.split(",").map((s) => s.trim()) },
+  SOVRA_EXECUTION_PROVIDERS: {
+    path: ["inference", "executionProviders"],
+    parse: (v) => v.split(",").map((s) => s.trim()),
+  },
   SOVRA_METRICS_PORT: { path: ["metrics", "port"], parse: Number },
   SOVRA_REGION: { path: ["region"], parse: String },
 };
@@ -104,13 +121,15 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const file = options.file ?? env.SOVRA_CONFIG ?? (existsSync("sovra.config.json") ? "sovra.config.json" : undefined);
   let raw: Record<string, unknown> = {};
   if (file !== undefined) {
-    if (!existsSync(file)) throw new ConfigError(`config file ${file} not found: create it (see workers/README.md) or drop --config`);
+    if (!existsSync(file))
+      throw new ConfigError(`config file ${file} not found: create it (see workers/README.md) or drop --config`);
     try {
       raw = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
     } catch (error) {
       throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
     }
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError(`config file ${file} must hold a JSON object`);
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+      throw new ConfigError(`config file ${file} must hold a JSON object`);
   }
   const origin = new Map<string, string>();
   for (const [name, spec] of Object.entries(envMap)) {

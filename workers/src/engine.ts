@@ -6,7 +6,9 @@ import type { WeightStore } from "./weights/store.ts";
 
 export type InferenceEngine = InferenceRunner & {
   /** Fetches (verified) and loads a model; returns how long each part took and whether the cache was warm. */
-  load(weightsCid: string): Promise<{ device: ExecutionProviderName; from: string; fetchSeconds: number; loadSeconds: number }>;
+  load(
+    weightsCid: string,
+  ): Promise<{ device: ExecutionProviderName; from: string; fetchSeconds: number; loadSeconds: number }>;
   /** Number of values the model's (single) input takes, from its declared shape. */
   inputSize(weightsCid: string): Promise<number>;
   close(): Promise<void>;
@@ -16,7 +18,11 @@ export type InferenceEngine = InferenceRunner & {
  * Sessions per weights CID, created on the first execution provider that loads (cuda -> webgpu -> cpu by
  * default). Concurrency is the inference queue's: one engine per process, one session per model.
  */
-export function createInferenceEngine(options: { store: WeightStore; order: readonly ExecutionProviderName[]; logger?: Logger }): InferenceEngine {
+export function createInferenceEngine(options: {
+  store: WeightStore;
+  order: readonly ExecutionProviderName[];
+  logger?: Logger;
+}): InferenceEngine {
   const sessions = new Map<string, Promise<LoadedSession>>();
   const info = new Map<string, { from: string; fetchSeconds: number; loadSeconds: number }>();
 
@@ -27,7 +33,11 @@ export function createInferenceEngine(options: { store: WeightStore; order: read
         const fetched = await options.store.get(cid);
         const started = performance.now();
         const loaded = await createSession(fetched.bytes, options.order, options.logger);
-        info.set(cid, { from: fetched.from, fetchSeconds: fetched.seconds, loadSeconds: (performance.now() - started) / 1000 });
+        info.set(cid, {
+          from: fetched.from,
+          fetchSeconds: fetched.seconds,
+          loadSeconds: (performance.now() - started) / 1000,
+        });
         return loaded;
       })();
       pending.catch(() => sessions.delete(cid));

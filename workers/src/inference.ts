@@ -19,7 +19,11 @@ export type LoadedSession = {
  * Creates a session on the first execution provider of `order` that loads. onnxruntime-node throws (rather
  * than falling back) when a listed provider is missing, so each provider is tried alone, in order.
  */
-export async function createSession(model: Uint8Array, order: readonly ExecutionProviderName[], logger?: Logger): Promise<LoadedSession> {
+export async function createSession(
+  model: Uint8Array,
+  order: readonly ExecutionProviderName[],
+  logger?: Logger,
+): Promise<LoadedSession> {
   const skipped: LoadedSession["skipped"] = [];
   for (const device of order) {
     try {
@@ -30,7 +34,9 @@ export async function createSession(model: Uint8Array, order: readonly Execution
       skipped.push({ device, error: firstLine(error) });
     }
   }
-  throw new Error(`no execution provider could load the model: ${skipped.map((s) => `${s.device}: ${s.error}`).join("; ")}`);
+  throw new Error(
+    `no execution provider could load the model: ${skipped.map((s) => `${s.device}: ${s.error}`).join("; ")}`,
+  );
 }
 
 export function firstLine(error: unknown): string {
@@ -52,7 +58,8 @@ export function inputTensor(session: Session, values: ArrayLike<number>): Record
   const type = meta.isTensor ? meta.type : "float32";
   const shape = meta.isTensor && meta.shape.length > 0 ? concreteShape(meta.shape, values.length) : [1, values.length];
   const size = shape.reduce((a, b) => a * b, 1);
-  if (size !== values.length) throw new Error(`model input ${meta.name} has shape [${shape.join(",")}] (${size} values), got ${values.length}`);
+  if (size !== values.length)
+    throw new Error(`model input ${meta.name} has shape [${shape.join(",")}] (${size} values), got ${values.length}`);
   let tensor: ort.Tensor;
   switch (type) {
     case "float32":

@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, randomBytes, randomUUID, scrypt as scryptCb, timingSafeEqual } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  randomBytes,
+  randomUUID,
+  scrypt as scryptCb,
+  timingSafeEqual,
+} from "node:crypto";
 import { scryptAsync } from "@noble/hashes/scrypt.js";
 import { bytesToHex, hexToBytes, keccak256, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
@@ -42,7 +49,9 @@ async function deriveKey(password: string, salt: Buffer, params: ScryptParams): 
   } catch {
     // OpenSSL refuses n >= 2^(16 r) (RFC 7914's bound), which some wallets' keystores use (n = 2^18, r = 1);
     // the pure-JS scrypt accepts them.
-    return Buffer.from(await scryptAsync(password.normalize("NFKC"), salt, { N: params.n, r: params.r, p: params.p, dkLen: 32 }));
+    return Buffer.from(
+      await scryptAsync(password.normalize("NFKC"), salt, { N: params.n, r: params.r, p: params.p, dkLen: 32 }),
+    );
   }
 }
 
@@ -61,7 +70,11 @@ function mac(derived: Buffer, ciphertext: Buffer): Buffer {
 }
 
 /** Encrypts `privateKey` under `password` into a v3 keystore. */
-export async function encryptKeystore(privateKey: Hex, password: string, params: ScryptParams = defaultScrypt): Promise<Keystore> {
+export async function encryptKeystore(
+  privateKey: Hex,
+  password: string,
+  params: ScryptParams = defaultScrypt,
+): Promise<Keystore> {
   const account = privateKeyToAccount(privateKey);
   const salt = randomBytes(32);
   const iv = randomBytes(16);
@@ -87,7 +100,9 @@ export async function encryptKeystore(privateKey: Hex, password: string, params:
 export async function decryptKeystore(keystore: unknown, password: string): Promise<Hex> {
   const parsed = keystoreSchema.safeParse(keystore);
   if (!parsed.success) {
-    throw new Error(`not a v3 scrypt/aes-128-ctr keystore: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    throw new Error(
+      `not a v3 scrypt/aes-128-ctr keystore: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
   }
   const { crypto } = parsed.data;
   const { n, r, p, salt } = crypto.kdfparams;
@@ -95,8 +110,13 @@ export async function decryptKeystore(keystore: unknown, password: string): Prom
   const ciphertext = Buffer.from(strip(crypto.ciphertext), "hex");
   const expected = Buffer.from(strip(crypto.mac), "hex");
   const actual = mac(derived, ciphertext);
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) throw new Error("wrong password (keystore MAC mismatch)");
-  const decipher = createDecipheriv("aes-128-ctr", derived.subarray(0, 16), Buffer.from(strip(crypto.cipherparams.iv), "hex"));
+  if (expected.length !== actual.length || !timingSafeEqual(expected, actual))
+    throw new Error("wrong password (keystore MAC mismatch)");
+  const decipher = createDecipheriv(
+    "aes-128-ctr",
+    derived.subarray(0, 16),
+    Buffer.from(strip(crypto.cipherparams.iv), "hex"),
+  );
   const key = Buffer.concat([decipher.update(ciphertext), decipher.final()]);
   return bytesToHex(key);
 }

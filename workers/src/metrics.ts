@@ -20,7 +20,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   if (options.defaultMetrics ?? false) collectDefaultMetrics({ register: registry, prefix: "sovra_" });
   return {
     registry,
-    jobs: new Counter({ name: "sovra_jobs_total", help: "Jobs finished, by outcome", labelNames: ["outcome"], registers: [registry] }),
+    jobs: new Counter({
+      name: "sovra_jobs_total",
+      help: "Jobs finished, by outcome",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
     inferenceSeconds: new Histogram({
       name: "sovra_inference_seconds",
       help: "Model inference time",
@@ -35,14 +40,31 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
       registers: [registry],
     }),
-    queueDepth: new Gauge({ name: "sovra_queue_depth", help: "Jobs per queue and state", labelNames: ["queue", "state"], registers: [registry] }),
-    chainLagBlocks: new Gauge({ name: "sovra_chain_lag_blocks", help: "Chain head minus the watcher's cursor", registers: [registry] }),
-    cursorBlock: new Gauge({ name: "sovra_cursor_block", help: "Last block the watcher has fully enqueued", registers: [registry] }),
+    queueDepth: new Gauge({
+      name: "sovra_queue_depth",
+      help: "Jobs per queue and state",
+      labelNames: ["queue", "state"],
+      registers: [registry],
+    }),
+    chainLagBlocks: new Gauge({
+      name: "sovra_chain_lag_blocks",
+      help: "Chain head minus the watcher's cursor",
+      registers: [registry],
+    }),
+    cursorBlock: new Gauge({
+      name: "sovra_cursor_block",
+      help: "Last block the watcher has fully enqueued",
+      registers: [registry],
+    }),
   };
 }
 
 /** Serves `GET /metrics` (Prometheus text format) and `GET /healthz`. */
-export async function serveMetrics(metrics: Metrics, port: number, host = "127.0.0.1"): Promise<{ server: Server; url: string }> {
+export async function serveMetrics(
+  metrics: Metrics,
+  port: number,
+  host = "127.0.0.1",
+): Promise<{ server: Server; url: string }> {
   const server = createServer((request, response) => {
     if (request.url === "/metrics") {
       metrics.registry

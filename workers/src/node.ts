@@ -11,7 +11,16 @@ import type { Logger } from "./logger.ts";
 import { serveMetrics, type Metrics } from "./metrics.ts";
 import { inferDataFromMatch, termsToData, type DeclineData } from "./pipeline/jobs.ts";
 import { inferStage, proveStage, submitStage } from "./pipeline/processors.ts";
-import { createQueues, enqueueDeclines, enqueueJobs, recordQueueDepth, redisOptions, startWorkers, type Queues, type Workers } from "./pipeline/runtime.ts";
+import {
+  createQueues,
+  enqueueDeclines,
+  enqueueJobs,
+  recordQueueDepth,
+  redisOptions,
+  startWorkers,
+  type Queues,
+  type Workers,
+} from "./pipeline/runtime.ts";
 import type { Prover } from "./prover.ts";
 import { createWeightStore } from "./weights/store.ts";
 
@@ -42,13 +51,20 @@ export type ProviderNode = {
 };
 
 /** Resolves the config's model names against the deployment (name -> weights CID, markets). */
-export function modelsToServe(config: Pick<Config, "models">, deployment: Deployment): Omit<ServedModel, "inputBytes">[] {
+export function modelsToServe(
+  config: Pick<Config, "models">,
+  deployment: Deployment,
+): Omit<ServedModel, "inputBytes">[] {
   return config.models.map((name) => {
     const entry = deployment.models.find((m) => m.name === name);
     if (entry === undefined) {
-      throw new Error(`model '${name}' is not in the deployment (known: ${deployment.models.map((m) => m.name).join(", ") || "none"}); fix "models" in the config`);
+      throw new Error(
+        `model '${name}' is not in the deployment (known: ${deployment.models.map((m) => m.name).join(", ") || "none"}); fix "models" in the config`,
+      );
     }
-    const marketIds = deployment.markets.filter((m) => m.modelId.toLowerCase() === entry.modelId.toLowerCase()).map((m) => m.marketId);
+    const marketIds = deployment.markets
+      .filter((m) => m.modelId.toLowerCase() === entry.modelId.toLowerCase())
+      .map((m) => m.marketId);
     return { name, weightsCid: entry.weightsCid, marketIds };
   });
 }
@@ -70,7 +86,10 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
     warmup.push({ name: model.name, ...loaded });
     models.push({ ...model, inputBytes: await engine.inputSize(model.weightsCid) });
     options.onPrewarm?.(i + 1, wanted.length);
-    logger.info({ model: model.name, cid: model.weightsCid, ...loaded, start: loaded.from === "cache" ? "warm" : "cold" }, "model ready");
+    logger.info(
+      { model: model.name, cid: model.weightsCid, ...loaded, start: loaded.from === "cache" ? "warm" : "cold" },
+      "model ready",
+    );
   }
   const byMarket = new Map<number, ServedModel>();
   for (const model of models) for (const id of model.marketIds) byMarket.set(id, model);
@@ -93,7 +112,12 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
         ? {
             submit: (data) =>
               submitStage(
-                { submit: (request) => submitResult({ publicClient, account, redis, chainId: config.chainId, market, logger }, request), logger, metrics },
+                {
+                  submit: (request) =>
+                    submitResult({ publicClient, account, redis, chainId: config.chainId, market, logger }, request),
+                  logger,
+                  metrics,
+                },
                 data,
               ),
           }
@@ -123,20 +147,29 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
             { jobId: job.jobId.toString(), marketId: job.terms.marketId, served: models.map((m) => m.name) },
             "unknown model: job matched on a market whose model this node does not serve; declining it (the buyer is refunded)",
           );
-          declines.push({ action: "decline", jobId: job.jobId.toString(), model: "unknown", terms: termsToData(job.terms), reason: "model not served" });
+          declines.push({
+            action: "decline",
+            jobId: job.jobId.toString(),
+            model: "unknown",
+            terms: termsToData(job.terms),
+            reason: "model not served",
+          });
           return [];
         }
         return [inferDataFromMatch(job, model)];
       });
       await enqueueDeclines(queues, declines);
       await enqueueJobs(queues, known);
-      for (const job of known) logger.info({ jobId: job.jobId, model: job.model, deadline: job.terms.deadline }, "job enqueued");
+      for (const job of known)
+        logger.info({ jobId: job.jobId, model: job.model, deadline: job.terms.deadline }, "job enqueued");
     },
   });
   if (stages.watch) watcher.start(config.pollIntervalMs);
 
   const depthTimer = setInterval(() => {
-    recordQueueDepth(queues, metrics).catch((error: unknown) => logger.warn({ err: (error as Error).message }, "queue depth not read"));
+    recordQueueDepth(queues, metrics).catch((error: unknown) =>
+      logger.warn({ err: (error as Error).message }, "queue depth not read"),
+    );
   }, 5000);
   let metricsServer: Server | undefined;
   let metricsUrl: string | undefined;
@@ -160,7 +193,9 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
       await queues.close();
       await redis.quit();
       await engine.close();
-      await new Promise<void>((resolve) => (metricsServer === undefined ? resolve() : metricsServer.close(() => resolve())));
+      await new Promise<void>((resolve) =>
+        metricsServer === undefined ? resolve() : metricsServer.close(() => resolve()),
+      );
     },
   };
 }

@@ -19,7 +19,10 @@ export type Prover = {
 
 type CircuitsModule = {
   loadModel: (name: string) => Promise<unknown>;
-  prove: (model: unknown, input: unknown) => Promise<{ output?: unknown; publicSignals?: unknown; packedOutput?: unknown; calldata?: unknown }>;
+  prove: (
+    model: unknown,
+    input: unknown,
+  ) => Promise<{ output?: unknown; publicSignals?: unknown; packedOutput?: unknown; calldata?: unknown }>;
   inputHash: (model: unknown, input: unknown) => unknown;
   close?: () => Promise<void> | void;
   unpackOutput?: (packed: readonly bigint[], count: number, laneBits: number) => number[];
@@ -27,10 +30,17 @@ type CircuitsModule = {
 
 /** Output layout from a loaded model's manifest (`io.output.{count|size, laneBits}`), when present. */
 function outputLayout(handle: unknown): { count: number; laneBits: number } | undefined {
-  const io = (handle as { manifest?: { io?: { output?: Record<string, unknown> } }; io?: { output?: Record<string, unknown> } } | null) ?? null;
+  const io =
+    (handle as {
+      manifest?: { io?: { output?: Record<string, unknown> } };
+      io?: { output?: Record<string, unknown> };
+    } | null) ?? null;
   const output = io?.manifest?.io?.output ?? io?.io?.output;
   if (output === undefined) return undefined;
-  const count = output.count ?? output.size ?? (Array.isArray(output.shape) ? (output.shape as number[]).reduce((a, b) => a * b, 1) : undefined);
+  const count =
+    output.count ??
+    output.size ??
+    (Array.isArray(output.shape) ? (output.shape as number[]).reduce((a, b) => a * b, 1) : undefined);
   const laneBits = output.laneBits;
   return typeof count === "number" && typeof laneBits === "number" ? { count, laneBits } : undefined;
 }
@@ -81,16 +91,22 @@ export async function loadCircuitsProver(): Promise<Prover> {
       // On-chain output = the public signals before the trailing input hash (the circuit's order: out..., inputHash).
       const signals = result.publicSignals !== undefined ? toBigints(result.publicSignals, "publicSignals") : undefined;
       const output =
-        result.packedOutput !== undefined ? toBigints(result.packedOutput, "packedOutput") : signals !== undefined ? signals.slice(0, -1) : toBigints(result.output, "output");
+        result.packedOutput !== undefined
+          ? toBigints(result.packedOutput, "packedOutput")
+          : signals !== undefined
+            ? signals.slice(0, -1)
+            : toBigints(result.output, "output");
       if (signals !== undefined) {
         const expected = BigInt((await circuits.inputHash(await model(name), Array.from(input))) as string | bigint);
-        if (signals[signals.length - 1] !== expected) throw new Error("prover's last public signal is not the input hash");
+        if (signals[signals.length - 1] !== expected)
+          throw new Error("prover's last public signal is not the input hash");
       }
       return { output, proof: result.calldata as Hex, seconds };
     },
     async decodeOutput(name, packed) {
       const layout = outputLayout(await model(name));
-      if (layout === undefined || circuits.unpackOutput === undefined) throw new Error(`no output layout known for ${name}`);
+      if (layout === undefined || circuits.unpackOutput === undefined)
+        throw new Error(`no output layout known for ${name}`);
       return circuits.unpackOutput(packed, layout.count, layout.laneBits);
     },
     async close() {

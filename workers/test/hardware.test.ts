@@ -5,7 +5,16 @@ import { createInferenceEngine } from "../src/engine.ts";
 import { measureMatmul, measureModel, probeExecutionProviders } from "../src/hardware/benchmark.ts";
 import { hostInfo, parseNvidiaSmi } from "../src/hardware/detect.ts";
 import { linearModel, matmulModel } from "../src/hardware/onnx-writer.ts";
-import { REPORT_SCHEMA, canonicalJson, reportBytes, reportDigest, signReport, summarize, verifyReport, type BenchmarkReport } from "../src/hardware/report.ts";
+import {
+  REPORT_SCHEMA,
+  canonicalJson,
+  reportBytes,
+  reportDigest,
+  signReport,
+  summarize,
+  verifyReport,
+  type BenchmarkReport,
+} from "../src/hardware/report.ts";
 import { createSession, runModel } from "../src/inference.ts";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -46,7 +55,17 @@ describe("benchmark report", () => {
   it("is signed by the provider, and its digest and CID are of the file's bytes", async () => {
     const account = privateKeyToAccount(generatePrivateKey());
     const host = hostInfo();
-    const matmul = [{ device: "cpu" as const, dtype: "float32" as const, n: 64, runs: 2, seconds: 1, opsPerSecond: 1.5e9, supported: true as const }];
+    const matmul = [
+      {
+        device: "cpu" as const,
+        dtype: "float32" as const,
+        n: 64,
+        runs: 2,
+        seconds: 1,
+        opsPerSecond: 1.5e9,
+        supported: true as const,
+      },
+    ];
     const report: BenchmarkReport = {
       schema: REPORT_SCHEMA,
       provider: account.address,
@@ -60,15 +79,21 @@ describe("benchmark report", () => {
       summary: summarize(host, [], matmul),
     };
     // A CPU-only host registers the RAM the cpu execution provider can use (the registry refuses 0).
-    expect(report.summary.vramMb).toBe(Math.floor(Math.min(host.memoryBytes, host.memoryLimitBytes ?? Infinity) / 1024 ** 2));
+    expect(report.summary.vramMb).toBe(
+      Math.floor(Math.min(host.memoryBytes, host.memoryLimitBytes ?? Infinity) / 1024 ** 2),
+    );
     expect(report.summary.vramMb).toBeGreaterThan(0);
     expect(report.summary.memorySource).toBe("host-ram");
-    expect(summarize(host, [{ name: "NVIDIA H200", memoryMb: 143_771, driver: "1", uuid: "u" }], matmul)).toMatchObject({ vramMb: 143_771, memorySource: "gpu" });
+    expect(summarize(host, [{ name: "NVIDIA H200", memoryMb: 143_771, driver: "1", uuid: "u" }], matmul)).toMatchObject(
+      { vramMb: 143_771, memorySource: "gpu" },
+    );
     expect(report.summary.gpuModel).toMatch(/^none \(CPU: /);
     expect(report.summary.throughputMilliOpsPerSec).toBe("1500000000000");
     const signed = await signReport(report, account);
     expect(await verifyReport(signed)).toBe(true);
-    expect(await verifyReport({ ...signed, report: { ...report, summary: { ...report.summary, vramMb: 80_000 } } })).toBe(false);
+    expect(
+      await verifyReport({ ...signed, report: { ...report, summary: { ...report.summary, vramMb: 80_000 } } }),
+    ).toBe(false);
     const bytes = reportBytes(signed);
     const { digest, cid } = reportDigest(bytes);
     expect(cid).toBe(cidOf(bytes));
@@ -83,7 +108,11 @@ describe("inference engine", () => {
     const bytes = linearModel(4, 3);
     writeFileSync(path.join(root, "m.onnx"), bytes);
     const cid = cidOf(bytes);
-    const store = createWeightStore({ cacheDir: path.join(root, "cache"), maxBytes: 1e6, sources: [{ kind: "dir", path: root }] });
+    const store = createWeightStore({
+      cacheDir: path.join(root, "cache"),
+      maxBytes: 1e6,
+      sources: [{ kind: "dir", path: root }],
+    });
     const engine = createInferenceEngine({ store, order: ["cuda", "cpu"] });
     const loaded = await engine.load(cid);
     expect(loaded.from).toBe("dir");
@@ -93,12 +122,16 @@ describe("inference engine", () => {
     expect((await second.load(cid)).from).toBe("cache");
     // W[i][j] = ((i*3 + j) * 7 % 5) - 2; x = [1, 2, 3, 4].
     const result = await second.run(cid, Uint8Array.from([1, 2, 3, 4]));
-    const expected = [0, 1, 2].map((j) => [0, 1, 2, 3].reduce((sum, i) => sum + (i + 1) * ((((i * 3 + j) * 7) % 5) - 2), 0));
+    const expected = [0, 1, 2].map((j) =>
+      [0, 1, 2, 3].reduce((sum, i) => sum + (i + 1) * ((((i * 3 + j) * 7) % 5) - 2), 0),
+    );
     expect(result.output).toEqual(expected);
     expect(result.device).toBe("cpu");
     const latency = await measureModel("linear", cid, bytes, ["cpu"], 5);
     expect(latency.runs).toBe(5);
-    await expect(measureModel("mm", cidOf(matmulModel(2, "float32")), matmulModel(2, "float32"), ["cpu"], 1)).rejects.toThrow(/2 inputs/);
+    await expect(
+      measureModel("mm", cidOf(matmulModel(2, "float32")), matmulModel(2, "float32"), ["cpu"], 1),
+    ).rejects.toThrow(/2 inputs/);
     const { session } = await createSession(bytes, ["cpu"]);
     await expect(runModel(session, [1, 2, 3])).rejects.toThrow(/shape/);
     await second.close();

@@ -6,7 +6,14 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queueJobId, type InferData, type ProveData, type SubmitData } from "../src/pipeline/jobs.ts";
 import { RefusedJobError, inferStage } from "../src/pipeline/processors.ts";
-import { createQueues, enqueueJobs, redisOptions, startWorkers, type Queues, type StageHandlers } from "../src/pipeline/runtime.ts";
+import {
+  createQueues,
+  enqueueJobs,
+  redisOptions,
+  startWorkers,
+  type Queues,
+  type StageHandlers,
+} from "../src/pipeline/runtime.ts";
 import { createMetrics } from "../src/metrics.ts";
 import { termsData, testRedis, testRedisUrl } from "./helpers.ts";
 
@@ -35,7 +42,15 @@ function countingHandlers(prefix: string): StageHandlers {
     },
     prove: async (data) => {
       await redis.incr(`${prefix}:prove:${data.jobId}`);
-      return { action: "settle", jobId: data.jobId, model: data.model, terms: data.terms, output: ["7"], proof: "0x01", proofSeconds: 0 } satisfies SubmitData;
+      return {
+        action: "settle",
+        jobId: data.jobId,
+        model: data.model,
+        terms: data.terms,
+        output: ["7"],
+        proof: "0x01",
+        proofSeconds: 0,
+      } satisfies SubmitData;
     },
     submit: async (data) => {
       await redis.incr(`${prefix}:submit:${data.jobId}`);
@@ -44,7 +59,12 @@ function countingHandlers(prefix: string): StageHandlers {
   };
 }
 
-async function waitCompleted(queues: Queues, prefix: string, id: string, until: () => Promise<void> = async () => {}): Promise<void> {
+async function waitCompleted(
+  queues: Queues,
+  prefix: string,
+  id: string,
+  until: () => Promise<void> = async () => {},
+): Promise<void> {
   const events = new QueueEvents(queues.submit.name, { connection: redisOptions(testRedisUrl()), prefix });
   await events.waitUntilReady();
   try {
@@ -92,7 +112,15 @@ describe("queue pipeline (real Redis)", () => {
       handlers: {
         ...handlers,
         // The real stage, refusing before it needs a prover or a model.
-        infer: (data) => inferStage({ prover: { inputHash: () => Promise.reject(new Error("not reached")) }, inference: { run: () => Promise.reject(new Error("not reached")) }, metrics }, data),
+        infer: (data) =>
+          inferStage(
+            {
+              prover: { inputHash: () => Promise.reject(new Error("not reached")) },
+              inference: { run: () => Promise.reject(new Error("not reached")) },
+              metrics,
+            },
+            data,
+          ),
       },
     });
     await enqueueJobs(queues, [job(3, `0x${"00".repeat(4096)}`), job(4, "0x0102")]);
@@ -106,7 +134,7 @@ describe("queue pipeline (real Redis)", () => {
       expect(decline?.data).toMatchObject({ action: "decline", jobId: String(id), reason: "malformed input" });
       expect(await redis.get(`${prefix}:submit:${id}`)).toBe("1");
     }
-    expect((await metrics.registry.getSingleMetricAsString("sovra_jobs_total"))).toMatch(/outcome="input_mismatch"} 2/);
+    expect(await metrics.registry.getSingleMetricAsString("sovra_jobs_total")).toMatch(/outcome="input_mismatch"} 2/);
     await workers.close();
     await queues.close();
   });
@@ -115,7 +143,14 @@ describe("queue pipeline (real Redis)", () => {
     const metrics = createMetrics();
     const data = { ...job(5), inputRef: `0x${"00".repeat(784)}` as `0x${string}`, inputHash: "42" };
     await expect(
-      inferStage({ prover: { inputHash: async () => 41n }, inference: { run: () => Promise.reject(new Error("must not run")) }, metrics }, data),
+      inferStage(
+        {
+          prover: { inputHash: async () => 41n },
+          inference: { run: () => Promise.reject(new Error("must not run")) },
+          metrics,
+        },
+        data,
+      ),
     ).rejects.toBeInstanceOf(RefusedJobError);
   });
 
@@ -125,7 +160,9 @@ describe("queue pipeline (real Redis)", () => {
     const connection = redisOptions(url);
     const queues = createQueues(connection, prefix);
     await enqueueJobs(queues, [job(10)]);
-    const child = spawn(process.execPath, [path.join(here, "fixtures", "crash-worker.ts"), url, prefix], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [path.join(here, "fixtures", "crash-worker.ts"), url, prefix], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     // Wait until the child holds the job, then kill it without warning.
     for (;;) {
       if ((await redis.get(`${prefix}:infer-started:10`)) === "1") break;

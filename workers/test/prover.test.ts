@@ -17,21 +17,35 @@ const modelDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "
 
 describe("stages with the real circuits prover (mlp)", () => {
   it("checks the input hash, infers with onnxruntime, proves, and refuses a tampered input", async () => {
-    const manifest = JSON.parse(readFileSync(path.join(modelDir, "manifest.json"), "utf8")) as { name: string; weightsCid: string };
+    const manifest = JSON.parse(readFileSync(path.join(modelDir, "manifest.json"), "utf8")) as {
+      name: string;
+      weightsCid: string;
+    };
     const onnx = new Uint8Array(readFileSync(path.join(modelDir, "model.onnx")));
     expect(cidOf(onnx)).toBe(manifest.weightsCid);
     const root = mkdtempSync(path.join(os.tmpdir(), "sovra-prover-"));
     copyFileSync(path.join(modelDir, "model.onnx"), path.join(root, "model.onnx"));
-    const store = createWeightStore({ cacheDir: path.join(root, "cache"), maxBytes: 1e8, sources: [{ kind: "dir", path: root }] });
+    const store = createWeightStore({
+      cacheDir: path.join(root, "cache"),
+      maxBytes: 1e8,
+      sources: [{ kind: "dir", path: root }],
+    });
     const engine = createInferenceEngine({ store, order: ["cpu"] });
     const prover = await loadCircuitsProver();
     try {
-      const pixels = Uint8Array.from({ length: 784 }, (_, i) => ((i % 28) > 10 && (i % 28) < 16 && i > 150 && i < 650 ? 255 : 0));
+      const pixels = Uint8Array.from({ length: 784 }, (_, i) =>
+        i % 28 > 10 && i % 28 < 16 && i > 150 && i < 650 ? 255 : 0,
+      );
       const hash = await prover.inputHash(manifest.name, pixels);
       const terms = termsData(hash.toString());
       const data = {
-        jobId: "1", model: manifest.name, weightsCid: manifest.weightsCid, inputBytes: 784, terms,
-        inputRef: `0x${Buffer.from(pixels).toString("hex")}` as `0x${string}`, blockNumber: "1",
+        jobId: "1",
+        model: manifest.name,
+        weightsCid: manifest.weightsCid,
+        inputBytes: 784,
+        terms,
+        inputRef: `0x${Buffer.from(pixels).toString("hex")}` as `0x${string}`,
+        blockNumber: "1",
       };
       const inferred = await inferStage({ prover, inference: engine }, data);
       const proved = await proveStage({ prover }, inferred);
@@ -41,7 +55,9 @@ describe("stages with the real circuits prover (mlp)", () => {
       expect(logits).toEqual(inferred.inference.output);
       expect(argmax(logits ?? [])).toBe(argmax(inferred.inference.output));
       expect(proved.proof).toMatch(/^0x[0-9a-f]{512}$/);
-      await expect(inferStage({ prover, inference: engine }, { ...data, terms: { ...terms, inputHash: (hash + 1n).toString() } })).rejects.toBeInstanceOf(RefusedJobError);
+      await expect(
+        inferStage({ prover, inference: engine }, { ...data, terms: { ...terms, inputHash: (hash + 1n).toString() } }),
+      ).rejects.toBeInstanceOf(RefusedJobError);
     } finally {
       await prover.close();
       await engine.close();

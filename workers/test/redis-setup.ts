@@ -32,13 +32,31 @@ export default async function setup(project: TestProject): Promise<() => void> {
   const which = spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" });
   if (which.status !== 0) {
     project.provide("redisUrl", "");
-    project.provide("redisError", "redis-server is not installed: run `apt-get install -y redis-server` (Debian) and re-run the tests");
+    project.provide(
+      "redisError",
+      "redis-server is not installed: run `apt-get install -y redis-server` (Debian) and re-run the tests",
+    );
     return () => {};
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), "sovra-redis-"));
   const port = await freePort();
   const pidfile = path.join(dir, "redis.pid");
-  execFileSync("redis-server", ["--save", "", "--appendonly", "no", "--daemonize", "yes", "--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--pidfile", pidfile]);
+  execFileSync("redis-server", [
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--daemonize",
+    "yes",
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--dir",
+    dir,
+    "--pidfile",
+    pidfile,
+  ]);
   let pid = 0;
   for (let i = 0; i < 50 && pid === 0; i++) {
     try {

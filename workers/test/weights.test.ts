@@ -11,7 +11,8 @@ const served = path.join(root, "served");
 mkdirSync(path.join(served, "nested"), { recursive: true });
 const blob = (seed: number, size: number) => Uint8Array.from({ length: size }, (_, i) => (i * 31 + seed) & 0xff);
 const files = [blob(1, 1000), blob(2, 1000), blob(3, 1000)];
-for (const [i, bytes] of files.entries()) writeFileSync(path.join(served, i === 2 ? "nested" : "", `model-${i}.onnx`), bytes);
+for (const [i, bytes] of files.entries())
+  writeFileSync(path.join(served, i === 2 ? "nested" : "", `model-${i}.onnx`), bytes);
 const cids = files.map(cidOf);
 
 let gateway: Gateway;
@@ -34,7 +35,11 @@ describe("gateway", () => {
 
 describe("weight store", () => {
   it("fetches cold from the gateway, then warm from the cache, verified each time", async () => {
-    const store = createWeightStore({ cacheDir: path.join(root, "cache1"), maxBytes: 10_000, sources: [{ kind: "http", url: gateway.url }] });
+    const store = createWeightStore({
+      cacheDir: path.join(root, "cache1"),
+      maxBytes: 10_000,
+      sources: [{ kind: "http", url: gateway.url }],
+    });
     const cold = await store.get(cids[0] as string);
     expect(cold.from).toBe("http");
     expect(cold.bytes).toEqual(files[0]);
@@ -73,7 +78,11 @@ describe("weight store", () => {
     await store.get(cids[2] as string); // needs room: evicts 1
     expect(readdirSync(cacheDir).sort()).toEqual([cids[0], cids[2]].sort());
     expect(await store.usage()).toBe(2000);
-    const tiny = createWeightStore({ cacheDir: path.join(root, "cache4"), maxBytes: 500, sources: [{ kind: "http", url: gateway.url }] });
+    const tiny = createWeightStore({
+      cacheDir: path.join(root, "cache4"),
+      maxBytes: 500,
+      sources: [{ kind: "http", url: gateway.url }],
+    });
     await expect(tiny.get(cids[0] as string)).rejects.toThrow(/cache cap/);
   });
 });

@@ -16,7 +16,6 @@ const TIMELOCK_PROPOSER_ROLE = keccak256(toHex("PROPOSER_ROLE"));
 const TIMELOCK_CANCELLER_ROLE = keccak256(toHex("CANCELLER_ROLE"));
 const TIMELOCK_ADMIN_ROLE = `0x${"00".repeat(32)}` as Hex;
 
-
 export type ModelConfig = {
   /** Registry id (bytes32). */
   modelId: Hex;

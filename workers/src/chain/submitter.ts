@@ -51,7 +51,11 @@ function message(error: unknown): string {
 /** The market call a request makes. */
 function callOf(request: SubmitRequest) {
   return request.action === "settle"
-    ? ({ abi: spotMarketAbi, functionName: "submitResult", args: [request.jobId, request.terms, request.output, request.proof] } as const)
+    ? ({
+        abi: spotMarketAbi,
+        functionName: "submitResult",
+        args: [request.jobId, request.terms, request.output, request.proof],
+      } as const)
     : ({ abi: spotMarketAbi, functionName: "decline", args: [request.jobId, request.terms] } as const);
 }
 
@@ -78,12 +82,20 @@ export async function submitResult(clients: SubmitterClients, request: SubmitReq
 
   const check = async (): Promise<SubmitOutcome | null> => {
     const { terms } = request;
-    if (terms.provider.toLowerCase() !== me.toLowerCase()) throw new NotSubmittableError(`job ${request.jobId} belongs to ${terms.provider}, not ${me}`);
-    const [status, commitment] = await publicClient.readContract({ address: market, abi: spotMarketAbi, functionName: "jobOf", args: [request.jobId] });
-    if (status === JobStatus.None) throw new NotSubmittableError(`job ${request.jobId} does not exist on market ${market}`);
+    if (terms.provider.toLowerCase() !== me.toLowerCase())
+      throw new NotSubmittableError(`job ${request.jobId} belongs to ${terms.provider}, not ${me}`);
+    const [status, commitment] = await publicClient.readContract({
+      address: market,
+      abi: spotMarketAbi,
+      functionName: "jobOf",
+      args: [request.jobId],
+    });
+    if (status === JobStatus.None)
+      throw new NotSubmittableError(`job ${request.jobId} does not exist on market ${market}`);
     if (status !== JobStatus.Matched) return { outcome: "already_final", status: jobStatusName[status] ?? "None" };
     // A Matched job stores hashJob(terms): terms that do not hash to it would revert with InvalidJobTerms.
-    if (commitment !== hashJobTerms(terms)) throw new NotSubmittableError(`job ${request.jobId}: terms do not match the market's commitment ${commitment}`);
+    if (commitment !== hashJobTerms(terms))
+      throw new NotSubmittableError(`job ${request.jobId}: terms do not match the market's commitment ${commitment}`);
     const block = await publicClient.getBlock({ blockTag: "latest" });
     // The next block is later than the latest one, so a deadline already reached cannot be met.
     if (block.timestamp >= terms.deadline) return { outcome: "expired", deadline: terms.deadline };
@@ -94,7 +106,10 @@ export async function submitResult(clients: SubmitterClients, request: SubmitReq
     const receipt = await publicClient.waitForTransactionReceipt({ hash, timeout, pollingInterval: 250 });
     if (receipt.status === "success") {
       const outcome = request.action === "settle" ? "settled" : "declined";
-      logger?.info({ jobId: request.jobId.toString(), tx: hash, gasUsed: receipt.gasUsed.toString(), resumed, outcome }, request.action === "settle" ? "result submitted" : "job declined");
+      logger?.info(
+        { jobId: request.jobId.toString(), tx: hash, gasUsed: receipt.gasUsed.toString(), resumed, outcome },
+        request.action === "settle" ? "result submitted" : "job declined",
+      );
       return { outcome, transactionHash: hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed, resumed };
     }
     await redis.del(key);
@@ -126,7 +141,10 @@ export async function submitResult(clients: SubmitterClients, request: SubmitReq
       if (!text.includes("nonce")) throw error;
       // The recorded transaction's nonce went to another transaction: it can never land. The job is still
       // Matched (checked above), so a fresh submission is safe.
-      logger?.warn({ jobId: request.jobId.toString(), tx: record.hash, reason: message(error) }, "recorded submission superseded");
+      logger?.warn(
+        { jobId: request.jobId.toString(), tx: record.hash, reason: message(error) },
+        "recorded submission superseded",
+      );
       await redis.del(key);
     }
   }
@@ -143,7 +161,13 @@ export async function submitResult(clients: SubmitterClients, request: SubmitReq
           functionName: "submitResult",
           args: [request.jobId, request.terms, request.output, request.proof],
         })
-      : publicClient.simulateContract({ address: market, account: me, abi: spotMarketAbi, functionName: "decline", args: [request.jobId, request.terms] });
+      : publicClient.simulateContract({
+          address: market,
+          account: me,
+          abi: spotMarketAbi,
+          functionName: "decline",
+          args: [request.jobId, request.terms],
+        });
   await simulation.catch((error: unknown) => {
     throw new Error(`${call.functionName} for job ${request.jobId} would revert: ${message(error)}`);
   });

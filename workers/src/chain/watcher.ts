@@ -35,7 +35,10 @@ export type FindBidParameters = {
  * in the same transaction as `JobMatched`; a resting bid filled by an arriving ask emitted it earlier, found by
  * its indexed order id, searching back from the match in `logRange` steps.
  */
-export async function findBidPlaced(client: PublicClient, parameters: FindBidParameters): Promise<BidPlacedArgs | null> {
+export async function findBidPlaced(
+  client: PublicClient,
+  parameters: FindBidParameters,
+): Promise<BidPlacedArgs | null> {
   const { market, jobId } = parameters;
   const receipt = await client.getTransactionReceipt({ hash: parameters.transactionHash });
   const sameTx = parseEventLogs({ abi: spotMarketAbi, eventName: "BidPlaced", logs: receipt.logs }).find(
@@ -43,7 +46,8 @@ export async function findBidPlaced(client: PublicClient, parameters: FindBidPar
   );
   if (sameTx !== undefined) return sameTx.args;
   for (let to = parameters.blockNumber; to >= parameters.fromBlock; to -= parameters.logRange) {
-    const from = to - parameters.logRange + 1n > parameters.fromBlock ? to - parameters.logRange + 1n : parameters.fromBlock;
+    const from =
+      to - parameters.logRange + 1n > parameters.fromBlock ? to - parameters.logRange + 1n : parameters.fromBlock;
     const logs = await client.getContractEvents({
       address: market,
       abi: spotMarketAbi,
@@ -89,9 +93,17 @@ export async function scanMatchedJobs(client: PublicClient, parameters: ScanPara
     const matched = log.args;
     // The provider is an indexed topic; re-check it so a misbehaving RPC filter cannot hand us others' jobs.
     if (matched.provider.toLowerCase() !== parameters.provider.toLowerCase()) continue;
-    const status = await client.readContract({ address: parameters.market, abi: spotMarketAbi, functionName: "jobStatus", args: [matched.jobId] });
+    const status = await client.readContract({
+      address: parameters.market,
+      abi: spotMarketAbi,
+      functionName: "jobStatus",
+      args: [matched.jobId],
+    });
     if (status !== JobStatus.Matched) {
-      parameters.logger?.debug({ jobId: matched.jobId.toString(), status: jobStatusName[status] ?? status }, "job no longer open; skipped");
+      parameters.logger?.debug(
+        { jobId: matched.jobId.toString(), status: jobStatusName[status] ?? status },
+        "job no longer open; skipped",
+      );
       continue;
     }
     const bid = await findBidPlaced(client, {
@@ -105,7 +117,10 @@ export async function scanMatchedJobs(client: PublicClient, parameters: ScanPara
     if (bid === null) {
       // Cannot happen on a consistent node: every job id is a bid's order id. Without the terms the job cannot
       // be submitted, so say so loudly rather than enqueue something that can only fail.
-      parameters.logger?.error({ jobId: matched.jobId.toString() }, "no BidPlaced event for the job's bid: terms unknown, job skipped");
+      parameters.logger?.error(
+        { jobId: matched.jobId.toString() },
+        "no BidPlaced event for the job's bid: terms unknown, job skipped",
+      );
       continue;
     }
     jobs.push({
@@ -133,7 +148,9 @@ export function cursorKey(chainId: number, market: Address, provider: Address): 
  */
 export class CursorLostError extends Error {
   constructor(key: string) {
-    super(`watcher cursor ${key} changed or vanished during a pass (Redis restarted or flushed?): the next pass starts over from Redis's cursor`);
+    super(
+      `watcher cursor ${key} changed or vanished during a pass (Redis restarted or flushed?): the next pass starts over from Redis's cursor`,
+    );
     this.name = "CursorLostError";
   }
 }
@@ -158,7 +175,9 @@ export type WatcherOptions = {
   metrics?: Metrics;
 };
 
-export type TickResult = { fromBlock: bigint; toBlock: bigint; jobs: number; head: bigint } | { idle: true; head: bigint };
+export type TickResult =
+  | { fromBlock: bigint; toBlock: bigint; jobs: number; head: bigint }
+  | { idle: true; head: bigint };
 
 export type Watcher = {
   /**
@@ -191,7 +210,10 @@ export function createWatcher(options: WatcherOptions): Watcher {
   async function anchoredCursor(): Promise<bigint> {
     const last = await cursor();
     if (last !== null) return last;
-    options.logger?.info({ startBlock: options.startBlock.toString() }, "no cursor in Redis: scanning from the start block");
+    options.logger?.info(
+      { startBlock: options.startBlock.toString() },
+      "no cursor in Redis: scanning from the start block",
+    );
     await options.redis.set(key, (options.startBlock - 1n).toString(), "NX");
     const anchored = await cursor();
     if (anchored === null) throw new CursorLostError(key);
@@ -243,7 +265,11 @@ export function createWatcher(options: WatcherOptions): Watcher {
       const loop = (): void => {
         running = tick()
           .catch((error: unknown) => {
-            if (error instanceof CursorLostError) options.logger?.warn({ key }, "watcher cursor changed or vanished during a pass (Redis restarted?); starting over from Redis's cursor");
+            if (error instanceof CursorLostError)
+              options.logger?.warn(
+                { key },
+                "watcher cursor changed or vanished during a pass (Redis restarted?); starting over from Redis's cursor",
+              );
             else options.logger?.error({ err: error }, "watcher pass failed; retrying");
           })
           .finally(() => {

@@ -6,7 +6,15 @@ import { matmulModel, toHalf, type MicroDtype } from "./onnx-writer.ts";
 export type ProviderProbe = { device: ExecutionProviderName; available: boolean; error?: string };
 
 export type MatmulResult =
-  | { device: ExecutionProviderName; dtype: MicroDtype; n: number; runs: number; seconds: number; opsPerSecond: number; supported: true }
+  | {
+      device: ExecutionProviderName;
+      dtype: MicroDtype;
+      n: number;
+      runs: number;
+      seconds: number;
+      opsPerSecond: number;
+      supported: true;
+    }
   | { device: ExecutionProviderName; dtype: MicroDtype; n: number; supported: false; error: string };
 
 export type ModelLatency = {
@@ -64,7 +72,10 @@ export async function measureMatmul(
 ): Promise<MatmulResult> {
   let session: ort.InferenceSession | undefined;
   try {
-    session = await ort.InferenceSession.create(matmulModel(n, dtype), { executionProviders: [device], logSeverityLevel: 3 });
+    session = await ort.InferenceSession.create(matmulModel(n, dtype), {
+      executionProviders: [device],
+      logSeverityLevel: 3,
+    });
     const a = operand(n, dtype);
     const feeds = { a, b: a };
     await session.run(feeds);
@@ -101,9 +112,11 @@ export async function measureModel(
   const started = performance.now();
   const { session, device } = await createSession(bytes, order);
   const loadSeconds = (performance.now() - started) / 1000;
-  if (session.inputMetadata.length !== 1) throw new Error(`model ${name} has ${session.inputMetadata.length} inputs; served models take one`);
+  if (session.inputMetadata.length !== 1)
+    throw new Error(`model ${name} has ${session.inputMetadata.length} inputs; served models take one`);
   const meta = session.inputMetadata[0];
-  const size = meta?.isTensor === true ? meta.shape.reduce<number>((a, d) => a * (typeof d === "number" && d > 0 ? d : 1), 1) : 1;
+  const size =
+    meta?.isTensor === true ? meta.shape.reduce<number>((a, d) => a * (typeof d === "number" && d > 0 ? d : 1), 1) : 1;
   const feeds = inputTensor(session, new Array<number>(size).fill(0));
   await session.run(feeds);
   const times: number[] = [];

@@ -33,13 +33,21 @@ export function parseNvidiaSmi(text: string): GpuInfo[] {
 /** NVIDIA GPUs as `nvidia-smi` reports them; empty when there is no `nvidia-smi` or no GPU. */
 export async function detectGpus(): Promise<{ gpus: GpuInfo[]; note?: string }> {
   try {
-    const { stdout } = await run("nvidia-smi", ["--query-gpu=name,memory.total,driver_version,uuid", "--format=csv,noheader,nounits"], {
-      timeout: 15_000,
-    });
+    const { stdout } = await run(
+      "nvidia-smi",
+      ["--query-gpu=name,memory.total,driver_version,uuid", "--format=csv,noheader,nounits"],
+      {
+        timeout: 15_000,
+      },
+    );
     return { gpus: parseNvidiaSmi(stdout) };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { gpus: [], note: code === "ENOENT" ? "nvidia-smi not found" : `nvidia-smi failed: ${(error as Error).message.split("\n")[0]}` };
+    return {
+      gpus: [],
+      note:
+        code === "ENOENT" ? "nvidia-smi not found" : `nvidia-smi failed: ${(error as Error).message.split("\n")[0]}`,
+    };
   }
 }
 

@@ -7,7 +7,10 @@ export type MicroDtype = "float32" | "float16";
 /** A one-node ONNX model `c = a @ b` with `a`, `b` of shape [n, n]: the matrix-throughput probe. */
 export function matmulModel(n: number, dtype: MicroDtype): Uint8Array {
   const elemType = dtype === "float32" ? onnx.TensorProto.DataType.FLOAT : onnx.TensorProto.DataType.FLOAT16;
-  const value = (name: string) => ({ name, type: { tensorType: { elemType, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } } });
+  const value = (name: string) => ({
+    name,
+    type: { tensorType: { elemType, shape: { dim: [{ dimValue: n }, { dimValue: n }] } } },
+  });
   const model = onnx.ModelProto.create({
     irVersion: 8,
     producerName: "sovra-benchmark",
@@ -42,7 +45,9 @@ export function linearModel(n: number, m: number): Uint8Array {
   const weights = Array.from({ length: n * m }, (_, i) => ((i * 7) % 5) - 2);
   const value = (name: string, cols: number) => ({
     name,
-    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: 1 }, { dimValue: cols }] } } },
+    type: {
+      tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: 1 }, { dimValue: cols }] } },
+    },
   });
   const model = onnx.ModelProto.create({
     irVersion: 8,

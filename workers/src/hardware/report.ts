@@ -63,7 +63,8 @@ export function summarize(host: HostInfo, gpus: GpuInfo[], matmul: MatmulResult[
   const best = matmul.filter((m) => m.supported).sort((a, b) => b.opsPerSecond - a.opsPerSecond)[0];
   const gpu = gpus[0];
   return {
-    gpuModel: gpu !== undefined ? `${gpu.name}${gpus.length > 1 ? ` x${gpus.length}` : ""}` : `none (CPU: ${host.cpuModel})`,
+    gpuModel:
+      gpu !== undefined ? `${gpu.name}${gpus.length > 1 ? ` x${gpus.length}` : ""}` : `none (CPU: ${host.cpuModel})`,
     vramMb: gpu !== undefined ? gpu.memoryMb : hostInferenceMemoryMb(host),
     memorySource: gpu !== undefined ? "gpu" : "host-ram",
     throughputMilliOpsPerSec: best === undefined ? "0" : `${BigInt(Math.floor(best.opsPerSecond)) * 1000n}`,
@@ -73,7 +74,8 @@ export function summarize(host: HostInfo, gpus: GpuInfo[], matmul: MatmulResult[
 
 /** Signs the canonical JSON of the report with EIP-191 (personal_sign) by the provider key. */
 export async function signReport(report: BenchmarkReport, account: LocalAccount): Promise<SignedReport> {
-  if (report.provider.toLowerCase() !== account.address.toLowerCase()) throw new Error("report.provider must be the signing account");
+  if (report.provider.toLowerCase() !== account.address.toLowerCase())
+    throw new Error("report.provider must be the signing account");
   return { report, signature: await account.signMessage({ message: canonicalJson(report) }) };
 }
 

@@ -1,9 +1,23 @@
 import { createRequire } from "node:module";
 import type { LocalAccount } from "viem/accounts";
 import type { ExecutionProviderName } from "../config.ts";
-import { measureMatmul, measureModel, probeExecutionProviders, type MatmulResult, type ModelLatency } from "./benchmark.ts";
+import {
+  measureMatmul,
+  measureModel,
+  probeExecutionProviders,
+  type MatmulResult,
+  type ModelLatency,
+} from "./benchmark.ts";
 import { detectGpus, hostInfo } from "./detect.ts";
-import { REPORT_SCHEMA, reportBytes, reportDigest, signReport, summarize, type BenchmarkReport, type SignedReport } from "./report.ts";
+import {
+  REPORT_SCHEMA,
+  reportBytes,
+  reportDigest,
+  signReport,
+  summarize,
+  type BenchmarkReport,
+  type SignedReport,
+} from "./report.ts";
 
 export type BenchmarkOptions = {
   account: LocalAccount;
@@ -34,7 +48,11 @@ export async function runBenchmark(options: BenchmarkOptions): Promise<Benchmark
   for (const device of available) {
     for (const dtype of ["float32", "float16"] as const) {
       options.onStep?.(`${device} ${dtype}`, done, total);
-      matmul.push(await measureMatmul(device, dtype, options.size ?? (device === "cpu" ? 512 : 2048), { minSeconds: options.secondsPerMeasurement ?? 1 }));
+      matmul.push(
+        await measureMatmul(device, dtype, options.size ?? (device === "cpu" ? 512 : 2048), {
+          minSeconds: options.secondsPerMeasurement ?? 1,
+        }),
+      );
       done++;
     }
   }

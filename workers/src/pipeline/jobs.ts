@@ -102,7 +102,10 @@ export const submitDataSchema = z.discriminatedUnion("action", [
 export type SubmitData = z.infer<typeof submitDataSchema>;
 export type DeclineData = Extract<SubmitData, { action: "decline" }>;
 
-export function inferDataFromMatch(job: MatchedJob, model: { name: string; weightsCid: string; inputBytes: number }): InferData {
+export function inferDataFromMatch(
+  job: MatchedJob,
+  model: { name: string; weightsCid: string; inputBytes: number },
+): InferData {
   return {
     jobId: job.jobId.toString(),
     model: model.name,

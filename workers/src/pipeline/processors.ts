@@ -34,7 +34,12 @@ export type InferenceRunner = {
   run(weightsCid: string, input: Uint8Array): Promise<{ output: number[]; device: string; seconds: number }>;
 };
 
-export type InferDeps = { prover: Pick<Prover, "inputHash">; inference: InferenceRunner; logger?: Logger; metrics?: Metrics };
+export type InferDeps = {
+  prover: Pick<Prover, "inputHash">;
+  inference: InferenceRunner;
+  logger?: Logger;
+  metrics?: Metrics;
+};
 
 /** Checks the bid's input against its on-chain hash, then runs the model on it. */
 export async function inferStage(deps: InferDeps, data: InferData): Promise<ProveData> {
@@ -44,7 +49,10 @@ export async function inferStage(deps: InferDeps, data: InferData): Promise<Prov
     input = decodeInputRef(data.inputRef as Hex, data.inputBytes);
   } catch (error) {
     deps.metrics?.jobs.inc({ outcome: "input_mismatch" });
-    log?.error({ reason: (error as Error).message }, "input refused: malformed or oversized inputRef; declining the job (the buyer is refunded, nobody is slashed)");
+    log?.error(
+      { reason: (error as Error).message },
+      "input refused: malformed or oversized inputRef; declining the job (the buyer is refunded, nobody is slashed)",
+    );
     throw new RefusedJobError(`job ${data.jobId}: ${(error as Error).message}`, declineOf(data, "malformed input"));
   }
   const actual = await deps.prover.inputHash(data.model, input);
@@ -85,7 +93,11 @@ export async function proveStage(deps: ProveDeps, data: ProveData): Promise<Subm
   };
 }
 
-export type SubmitDeps = { submit: (request: SubmitRequest) => Promise<SubmitOutcome>; logger?: Logger; metrics?: Metrics };
+export type SubmitDeps = {
+  submit: (request: SubmitRequest) => Promise<SubmitOutcome>;
+  logger?: Logger;
+  metrics?: Metrics;
+};
 
 /** Sends the result, or the decline, on-chain (the submitter makes this idempotent) and counts the outcome. */
 export async function submitStage(deps: SubmitDeps, data: SubmitData): Promise<SubmitOutcome> {

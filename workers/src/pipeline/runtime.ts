@@ -17,7 +17,13 @@ import {
 import { RefusedJobError } from "./processors.ts";
 
 /** ioredis connection options from a `redis://[:password@]host:port[/db]` URL. */
-export function redisOptions(url: string): { host: string; port: number; password?: string; db?: number; maxRetriesPerRequest: null } {
+export function redisOptions(url: string): {
+  host: string;
+  port: number;
+  password?: string;
+  db?: number;
+  maxRetriesPerRequest: null;
+} {
   const parsed = new URL(url);
   const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : undefined;
   return {
@@ -80,7 +86,11 @@ export type WorkerSettings = {
   maxStalledCount: number;
 };
 
-export const defaultWorkerSettings: WorkerSettings = { lockDurationMs: 5000, stalledIntervalMs: 2000, maxStalledCount: 5 };
+export const defaultWorkerSettings: WorkerSettings = {
+  lockDurationMs: 5000,
+  stalledIntervalMs: 2000,
+  maxStalledCount: 5,
+};
 
 export type StartWorkersOptions = {
   connection: ConnectionOptions;
@@ -96,7 +106,9 @@ export type StartWorkersOptions = {
 export type Workers = { workers: Worker[]; close(): Promise<void> };
 
 function unrecoverable(error: unknown): unknown {
-  return error instanceof RefusedJobError || error instanceof NotSubmittableError ? new UnrecoverableError(error.message) : error;
+  return error instanceof RefusedJobError || error instanceof NotSubmittableError
+    ? new UnrecoverableError(error.message)
+    : error;
 }
 
 /**
@@ -117,7 +129,10 @@ export function startWorkers(options: StartWorkersOptions): Workers {
   const workers: Worker[] = [];
   const watch = (worker: Worker, stage: StageName): Worker => {
     worker.on("failed", (job: Job | undefined, error: Error) =>
-      logger?.warn({ stage, queueJobId: job?.id, attempt: job?.attemptsMade, err: error.message }, "stage attempt failed"),
+      logger?.warn(
+        { stage, queueJobId: job?.id, attempt: job?.attemptsMade, err: error.message },
+        "stage attempt failed",
+      ),
     );
     worker.on("stalled", (id: string) => logger?.warn({ stage, queueJobId: id }, "stalled job recovered"));
     worker.on("error", (error: Error) => logger?.error({ stage, err: error.message }, "worker error"));
@@ -174,7 +189,11 @@ export function startWorkers(options: StartWorkersOptions): Workers {
         QUEUES.submit,
         async (job: Job) => {
           try {
-            return JSON.parse(JSON.stringify(await submit(submitDataSchema.parse(job.data)), (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))) as unknown;
+            return JSON.parse(
+              JSON.stringify(await submit(submitDataSchema.parse(job.data)), (_k, v: unknown) =>
+                typeof v === "bigint" ? v.toString() : v,
+              ),
+            ) as unknown;
           } catch (error) {
             throw unrecoverable(error);
           }

@@ -12,7 +12,12 @@ export type Gateway = { server: Server; url: string; close(): Promise<void> };
  * A minimal IPFS-style HTTP gateway: `GET /ipfs/<cid>` serves the file of `dir` whose bytes hash to `cid`
  * (CIDv1 raw sha2-256). Clients verify what they receive; the gateway needs no trust.
  */
-export async function startGateway(options: { dir: string; port?: number; host?: string; logger?: Logger }): Promise<Gateway> {
+export async function startGateway(options: {
+  dir: string;
+  port?: number;
+  host?: string;
+  logger?: Logger;
+}): Promise<Gateway> {
   const index = indexFolder(options.dir);
   await index.scan();
   const server = createServer((request, response) => {

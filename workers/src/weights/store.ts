@@ -66,7 +66,10 @@ export function createWeightStore(options: WeightStoreOptions): WeightStore {
   }
 
   async function makeRoom(size: number): Promise<void> {
-    if (size > maxBytes) throw new Error(`content of ${size} bytes exceeds the weight cache cap of ${maxBytes} bytes (raise weights.maxBytes)`);
+    if (size > maxBytes)
+      throw new Error(
+        `content of ${size} bytes exceeds the weight cache cap of ${maxBytes} bytes (raise weights.maxBytes)`,
+      );
     const all = (await entries()).sort((a, b) => a.usedAt - b.usedAt);
     let total = all.reduce((sum, e) => sum + e.size, 0);
     for (const entry of all) {
@@ -121,7 +124,9 @@ export function createWeightStore(options: WeightStoreOptions): WeightStore {
         problems.push(`${source.kind === "dir" ? source.path : source.url}: ${(error as Error).message}`);
       }
     }
-    throw new Error(`weights ${cid} not available: ${problems.length === 0 ? "no sources configured (weights.sources)" : problems.join("; ")}`);
+    throw new Error(
+      `weights ${cid} not available: ${problems.length === 0 ? "no sources configured (weights.sources)" : problems.join("; ")}`,
+    );
   }
 
   async function load(cid: string): Promise<FetchResult> {
