@@ -39,7 +39,9 @@ test("the market page says what it sells, who may sell, and draws the book on pr
   const about = page.getByTestId("market-about");
   await expect(about.getByTestId("model-task")).toHaveText("Recognises a handwritten digit (0-9).");
   await expect(about).toContainText("28×28 grayscale image");
-  await expect(about.getByTestId("policy-class")).toHaveText("Policy class 0 is open: any registered provider with stake may sell here.");
+  await expect(about.getByTestId("policy-class")).toHaveText(
+    "Policy class 0 is open: any registered provider with stake may sell here.",
+  );
   await expect(about.getByTestId("no-attester")).toHaveCount(0);
   // Axes: the ask's price among the price ticks (in tokens, whole), a job count axis from 0.
   const depth = page.getByTestId("depth-chart");
@@ -51,9 +53,15 @@ test("the market page says what it sells, who may sell, and draws the book on pr
   const gated = deployment.markets.find((market) => market.policyClass !== 0);
   if (!gated) throw new Error("the deployment has no gated market");
   await page.getByLabel("Market", { exact: true }).selectOption(String(gated.marketId));
-  await expect(about.getByTestId("policy-class")).toContainText(`Policy class ${gated.policyClass}: a provider must hold a valid attestation for`);
-  await expect(about.getByTestId("no-attester")).toContainText("No trusted attester yet: no provider can list on this market.");
-  await expect(page.getByRole("option", { name: `${gated.model} · policy class ${gated.policyClass} (no trusted attester yet)` })).toHaveCount(1);
+  await expect(about.getByTestId("policy-class")).toContainText(
+    `Policy class ${gated.policyClass}: a provider must hold a valid attestation for`,
+  );
+  await expect(about.getByTestId("no-attester")).toContainText(
+    "No trusted attester yet: no provider can list on this market.",
+  );
+  await expect(
+    page.getByRole("option", { name: `${gated.model} · policy class ${gated.policyClass} (no trusted attester yet)` }),
+  ).toHaveCount(1);
   await app.screenshot("market-gated-class");
 });
 
@@ -83,7 +91,12 @@ test("the provider directory lists every provider without a wallet", async ({ pa
   await expect(node.getByTestId("provider-jobs")).toHaveText("0 settled, 0 expired (slashed), 0 declined, 0 open");
   // One ask of 100 jobs at 0.05 on every open market (global-setup).
   const openMarkets = app.state.deployment.markets.filter((market) => market.policyClass === 0).length;
-  await expect(node.getByTestId("provider-asks").getByRole("listitem").filter({ hasText: "0.05 tUSD per job, 100 of 100 jobs left" })).toHaveCount(openMarkets);
+  await expect(
+    node
+      .getByTestId("provider-asks")
+      .getByRole("listitem")
+      .filter({ hasText: "0.05 tUSD per job, 100 of 100 jobs left" }),
+  ).toHaveCount(openMarkets);
   await expect(node.getByTestId("provider-gpu")).not.toHaveText("…");
   await app.screenshot("provider-directory-start");
 });

@@ -36,7 +36,9 @@ test("provider registers, stakes and places an ask that fills the resting bid", 
   if (!gated || !open) throw new Error("the deployment lacks an open or a gated market");
   const asks = page.getByRole("region", { name: "Asks" });
   await asks.getByLabel("Market", { exact: true }).selectOption(String(gated.marketId));
-  await expect(asks.getByTestId("no-attester")).toHaveText("No trusted attester yet: no provider can list on this market.");
+  await expect(asks.getByTestId("no-attester")).toHaveText(
+    "No trusted attester yet: no provider can list on this market.",
+  );
   await expect(page.getByRole("button", { name: "Place ask" })).toBeDisabled();
   await asks.getByLabel("Market", { exact: true }).selectOption(String(open.marketId));
   await expect(asks.getByTestId("no-attester")).toHaveCount(0);

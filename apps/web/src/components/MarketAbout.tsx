@@ -26,7 +26,12 @@ export function PolicyNote({
       <p data-testid="policy-class">{describeClass(status)}</p>
       {warn && !status.listable && (
         <p className="warn" role="note" data-testid="no-attester">
-          {NO_ATTESTER_WARNING} (Missing: {status.claims.filter((claim) => claim.trustedAttesters === 0).map((claim) => claim.name).join(", ")}.)
+          {NO_ATTESTER_WARNING} (Missing:{" "}
+          {status.claims
+            .filter((claim) => claim.trustedAttesters === 0)
+            .map((claim) => claim.name)
+            .join(", ")}
+          .)
         </p>
       )}
     </>

@@ -81,13 +81,24 @@ export function usePolicyClasses(deployment: Deployment) {
         }),
         Promise.all(
           classIds.map((classId) =>
-            client.readContract({ address: registry, abi: attestationRegistryAbi, functionName: "claimsOf", args: [classId] }),
+            client.readContract({
+              address: registry,
+              abi: attestationRegistryAbi,
+              functionName: "claimsOf",
+              args: [classId],
+            }),
           ),
         ),
       ]);
-      const events: TrustEvent[] = logs.map((log) => ({ claim: log.args.claim, attester: log.args.attester, trusted: log.args.trusted }));
+      const events: TrustEvent[] = logs.map((log) => ({
+        claim: log.args.claim,
+        attester: log.args.attester,
+        trusted: log.args.trusted,
+      }));
       const trust = trustedAttesters(events);
-      classIds.forEach((classId, index) => statuses.set(classId, classStatus(classId, (claims[index] ?? []) as readonly Hex[], trust)));
+      classIds.forEach((classId, index) =>
+        statuses.set(classId, classStatus(classId, (claims[index] ?? []) as readonly Hex[], trust)),
+      );
       return statuses;
     },
   });

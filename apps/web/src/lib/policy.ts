@@ -38,8 +38,16 @@ export type ClassStatus = {
   listable: boolean;
 };
 
-export function classStatus(classId: number, claims: readonly Hex[], trust: ReadonlyMap<string, ReadonlySet<Address>>): ClassStatus {
-  const rows = claims.map((claim) => ({ claim, name: claimName(claim), trustedAttesters: trust.get(claim.toLowerCase())?.size ?? 0 }));
+export function classStatus(
+  classId: number,
+  claims: readonly Hex[],
+  trust: ReadonlyMap<string, ReadonlySet<Address>>,
+): ClassStatus {
+  const rows = claims.map((claim) => ({
+    claim,
+    name: claimName(claim),
+    trustedAttesters: trust.get(claim.toLowerCase())?.size ?? 0,
+  }));
   return { classId, open: rows.length === 0, claims: rows, listable: rows.every((row) => row.trustedAttesters > 0) };
 }
 
