@@ -17,7 +17,9 @@ test("the directory shows each provider's hardware, stake, asks and how its jobs
 
   await app.goto("/provider");
   const node = page.getByRole("article", { name: `Provider ${accounts.node}` });
-  await expect(node.getByTestId("provider-jobs")).toHaveText("1 settled, 0 expired (slashed), 0 declined, 0 open");
+  await expect(node.getByTestId("provider-jobs")).toHaveText(
+    "1 settled, 0 expired (slashed), 0 declined, 0 voided, 0 open",
+  );
   await expect(node).toContainText("0.04875 tUSD after 0.00125 tUSD of fees");
 
   const browserProvider = page.getByRole("article", { name: `Provider ${accounts.provider}` });
@@ -25,7 +27,7 @@ test("the directory shows each provider's hardware, stake, asks and how its jobs
   await expect(browserProvider).toContainText("81,920 MB");
   await expect(browserProvider).toContainText("989 T ops/s");
   await expect(browserProvider.getByTestId("provider-jobs")).toHaveText(
-    "0 settled, 1 expired (slashed), 0 declined, 0 open",
+    "0 settled, 1 expired (slashed), 0 declined, 0 voided, 0 open",
   );
   await expect(browserProvider.getByTestId("provider-slashed")).toHaveText(
     `${formatUnits(expired.args.slashed ?? 0n, 18)} SOV`,

@@ -21,9 +21,9 @@ import {
 } from "@/lib/format";
 import { useChainNow, useTokenInfo, useTx, type TokenInfo } from "@/lib/hooks";
 import { jobState, jobStateWords, openAsksOf, providerStats } from "@/lib/ledger";
-import { useLedger, usePolicyClasses } from "@/lib/ledger-data";
+import { useAskEligibility, useLedger } from "@/lib/ledger-data";
 import { useMarketInfo } from "@/lib/market-data";
-import { NO_ATTESTER_WARNING } from "@/lib/policy";
+import { askEligibilityMessage } from "@/lib/policy";
 import type { Deployment } from "@/lib/runtime-config";
 
 export default function ProviderPage() {
@@ -394,12 +394,12 @@ function Asks({
   const hours = Number(hoursText);
   const collateral =
     info && Number.isInteger(capacity) ? info.params.collateralPerJob * BigInt(Math.max(0, capacity)) : undefined;
-  const classes = usePolicyClasses(deployment);
-  const policyClass = deployment.markets.find((entry) => entry.marketId === marketId)?.policyClass;
-  const unlistable = policyClass !== undefined && classes.data?.get(policyClass)?.listable === false;
+  // The market refuses an ask from a provider not eligible for its class: say why here instead of sending it.
+  const eligibility = useAskEligibility(deployment, account, marketId);
+  const ineligible = askEligibilityMessage(eligibility);
   const valid =
     marketId !== undefined &&
-    !unlistable &&
+    eligibility.kind === "eligible" &&
     tick !== undefined &&
     tick > 0 &&
     Number.isInteger(capacity) &&
@@ -428,9 +428,9 @@ function Asks({
           }}
         >
           <MarketPicker deployment={deployment} value={marketId} onChange={setMarketId} />
-          {unlistable && (
-            <p className="warn" role="note" data-testid="no-attester">
-              {NO_ATTESTER_WARNING}
+          {ineligible !== undefined && (
+            <p className="warn" role="note" data-testid={eligibility.kind}>
+              {ineligible}
             </p>
           )}
           <Field
