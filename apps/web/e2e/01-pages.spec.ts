@@ -1,6 +1,6 @@
 // Every page without a wallet: read-only views work, nothing is fetched from outside hosts, phone width fits;
-// what a market sells, the policy classes nobody can list in yet, the models' prices and the provider directory
-// are readable by anyone.
+// what a market sells, what its policy class requires, the models' prices and the provider directory are readable
+// by anyone.
 import { accounts } from "./chain.ts";
 import { expect, test } from "./fixtures.ts";
 
@@ -39,7 +39,9 @@ test("the market page says what it sells, who may sell, and draws the book on pr
   const about = page.getByTestId("market-about");
   await expect(about.getByTestId("model-task")).toHaveText("Recognises a handwritten digit (0-9).");
   await expect(about).toContainText("28×28 grayscale image");
-  await expect(about.getByTestId("policy-class")).toHaveText("Policy class 0 is open: any registered provider with stake may sell here.");
+  await expect(about.getByTestId("policy-class")).toHaveText(
+    "Policy class 0 is open: any registered provider with stake may sell here.",
+  );
   await expect(about.getByTestId("no-attester")).toHaveCount(0);
   // Axes: the ask's price among the price ticks (in tokens, whole), a job count axis from 0.
   const depth = page.getByTestId("depth-chart");
@@ -47,13 +49,21 @@ test("the market page says what it sells, who may sell, and draws the book on pr
   await expect(depth.getByTestId("y-tick").first()).toHaveText("0");
   await expect(depth).toContainText("price per job (tUSD)");
 
-  // A class whose claims have no trusted attester: said on the page, and in the picker.
+  // A gated class: the claims it requires, in words. The local deployment trusts a development attester for every
+  // claim, so providers can become eligible (no "no trusted attester" warning), but no provider is attested yet
+  // (global-setup's node is not), so nobody sells there.
   const gated = deployment.markets.find((market) => market.policyClass !== 0);
   if (!gated) throw new Error("the deployment has no gated market");
   await page.getByLabel("Market", { exact: true }).selectOption(String(gated.marketId));
-  await expect(about.getByTestId("policy-class")).toContainText(`Policy class ${gated.policyClass}: a provider must hold a valid attestation for`);
-  await expect(about.getByTestId("no-attester")).toContainText("No trusted attester yet: no provider can list on this market.");
-  await expect(page.getByRole("option", { name: `${gated.model} · policy class ${gated.policyClass} (no trusted attester yet)` })).toHaveCount(1);
+  await expect(about.getByTestId("policy-class")).toHaveText(
+    `Policy class ${gated.policyClass}: a provider must hold a valid attestation for GDPR and SOC2 from an attester the DAO trusts.`,
+  );
+  await expect(about.getByTestId("no-attester")).toHaveCount(0);
+  await expect(
+    page.getByRole("option", { name: `${gated.model} · policy class ${gated.policyClass}`, exact: true }),
+  ).toHaveCount(1);
+  await expect(page.getByRole("option", { name: "no trusted attester yet" })).toHaveCount(0);
+  await expect(page.getByTestId("best-ask")).toHaveText("none");
   await app.screenshot("market-gated-class");
 });
 
@@ -65,12 +75,23 @@ test("the models page says what each model does and shows its markets' prices", 
   await expect(page.getByTestId("model-task").first()).toHaveText("Recognises a handwritten digit (0-9).");
   await expect(page.getByTestId("min-vram").first()).toHaveText("no minimum");
   await expect(page.getByText("0 MB")).toHaveCount(0);
+  // The classes' requirements are read (the same read decides the warning below): class 1 needs GDPR and SOC2.
+  await expect(
+    page
+      .getByTestId("policy-class")
+      .filter({ hasText: "Policy class 1: a provider must hold a valid attestation for GDPR and SOC2" })
+      .first(),
+  ).toBeVisible();
   for (const market of deployment.markets) {
     const row = page.getByTestId(`market-row-${market.marketId}`);
-    // The provider node asks 0.05 on every open market (global-setup); gated markets have no ask and say why.
+    // The provider node asks 0.05 on every open market (global-setup); it holds no attestation, so gated markets
+    // have no ask. Every class has a trusted attester on the local network: no row warns that nobody can list.
     await expect(row.getByTestId("market-best-ask")).toHaveText(market.policyClass === 0 ? "0.05 tUSD" : "none");
     await expect(row.getByTestId("market-best-bid")).toHaveText("none");
-    await expect(row.getByTestId("no-attester")).toHaveCount(market.policyClass === 0 ? 0 : 1);
+    await expect(row.getByRole("cell").first()).toHaveText(
+      market.policyClass === 0 ? "0 (open)" : String(market.policyClass),
+    );
+    await expect(row.getByTestId("no-attester")).toHaveCount(0);
   }
   await app.screenshot("models");
 });
@@ -80,10 +101,17 @@ test("the provider directory lists every provider without a wallet", async ({ pa
   await expect(page.getByText("Connect a wallet to manage your provider")).toBeVisible();
   const node = page.getByRole("article", { name: `Provider ${accounts.node}` });
   await expect(node.getByTestId("provider-stake")).toContainText("2,500 SOV");
-  await expect(node.getByTestId("provider-jobs")).toHaveText("0 settled, 0 expired (slashed), 0 declined, 0 open");
+  await expect(node.getByTestId("provider-jobs")).toHaveText(
+    "0 settled, 0 expired (slashed), 0 declined, 0 voided, 0 open",
+  );
   // One ask of 100 jobs at 0.05 on every open market (global-setup).
   const openMarkets = app.state.deployment.markets.filter((market) => market.policyClass === 0).length;
-  await expect(node.getByTestId("provider-asks").getByRole("listitem").filter({ hasText: "0.05 tUSD per job, 100 of 100 jobs left" })).toHaveCount(openMarkets);
+  await expect(
+    node
+      .getByTestId("provider-asks")
+      .getByRole("listitem")
+      .filter({ hasText: "0.05 tUSD per job, 100 of 100 jobs left" }),
+  ).toHaveCount(openMarkets);
   await expect(node.getByTestId("provider-gpu")).not.toHaveText("…");
   await app.screenshot("provider-directory-start");
 });

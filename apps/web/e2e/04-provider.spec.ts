@@ -1,7 +1,9 @@
 // Provider (account #4, in the browser; #1 is the provider node global-setup runs): a decoded custom error,
-// register, stake, ask; the ask fills the buyer's resting bid.
+// register, stake, a gated market that refuses the ask until the provider is attested, an ask on the open market
+// that fills the buyer's resting bid (left by 03-buyer).
 import { createPublicClient, http } from "viem";
 import { spotMarketAbi } from "@sovra/contracts";
+import { attestLocalProvider } from "@sovra/deploy";
 import { accounts, jobsMatchedTo } from "./chain.ts";
 import { expect, expectConfirmed, test } from "./fixtures.ts";
 
@@ -30,19 +32,47 @@ test("provider registers, stakes and places an ask that fills the resting bid", 
   await expectConfirmed(page, "Stake");
   await expect(page.getByTestId("staked")).toHaveText("100 SOV");
 
-  // A class whose claims have no trusted attester takes no ask: the form says so instead of sending a doomed one.
-  const gated = app.state.deployment.markets.find((market) => market.policyClass !== 0);
+  // A gated class (GDPR and SOC2) takes no ask from a provider that holds no valid attestation for its claims: the
+  // form says which ones are missing and whom to ask instead of sending a doomed ask. The local deployment trusts a
+  // development attester for every claim, so the class itself is listable (no "no trusted attester" warning).
+  const gated = app.state.deployment.markets.find((market) => market.policyClass === 1);
   const open = app.state.deployment.markets[0];
-  if (!gated || !open) throw new Error("the deployment lacks an open or a gated market");
+  if (!gated || !open || open.policyClass !== 0)
+    throw new Error("the deployment lacks an open market first and a class 1 market");
   const asks = page.getByRole("region", { name: "Asks" });
+  const placeAsk = page.getByRole("button", { name: "Place ask" });
   await asks.getByLabel("Market", { exact: true }).selectOption(String(gated.marketId));
-  await expect(asks.getByTestId("no-attester")).toHaveText("No trusted attester yet: no provider can list on this market.");
-  await expect(page.getByRole("button", { name: "Place ask" })).toBeDisabled();
-  await asks.getByLabel("Market", { exact: true }).selectOption(String(open.marketId));
+  await expect(asks.getByTestId("not-attested")).toHaveText(
+    "You hold no valid attestation for GDPR, SOC2: ask a trusted attester to attest your provider before you list on this market.",
+  );
   await expect(asks.getByTestId("no-attester")).toHaveCount(0);
+  await expect(placeAsk).toBeDisabled();
+  // The form follows the registry: attested for GDPR only, SOC2 is still missing; with both, the ask may go.
+  await attestLocalProvider({
+    rpcUrl: app.state.rpcUrl,
+    deployment: app.state.deployment,
+    provider: accounts.provider,
+    claims: ["GDPR"],
+    validFor: 86_400n,
+  });
+  await expect(asks.getByTestId("not-attested")).toHaveText(
+    "You hold no valid attestation for SOC2: ask a trusted attester to attest your provider before you list on this market.",
+  );
+  await expect(placeAsk).toBeDisabled();
+  await attestLocalProvider({
+    rpcUrl: app.state.rpcUrl,
+    deployment: app.state.deployment,
+    provider: accounts.provider,
+    claims: ["SOC2"],
+    validFor: 86_400n,
+  });
+  await expect(asks.getByTestId("not-attested")).toHaveCount(0);
+  await expect(placeAsk).toBeEnabled();
+  await asks.getByLabel("Market", { exact: true }).selectOption(String(open.marketId));
+  await expect(placeAsk).toBeEnabled();
 
   await page.getByLabel("Capacity (jobs)").fill("3");
-  await page.getByRole("button", { name: "Place ask" }).click();
+  await placeAsk.click();
   await expectConfirmed(page, "Place ask");
   // One unit filled the buyer's bid at 0.02; two stay in the book, below the provider node's 0.05.
   await expect(page.getByTestId("my-asks")).toContainText("2/3");
@@ -93,7 +123,9 @@ test("provider registers, stakes and places an ask that fills the resting bid", 
 test("the buyer follows the matched job", async ({ page, app }) => {
   // The job takes the id of the bid it filled: the buyer's drawn bid, filled by the browser's provider.
   const [jobId] = await jobsMatchedTo(app.state, accounts.provider);
-  expect(jobId).toBeDefined();
+  // This flow continues the job an earlier one made: say which, if it is missing.
+  if (jobId === undefined)
+    throw new Error("no job matched to the browser's provider: the test above did not place its ask");
   await app.useWallet(accounts.buyer);
   await app.goto(`/buy?order=${jobId}`);
   await app.connect();

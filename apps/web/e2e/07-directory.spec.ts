@@ -17,15 +17,21 @@ test("the directory shows each provider's hardware, stake, asks and how its jobs
 
   await app.goto("/provider");
   const node = page.getByRole("article", { name: `Provider ${accounts.node}` });
-  await expect(node.getByTestId("provider-jobs")).toHaveText("1 settled, 0 expired (slashed), 0 declined, 0 open");
+  await expect(node.getByTestId("provider-jobs")).toHaveText(
+    "1 settled, 0 expired (slashed), 0 declined, 0 voided, 0 open",
+  );
   await expect(node).toContainText("0.04875 tUSD after 0.00125 tUSD of fees");
 
   const browserProvider = page.getByRole("article", { name: `Provider ${accounts.provider}` });
   await expect(browserProvider.getByTestId("provider-gpu")).toHaveText("NVIDIA H100 80GB");
   await expect(browserProvider).toContainText("81,920 MB");
   await expect(browserProvider).toContainText("989 T ops/s");
-  await expect(browserProvider.getByTestId("provider-jobs")).toHaveText("0 settled, 1 expired (slashed), 0 declined, 0 open");
-  await expect(browserProvider.getByTestId("provider-slashed")).toHaveText(`${formatUnits(expired.args.slashed ?? 0n, 18)} SOV`);
+  await expect(browserProvider.getByTestId("provider-jobs")).toHaveText(
+    "0 settled, 1 expired (slashed), 0 declined, 0 voided, 0 open",
+  );
+  await expect(browserProvider.getByTestId("provider-slashed")).toHaveText(
+    `${formatUnits(expired.args.slashed ?? 0n, 18)} SOV`,
+  );
   // 04 asked 3 jobs at 0.02; one filled the buyer's resting bid.
   await expect(browserProvider.getByTestId("provider-asks")).toContainText("0.02 tUSD per job, 2 of 3 jobs left");
   await app.screenshot("provider-directory");

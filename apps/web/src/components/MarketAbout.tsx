@@ -4,7 +4,7 @@ import { useReadContract } from "wagmi";
 import { modelRegistryAbi } from "@/lib/abis";
 import { usePolicyClasses } from "@/lib/ledger-data";
 import { modelArchitecture, modelPurpose } from "@/lib/models";
-import { describeClass, NO_ATTESTER_WARNING, type ClassStatus } from "@/lib/policy";
+import { claimsWithoutAttester, describeClass, noAttesterLine, type ClassStatus } from "@/lib/policy";
 import type { Deployment } from "@/lib/runtime-config";
 
 type Market = Deployment["markets"][number];
@@ -26,7 +26,7 @@ export function PolicyNote({
       <p data-testid="policy-class">{describeClass(status)}</p>
       {warn && !status.listable && (
         <p className="warn" role="note" data-testid="no-attester">
-          {NO_ATTESTER_WARNING} (Missing: {status.claims.filter((claim) => claim.trustedAttesters === 0).map((claim) => claim.name).join(", ")}.)
+          {noAttesterLine(claimsWithoutAttester(status))}
         </p>
       )}
     </>

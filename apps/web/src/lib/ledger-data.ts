@@ -2,11 +2,18 @@
 // Chain reads behind the ledger and the policy view: one scan of the market's events (every page folds the same
 // logs), block times for charts, and the attestation registry's trust and policy classes. Refreshed on new blocks.
 import { useQuery } from "@tanstack/react-query";
-import type { Hex } from "viem";
-import { usePublicClient } from "wagmi";
+import type { Address, Hex } from "viem";
+import { usePublicClient, useReadContracts } from "wagmi";
 import { attestationRegistryAbi, marketAbi } from "./abis";
 import { buildLedger, type Ledger, type LedgerLog } from "./ledger";
-import { classStatus, trustedAttesters, type ClassStatus, type TrustEvent } from "./policy";
+import {
+  askEligibility,
+  classStatus,
+  trustedAttesters,
+  type AskEligibility,
+  type ClassStatus,
+  type TrustEvent,
+} from "./policy";
 import type { Deployment } from "./runtime-config";
 
 /** Query keys whose data never changes once read: the block refresh leaves them alone. */
@@ -81,14 +88,52 @@ export function usePolicyClasses(deployment: Deployment) {
         }),
         Promise.all(
           classIds.map((classId) =>
-            client.readContract({ address: registry, abi: attestationRegistryAbi, functionName: "claimsOf", args: [classId] }),
+            client.readContract({
+              address: registry,
+              abi: attestationRegistryAbi,
+              functionName: "claimsOf",
+              args: [classId],
+            }),
           ),
         ),
       ]);
-      const events: TrustEvent[] = logs.map((log) => ({ claim: log.args.claim, attester: log.args.attester, trusted: log.args.trusted }));
+      const events: TrustEvent[] = logs.map((log) => ({
+        claim: log.args.claim,
+        attester: log.args.attester,
+        trusted: log.args.trusted,
+      }));
       const trust = trustedAttesters(events);
-      classIds.forEach((classId, index) => statuses.set(classId, classStatus(classId, (claims[index] ?? []) as readonly Hex[], trust)));
+      classIds.forEach((classId, index) => {
+        statuses.set(classId, classStatus(classId, (claims[index] ?? []) as readonly Hex[], trust));
+      });
       return statuses;
     },
   });
+}
+
+/**
+ * Whether `account` may place an ask on `marketId`: the class's requirements (above) and, for each claim, the
+ * registry's `hasValidAttestation(account, claim)`, the same check the market makes when the ask is placed.
+ */
+export function useAskEligibility(
+  deployment: Deployment,
+  account: Address,
+  marketId: number | undefined,
+): AskEligibility {
+  const classes = usePolicyClasses(deployment);
+  const policyClass = deployment.markets.find((market) => market.marketId === marketId)?.policyClass;
+  const status = policyClass === undefined ? undefined : classes.data?.get(policyClass);
+  const claims = status?.claims ?? [];
+  const held = useReadContracts({
+    contracts: claims.map((row) => ({
+      address: deployment.contracts.attestationRegistry,
+      abi: attestationRegistryAbi,
+      functionName: "hasValidAttestation" as const,
+      args: [account, row.claim] as const,
+    })),
+    query: { enabled: claims.length > 0 },
+  });
+  if (policyClass === undefined) return { kind: "checking" };
+  const answers = held.data?.map((entry) => (entry.status === "success" ? entry.result : undefined));
+  return askEligibility(policyClass, status, answers);
 }

@@ -21,9 +21,9 @@ import {
 } from "@/lib/format";
 import { useChainNow, useTokenInfo, useTx, type TokenInfo } from "@/lib/hooks";
 import { jobState, jobStateWords, openAsksOf, providerStats } from "@/lib/ledger";
-import { useLedger, usePolicyClasses } from "@/lib/ledger-data";
+import { useAskEligibility, useLedger } from "@/lib/ledger-data";
 import { useMarketInfo } from "@/lib/market-data";
-import { NO_ATTESTER_WARNING } from "@/lib/policy";
+import { askEligibilityMessage } from "@/lib/policy";
 import type { Deployment } from "@/lib/runtime-config";
 
 export default function ProviderPage() {
@@ -85,10 +85,16 @@ function Profile({ deployment, account }: { deployment: Deployment; account: Add
   const [editing, setEditing] = useState(false);
   const { writeContractAsync } = useWriteContract();
   const tx = useTx();
-  const set = (key: keyof typeof form) => (event: { target: { value: string } }) => setForm({ ...form, [key]: event.target.value });
+  const set = (key: keyof typeof form) => (event: { target: { value: string } }) =>
+    setForm({ ...form, [key]: event.target.value });
   const reportOk = /^0x[0-9a-fA-F]{64}$/.test(form.report);
 
-  if (registered === undefined) return <Card title="Hardware profile"><Loading what="profile" /></Card>;
+  if (registered === undefined)
+    return (
+      <Card title="Hardware profile">
+        <Loading what="profile" />
+      </Card>
+    );
   const showForm = !registered || editing;
   return (
     <Card title="Hardware profile">
@@ -145,17 +151,36 @@ function Profile({ deployment, account }: { deployment: Deployment; account: Add
           <Field label="VRAM (MB)">
             <input name="vramMb" inputMode="numeric" value={form.vramMb} onChange={set("vramMb")} placeholder="81920" />
           </Field>
-          <Field label="Measured throughput (operations per second)" hint="The matrix-multiply rate `sovra-provider benchmark` reports">
-            <input name="throughput" inputMode="decimal" value={form.throughput} onChange={set("throughput")} placeholder="989000000000000" />
+          <Field
+            label="Measured throughput (operations per second)"
+            hint="The matrix-multiply rate `sovra-provider benchmark` reports"
+          >
+            <input
+              name="throughput"
+              inputMode="decimal"
+              value={form.throughput}
+              onChange={set("throughput")}
+              placeholder="989000000000000"
+            />
           </Field>
           <Field label="Region">
             <input name="region" value={form.region} onChange={set("region")} placeholder="eu-west" />
           </Field>
           <Field
             label="Benchmark report hash (sha2-256)"
-            hint={form.report && !reportOk ? "32 bytes as 0x + 64 hex digits" : "From `sovra-provider benchmark`, or pick the report file below"}
+            hint={
+              form.report && !reportOk
+                ? "32 bytes as 0x + 64 hex digits"
+                : "From `sovra-provider benchmark`, or pick the report file below"
+            }
           >
-            <input name="benchmarkReport" className="mono" value={form.report} onChange={set("report")} placeholder="0x…" />
+            <input
+              name="benchmarkReport"
+              className="mono"
+              value={form.report}
+              onChange={set("report")}
+              placeholder="0x…"
+            />
           </Field>
           <Field label="Benchmark report file (hashed in your browser)">
             <input
@@ -200,7 +225,8 @@ function Stake({ deployment, account, sov }: { deployment: Deployment; account: 
   const [unbondText, setUnbondText] = useState("");
   const { writeContractAsync } = useWriteContract();
   const tx = useTx();
-  const fmt = (value: bigint | undefined) => (value === undefined ? "…" : `${formatAmount(value, sov.decimals, 4)} ${sov.symbol}`);
+  const fmt = (value: bigint | undefined) =>
+    value === undefined ? "…" : `${formatAmount(value, sov.decimals, 4)} ${sov.symbol}`;
   const stakeAmount = parseAmount(stakeText, sov.decimals);
   const unbondAmount = parseAmount(unbondText, sov.decimals);
   const ready = info && info.unbonding > 0n && now !== undefined && Number(info.unbondingReadyAt) <= now;
@@ -237,7 +263,12 @@ function Stake({ deployment, account, sov }: { deployment: Deployment; account: 
           if (!stakeAmount) return;
           if (allowance === undefined || allowance < stakeAmount) {
             const ok = await tx.run("Approve SOV", () =>
-              writeContractAsync({ address: token, abi: governanceTokenAbi, functionName: "approve", args: [registry, stakeAmount] }),
+              writeContractAsync({
+                address: token,
+                abi: governanceTokenAbi,
+                functionName: "approve",
+                args: [registry, stakeAmount],
+              }),
             );
             if (!ok) return;
           }
@@ -248,7 +279,12 @@ function Stake({ deployment, account, sov }: { deployment: Deployment; account: 
         }}
       >
         <Field label={`Amount to stake (${sov.symbol})`}>
-          <input name="stakeAmount" inputMode="decimal" value={stakeText} onChange={(e) => setStakeText(e.target.value)} />
+          <input
+            name="stakeAmount"
+            inputMode="decimal"
+            value={stakeText}
+            onChange={(e) => setStakeText(e.target.value)}
+          />
         </Field>
         <button type="submit" disabled={!stakeAmount || tx.busy}>
           Stake
@@ -260,13 +296,23 @@ function Stake({ deployment, account, sov }: { deployment: Deployment; account: 
           event.preventDefault();
           if (!unbondAmount) return;
           const done = await tx.run("Request unbond", () =>
-            writeContractAsync({ address: registry, abi: registryAbi, functionName: "requestUnbond", args: [unbondAmount] }),
+            writeContractAsync({
+              address: registry,
+              abi: registryAbi,
+              functionName: "requestUnbond",
+              args: [unbondAmount],
+            }),
           );
           if (done) setUnbondText("");
         }}
       >
         <Field label={`Amount to unbond (${sov.symbol})`}>
-          <input name="unbondAmount" inputMode="decimal" value={unbondText} onChange={(e) => setUnbondText(e.target.value)} />
+          <input
+            name="unbondAmount"
+            inputMode="decimal"
+            value={unbondText}
+            onChange={(e) => setUnbondText(e.target.value)}
+          />
         </Field>
         <button type="submit" className="secondary" disabled={!unbondAmount || tx.busy}>
           Unbond
@@ -276,7 +322,9 @@ function Stake({ deployment, account, sov }: { deployment: Deployment; account: 
         type="button"
         disabled={!ready || tx.busy}
         onClick={() =>
-          tx.run("Withdraw unbonded", () => writeContractAsync({ address: registry, abi: registryAbi, functionName: "withdrawUnbonded" }))
+          tx.run("Withdraw unbonded", () =>
+            writeContractAsync({ address: registry, abi: registryAbi, functionName: "withdrawUnbonded" }),
+          )
         }
       >
         Withdraw unbonded stake
@@ -292,7 +340,12 @@ function useMyAsks(deployment: Deployment, account: Address) {
   const ledger = useLedger(deployment);
   const candidates = ledger.data ? openAsksOf(ledger.data, account) : [];
   return useQuery({
-    queryKey: ["sovra-my-asks", deployment.contracts.spotMarket, account, candidates.map((ask) => `${ask.orderId}:${ask.filled}`).join(",")],
+    queryKey: [
+      "sovra-my-asks",
+      deployment.contracts.spotMarket,
+      account,
+      candidates.map((ask) => `${ask.orderId}:${ask.filled}`).join(","),
+    ],
     enabled: client !== undefined && ledger.data !== undefined,
     queryFn: async () => {
       if (!client) return [];
@@ -307,12 +360,24 @@ function useMyAsks(deployment: Deployment, account: Address) {
           return { orderId: ask.orderId, capacity: ask.capacity, order };
         }),
       );
-      return orders.filter((item) => item.order.owner.toLowerCase() === account.toLowerCase() && item.order.remaining > 0);
+      return orders.filter(
+        (item) => item.order.owner.toLowerCase() === account.toLowerCase() && item.order.remaining > 0,
+      );
     },
   });
 }
 
-function Asks({ deployment, account, usd, sov }: { deployment: Deployment; account: Address; usd: TokenInfo; sov: TokenInfo }) {
+function Asks({
+  deployment,
+  account,
+  usd,
+  sov,
+}: {
+  deployment: Deployment;
+  account: Address;
+  usd: TokenInfo;
+  sov: TokenInfo;
+}) {
   const [marketId, setMarketId] = useState<number | undefined>(deployment.markets[0]?.marketId);
   const { info, bestAsk } = useMarketInfo(deployment, marketId);
   const now = useChainNow();
@@ -327,13 +392,14 @@ function Asks({ deployment, account, usd, sov }: { deployment: Deployment; accou
   const tick = price !== undefined && tickSize ? priceToTick(price, tickSize) : undefined;
   const capacity = Number(capacityText);
   const hours = Number(hoursText);
-  const collateral = info && Number.isInteger(capacity) ? info.params.collateralPerJob * BigInt(Math.max(0, capacity)) : undefined;
-  const classes = usePolicyClasses(deployment);
-  const policyClass = deployment.markets.find((entry) => entry.marketId === marketId)?.policyClass;
-  const unlistable = policyClass !== undefined && classes.data?.get(policyClass)?.listable === false;
+  const collateral =
+    info && Number.isInteger(capacity) ? info.params.collateralPerJob * BigInt(Math.max(0, capacity)) : undefined;
+  // The market refuses an ask from a provider not eligible for its class: say why here instead of sending it.
+  const eligibility = useAskEligibility(deployment, account, marketId);
+  const ineligible = askEligibilityMessage(eligibility);
   const valid =
     marketId !== undefined &&
-    !unlistable &&
+    eligibility.kind === "eligible" &&
     tick !== undefined &&
     tick > 0 &&
     Number.isInteger(capacity) &&
@@ -362,9 +428,9 @@ function Asks({ deployment, account, usd, sov }: { deployment: Deployment; accou
           }}
         >
           <MarketPicker deployment={deployment} value={marketId} onChange={setMarketId} />
-          {unlistable && (
-            <p className="warn" role="note" data-testid="no-attester">
-              {NO_ATTESTER_WARNING}
+          {ineligible !== undefined && (
+            <p className="warn" role="note" data-testid={eligibility.kind}>
+              {ineligible}
             </p>
           )}
           <Field
@@ -375,16 +441,35 @@ function Asks({ deployment, account, usd, sov }: { deployment: Deployment; accou
                 : "Prices are multiples of the tick size"
             }
           >
-            <input name="askPrice" inputMode="decimal" value={priceText} onChange={(e) => setPriceText(e.target.value)} />
+            <input
+              name="askPrice"
+              inputMode="decimal"
+              value={priceText}
+              onChange={(e) => setPriceText(e.target.value)}
+            />
           </Field>
           <Field
             label="Capacity (jobs)"
-            hint={collateral !== undefined ? `Reserves ${formatAmount(collateral, sov.decimals)} ${sov.symbol} of free stake` : undefined}
+            hint={
+              collateral !== undefined
+                ? `Reserves ${formatAmount(collateral, sov.decimals)} ${sov.symbol} of free stake`
+                : undefined
+            }
           >
-            <input name="capacity" inputMode="numeric" value={capacityText} onChange={(e) => setCapacityText(e.target.value)} />
+            <input
+              name="capacity"
+              inputMode="numeric"
+              value={capacityText}
+              onChange={(e) => setCapacityText(e.target.value)}
+            />
           </Field>
           <Field label="Expires in (hours)">
-            <input name="expiryHours" inputMode="decimal" value={hoursText} onChange={(e) => setHoursText(e.target.value)} />
+            <input
+              name="expiryHours"
+              inputMode="decimal"
+              value={hoursText}
+              onChange={(e) => setHoursText(e.target.value)}
+            />
           </Field>
           <button type="submit" disabled={!valid || tx.busy}>
             Place ask
@@ -423,7 +508,11 @@ function Asks({ deployment, account, usd, sov }: { deployment: Deployment; accou
                     <td>
                       {order.remaining}/{placed}
                     </td>
-                    <td>{now !== undefined ? countdown(Number(order.expiry), now).text : formatTimestamp(Number(order.expiry))}</td>
+                    <td>
+                      {now !== undefined
+                        ? countdown(Number(order.expiry), now).text
+                        : formatTimestamp(Number(order.expiry))}
+                    </td>
                     <td>
                       <button
                         type="button"
@@ -458,13 +547,19 @@ function Asks({ deployment, account, usd, sov }: { deployment: Deployment; accou
 function Earnings({ deployment, account, usd }: { deployment: Deployment; account: Address; usd: TokenInfo }) {
   const market = deployment.contracts.spotMarket;
   const owed = useReadContract({ address: market, abi: marketAbi, functionName: "owed", args: [account] });
-  const releasable = useReadContract({ address: market, abi: marketAbi, functionName: "releasableOf", args: [account] });
+  const releasable = useReadContract({
+    address: market,
+    abi: marketAbi,
+    functionName: "releasableOf",
+    args: [account],
+  });
   const sov = useTokenInfo(deployment.contracts.sovraToken);
   const ledger = useLedger(deployment);
   const stats = ledger.data ? providerStats(ledger.data, account) : undefined;
   const { writeContractAsync } = useWriteContract();
   const tx = useTx();
-  const fmt = (value: bigint | undefined) => (value === undefined ? "…" : `${formatAmount(value, usd.decimals)} ${usd.symbol}`);
+  const fmt = (value: bigint | undefined) =>
+    value === undefined ? "…" : `${formatAmount(value, usd.decimals)} ${usd.symbol}`;
   return (
     <Card title="Earnings">
       <dl className="kv">
@@ -479,12 +574,18 @@ function Earnings({ deployment, account, usd }: { deployment: Deployment; accoun
         <dt>Withdrawable</dt>
         <dd data-testid="owed">{fmt(owed.data)}</dd>
         <dt>Collateral to release</dt>
-        <dd>{releasable.data !== undefined && sov ? `${formatAmount(releasable.data, sov.decimals)} ${sov.symbol}` : "…"}</dd>
+        <dd>
+          {releasable.data !== undefined && sov ? `${formatAmount(releasable.data, sov.decimals)} ${sov.symbol}` : "…"}
+        </dd>
       </dl>
       <button
         type="button"
         disabled={!owed.data || tx.busy}
-        onClick={() => tx.run("Withdraw", () => writeContractAsync({ address: market, abi: marketAbi, functionName: "withdraw", args: [account] }))}
+        onClick={() =>
+          tx.run("Withdraw", () =>
+            writeContractAsync({ address: market, abi: marketAbi, functionName: "withdraw", args: [account] }),
+          )
+        }
       >
         Withdraw
       </button>{" "}
@@ -492,7 +593,11 @@ function Earnings({ deployment, account, usd }: { deployment: Deployment; accoun
         type="button"
         className="secondary"
         disabled={!releasable.data || tx.busy}
-        onClick={() => tx.run("Release collateral", () => writeContractAsync({ address: market, abi: marketAbi, functionName: "releaseCollateral" }))}
+        onClick={() =>
+          tx.run("Release collateral", () =>
+            writeContractAsync({ address: market, abi: marketAbi, functionName: "releaseCollateral" }),
+          )
+        }
       >
         Release collateral to free stake
       </button>
