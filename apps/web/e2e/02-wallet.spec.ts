@@ -24,6 +24,8 @@ test("a bid without enough tUSD is refused with the amounts in tUSD", async ({ p
   await page.getByLabel("Maximum price (tUSD)").fill("0.02");
   await expect(page.getByTestId("cost-summary")).toContainText("Your balance (0 tUSD) is below 0.02 tUSD");
   await page.getByRole("button", { name: "Place bid" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "Your balance (0 tUSD) is below the 0.02 tUSD needed." })).toBeVisible();
+  await expect(
+    page.getByRole("status").filter({ hasText: "Your balance (0 tUSD) is below the 0.02 tUSD needed." }),
+  ).toBeVisible();
   await app.screenshot("buy-error-in-tokens");
 });

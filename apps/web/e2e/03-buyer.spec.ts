@@ -41,7 +41,9 @@ test("buyer gets test dollars, draws a digit and bids", async ({ page, app }) =>
   await expect(cost.getByTestId("cost-fee")).toHaveText("0.0005 tUSD");
   await expect(cost.getByTestId("cost-provider")).toHaveText("0.0195 tUSD");
   await expect(cost.getByTestId("cost-charged")).toHaveText("0.02 tUSD");
-  await expect(cost.getByTestId("cost-explained")).toContainText("Your bid rests in the book: 0.02 tUSD is held in escrow");
+  await expect(cost.getByTestId("cost-explained")).toContainText(
+    "Your bid rests in the book: 0.02 tUSD is held in escrow",
+  );
   const before = await paymentBalance(app.state, accounts.buyer);
   await page.getByRole("button", { name: "Place bid" }).click();
   await expectConfirmed(page, "Bid (with permit)");
@@ -169,7 +171,9 @@ test("buyer uploads a held-out MNIST digit and sees the provider node's verified
   await expect(placed.getByTestId("arg-buyer")).toHaveText(`${accounts.buyer}you`);
   await expect(placed.getByTestId("arg-maxTick")).toHaveText("0.05 tUSD (tick 50)");
   await expect(placed.getByTestId("arg-marketId")).toHaveText(`${market.marketId} (mlp · policy class 0)`);
-  const transfer = page.getByTestId("tx-event").filter({ has: page.getByRole("heading", { name: "Transfer from tUSD token" }) });
+  const transfer = page
+    .getByTestId("tx-event")
+    .filter({ has: page.getByRole("heading", { name: "Transfer from tUSD token" }) });
   await expect(transfer.getByTestId("arg-value")).toHaveText("0.05 tUSD");
   await expect(transfer.getByTestId("arg-to")).toHaveText(`${deployment.contracts.spotMarket}market`);
   await app.screenshot("tx-bid-decoded");

@@ -50,7 +50,10 @@ export const accounts = {
 export const accountIndex = { deployer: 0, node: 1, provider: 4, buyer: 5, reader: 6 } as const;
 
 /** Ids of the jobs `provider` was matched to, oldest first (a job takes the id of the bid it filled). */
-export async function jobsMatchedTo(state: E2eState & { deployment: Deployment }, provider: Address): Promise<bigint[]> {
+export async function jobsMatchedTo(
+  state: E2eState & { deployment: Deployment },
+  provider: Address,
+): Promise<bigint[]> {
   const client = createPublicClient({ transport: http(state.rpcUrl) });
   const logs = await client.getContractEvents({
     address: state.deployment.contracts.spotMarket,
@@ -93,7 +96,12 @@ export async function placeBidAs(
   const wallet = createWalletClient({ transport, account });
   const chain = hardhat;
   const market = state.deployment.contracts.spotMarket;
-  const info = await client.readContract({ address: market, abi: spotMarketAbi, functionName: "marketOf", args: [options.marketId] });
+  const info = await client.readContract({
+    address: market,
+    abi: spotMarketAbi,
+    functionName: "marketOf",
+    args: [options.marketId],
+  });
   const escrow = BigInt(options.maxTick) * info.params.tickSize;
   const approve = await wallet.writeContract({
     chain,

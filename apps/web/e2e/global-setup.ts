@@ -41,7 +41,8 @@ async function portFor(service: keyof typeof portOffsets): Promise<number> {
   const base = process.env.SOVRA_E2E_PORT_BASE;
   if (base === undefined || base === "") return freePort();
   const port = Number(base) + portOffsets[service];
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`SOVRA_E2E_PORT_BASE=${base} gives no valid port`);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new Error(`SOVRA_E2E_PORT_BASE=${base} gives no valid port`);
   return port;
 }
 
@@ -67,7 +68,8 @@ async function waitForLogLine(file: string, text: string, exited: () => boolean,
     const log = await readFile(file, "utf8").catch(() => "");
     if (log.includes(text)) return;
     if (exited()) throw new Error(`the provider node stopped before it was ready; see ${file}`);
-    if (Date.now() - started > timeoutMs) throw new Error(`the provider node was not ready within ${timeoutMs / 1000} s; see ${file}`);
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`the provider node was not ready within ${timeoutMs / 1000} s; see ${file}`);
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
 }
@@ -86,7 +88,11 @@ async function startProvider(options: {
   const { scratch, stops } = options;
   const redis = await startLocalRedis({ port: await portFor("redis") });
   stops.push(() => redis.stop());
-  const gateway = await startGateway({ dir: path.join(repoRoot, "circuits", "models"), port: await portFor("gateway"), host: "127.0.0.1" });
+  const gateway = await startGateway({
+    dir: path.join(repoRoot, "circuits", "models"),
+    port: await portFor("gateway"),
+    host: "127.0.0.1",
+  });
   stops.push(() => gateway.close());
   const config = await writeNodeConfig({
     file: path.join(scratch, "node.config.json"),
@@ -100,7 +106,13 @@ async function startProvider(options: {
   });
   const account = localAccount(localRoles.provider);
   const asks = options.models.map((model) => ({ model, price: "0.05", capacity: 100 }));
-  await onboardProvider({ config, account, reportFile: path.join(scratch, "benchmark-report.json"), stake: "2500", asks });
+  await onboardProvider({
+    config,
+    account,
+    reportFile: path.join(scratch, "benchmark-report.json"),
+    stake: "2500",
+    asks,
+  });
   const logFile = path.join(scratch, "provider.log");
   const node = startProviderNode(config, account, logFile);
   let exited = false;
@@ -134,7 +146,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   };
   try {
     const deployment: Deployment = await deploySystem({ rpcUrl: chain.rpcUrl });
-    if (deployment.markets.length === 0) throw new Error("the deployment opened no market: are circuits/models/*/manifest.json there?");
+    if (deployment.markets.length === 0)
+      throw new Error("the deployment opened no market: are circuits/models/*/manifest.json there?");
     // The deployer votes, the provider node (#1) and the browser's provider stake; the buyer is left unfunded so
     // that its first faucet call works.
     await fundLocalAccounts({
@@ -193,4 +206,3 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     throw error;
   }
 }
-

@@ -26,7 +26,8 @@ export async function installWallet(page: Page, options: WalletOptions): Promise
     ({ account, startChainId }) => {
       type Listener = (...args: unknown[]) => void;
       const listeners = new Map<string, Set<Listener>>();
-      const emit = (event: string, ...args: unknown[]) => listeners.get(event)?.forEach((listener) => {
+      const emit = (event: string, ...args: unknown[]) =>
+        listeners.get(event)?.forEach((listener) => {
           listener(...args);
         });
       // Like a real wallet, remember that this origin was allowed to see the account (survives reloads).
@@ -40,7 +41,10 @@ export async function installWallet(page: Page, options: WalletOptions): Promise
       let chainOverride: string | null = startChainId === undefined ? null : `0x${startChainId.toString(16)}`;
       // Looked up per call: the binding is installed alongside this script.
       const rpc = (method: string, params: unknown[]) =>
-        (window as unknown as { __sovraWalletRpc: (m: string, p: unknown[]) => Promise<RpcAnswer> }).__sovraWalletRpc(method, params);
+        (window as unknown as { __sovraWalletRpc: (m: string, p: unknown[]) => Promise<RpcAnswer> }).__sovraWalletRpc(
+          method,
+          params,
+        );
 
       const forward = async (method: string, params: unknown[]) => {
         const answer = await rpc(method, params);
@@ -110,12 +114,19 @@ export async function installWallet(page: Page, options: WalletOptions): Promise
 
       const icon =
         "data:image/svg+xml;base64," +
-        btoa('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><circle cx="16" cy="16" r="14" fill="#5eb1ff"/></svg>');
+        btoa(
+          '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><circle cx="16" cy="16" r="14" fill="#5eb1ff"/></svg>',
+        );
       const announce = () =>
         window.dispatchEvent(
           new CustomEvent("eip6963:announceProvider", {
             detail: Object.freeze({
-              info: { uuid: "5f0c7a4e-1d1b-4c8e-9d57-0a5e11c0ffee", name: "Sovra Test Wallet", icon, rdns: "dev.sovra.testwallet" },
+              info: {
+                uuid: "5f0c7a4e-1d1b-4c8e-9d57-0a5e11c0ffee",
+                name: "Sovra Test Wallet",
+                icon,
+                rdns: "dev.sovra.testwallet",
+              },
               provider,
             }),
           }),

@@ -3,7 +3,12 @@ import { cumulative, spreadTicks } from "../src/lib/book";
 
 describe("cumulative", () => {
   it("sums depth outwards from the best price", () => {
-    expect(cumulative([{ tick: 100, quantity: 3 }, { tick: 120, quantity: 2 }])).toEqual([
+    expect(
+      cumulative([
+        { tick: 100, quantity: 3 },
+        { tick: 120, quantity: 2 },
+      ]),
+    ).toEqual([
       { tick: 100, total: 3 },
       { tick: 120, total: 5 },
     ]);
@@ -28,7 +33,10 @@ function bookOf(sides: Record<BookSide, Record<number, number>>): BookReader & {
     async nextTick(side: BookSide, tick: number) {
       reader.reads += 1;
       const ticks = Object.keys(sides[side]).map(Number);
-      const found = side === "ask" ? ticks.filter((t) => t >= tick).sort((a, b) => a - b) : ticks.filter((t) => t <= tick).sort((a, b) => b - a);
+      const found =
+        side === "ask"
+          ? ticks.filter((t) => t >= tick).sort((a, b) => a - b)
+          : ticks.filter((t) => t <= tick).sort((a, b) => b - a);
       return found[0] ?? null;
     },
     async levelOf(side: BookSide, tick: number) {

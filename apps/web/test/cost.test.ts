@@ -14,7 +14,12 @@ describe("bidCost", () => {
     });
   });
   it("a bid below the best ask rests and escrows its own price", () => {
-    expect(bidCost({ ...market, maxTick: 20, bestAsk: 50 })).toEqual({ matchesNow: false, charged: 20_000n, fee: 500n, providerGets: 19_500n });
+    expect(bidCost({ ...market, maxTick: 20, bestAsk: 50 })).toEqual({
+      matchesNow: false,
+      charged: 20_000n,
+      fee: 500n,
+      providerGets: 19_500n,
+    });
     expect(bidCost({ ...market, maxTick: 20, bestAsk: null }).matchesNow).toBe(false);
   });
   it("rounds the fee down as the contract does", () => {

@@ -8,7 +8,14 @@ import {
 } from "viem";
 import { describe, expect, it } from "vitest";
 import { allAbis } from "../src/lib/abis";
-import { assetOfTarget, callTarget, decodeRevertData, describeError, errorFragments, humanizeErrorName } from "../src/lib/errors";
+import {
+  assetOfTarget,
+  callTarget,
+  decodeRevertData,
+  describeError,
+  errorFragments,
+  humanizeErrorName,
+} from "../src/lib/errors";
 
 const testAbi = parseAbi([
   "error InsufficientFreeStake(address provider, uint256 free, uint256 requested)",
@@ -31,7 +38,9 @@ describe("decodeRevertData", () => {
   });
   it("formats time arguments", () => {
     const data = encodeErrorResult({ abi: testAbi, errorName: "FaucetCooldown", args: [provider, 3_600n] });
-    expect(decodeRevertData(data, allAbis)?.message).toBe("You used the faucet recently. Try again at 1970-01-01 01:00:00 UTC.");
+    expect(decodeRevertData(data, allAbis)?.message).toBe(
+      "You used the faucet recently. Try again at 1970-01-01 01:00:00 UTC.",
+    );
   });
   it("falls back to the error's name in words for errors without a sentence", () => {
     const data = encodeErrorResult({ abi: testAbi, errorName: "SomethingNewHappened", args: [7n] });
@@ -98,21 +107,38 @@ describe("amounts in tokens", () => {
       asset === "payment" ? `${Number(value) / 1e6} tUSD` : `${Number(value / 10n ** 18n)} SOV`,
   };
   it("shows stake amounts in SOV", () => {
-    const data = encodeErrorResult({ abi: testAbi, errorName: "InsufficientFreeStake", args: [provider, 5n * 10n ** 18n, 10n * 10n ** 18n] });
-    expect(decodeRevertData(data, allAbis, tokens)?.message).toBe("Not enough free stake: 5 SOV free, 10 SOV needed. Stake more or cancel asks.");
+    const data = encodeErrorResult({
+      abi: testAbi,
+      errorName: "InsufficientFreeStake",
+      args: [provider, 5n * 10n ** 18n, 10n * 10n ** 18n],
+    });
+    expect(decodeRevertData(data, allAbis, tokens)?.message).toBe(
+      "Not enough free stake: 5 SOV free, 10 SOV needed. Stake more or cancel asks.",
+    );
   });
   it("shows an ERC20 shortfall in the token of the contract called", () => {
-    const data = encodeErrorResult({ abi: erc20Abi, errorName: "ERC20InsufficientBalance", args: [provider, 0n, 20_000n] });
+    const data = encodeErrorResult({
+      abi: erc20Abi,
+      errorName: "ERC20InsufficientBalance",
+      args: [provider, 0n, 20_000n],
+    });
     expect(decodeRevertData(data, allAbis, { ...tokens, erc20Asset: "payment" })?.message).toBe(
       "Your balance (0 tUSD) is below the 0.02 tUSD needed. Use the faucet or top up first.",
     );
     // Unknown token: the integers, never a guess.
-    expect(decodeRevertData(data, allAbis, tokens)?.message).toBe("Your balance (0) is below the 20000 needed. Use the faucet or top up first.");
+    expect(decodeRevertData(data, allAbis, tokens)?.message).toBe(
+      "Your balance (0) is below the 20000 needed. Use the faucet or top up first.",
+    );
   });
   it("finds the contract a failed call went to", () => {
     const market = "0x00000000000000000000000000000000000000cc";
     const reverted = new ContractFunctionRevertedError({ abi: [], data: "0x", functionName: "placeAsk" });
-    const error = new ContractFunctionExecutionError(reverted, { abi: testAbi, functionName: "placeAsk", args: [0, 1, 1, 0n], contractAddress: market });
+    const error = new ContractFunctionExecutionError(reverted, {
+      abi: testAbi,
+      functionName: "placeAsk",
+      args: [0, 1, 1, 0n],
+      contractAddress: market,
+    });
     expect(callTarget(error)).toBe(market);
     const contracts = {
       paymentToken: "0x01",

@@ -1,7 +1,14 @@
 import { decodeFunctionData, keccak256, toHex } from "viem";
 import { describe, expect, it } from "vitest";
 import { marketAbi, registryAbi } from "../src/lib/abis";
-import { claimId, claimName, descriptionHash, marketFeeAction, proposalStateName, unbondingDelayAction } from "../src/lib/governance";
+import {
+  claimId,
+  claimName,
+  descriptionHash,
+  marketFeeAction,
+  proposalStateName,
+  unbondingDelayAction,
+} from "../src/lib/governance";
 
 const registry = "0x00000000000000000000000000000000000000aa";
 const market = "0x00000000000000000000000000000000000000bb";

@@ -81,13 +81,17 @@ describe("parsePixelsJson", () => {
 
 describe("fetchInputHash", () => {
   const pixels = new Uint8Array(INPUT_LENGTH);
-  const answer = (status: number, body: unknown): typeof fetch =>
-    async () => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+  const answer =
+    (status: number, body: unknown): typeof fetch =>
+    async () =>
+      new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
   it("reads the server's decimal hash", async () => {
     expect(await fetchInputHash(pixels, answer(200, { inputHash: "123" }))).toBe(123n);
   });
   it("rejects errors and values outside the field", async () => {
-    await expect(fetchInputHash(pixels, answer(400, { error: "expected 784 pixels (28x28)" }))).rejects.toThrow("expected 784");
+    await expect(fetchInputHash(pixels, answer(400, { error: "expected 784 pixels (28x28)" }))).rejects.toThrow(
+      "expected 784",
+    );
     await expect(fetchInputHash(pixels, answer(200, { inputHash: SNARK_FIELD.toString() }))).rejects.toThrow("field");
   });
 });

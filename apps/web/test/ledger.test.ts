@@ -23,9 +23,18 @@ let index = 0;
 /** One log, in chain order (each call is a later log). */
 function log(eventName: string, args: Record<string, unknown>): LedgerLog {
   index += 1;
-  return { eventName, args, transactionHash: `0x${index.toString(16).padStart(64, "0")}`, blockNumber: block++, logIndex: 0 };
+  return {
+    eventName,
+    args,
+    transactionHash: `0x${index.toString(16).padStart(64, "0")}`,
+    blockNumber: block++,
+    logIndex: 0,
+  };
 }
-const bid = (orderId: bigint, options: { buyer?: string; marketId?: number; deadline?: bigint; maxTick?: number } = {}) =>
+const bid = (
+  orderId: bigint,
+  options: { buyer?: string; marketId?: number; deadline?: bigint; maxTick?: number } = {},
+) =>
   log("BidPlaced", {
     orderId,
     marketId: options.marketId ?? 1,
@@ -40,7 +49,8 @@ const ask = (orderId: bigint, capacity = 3) =>
   log("AskPlaced", { orderId, marketId: 1, provider, tick: 40, capacity, expiresAt: 5_000n });
 const matched = (jobId: bigint, askId: bigint, price = 40_000n) =>
   log("JobMatched", { jobId, provider, askId, price, collateral: 10n, feeBps: 250, callbackGasLimit: 200_000 });
-const settled = (jobId: bigint) => log("JobSettled", { jobId, provider, output: [3n], providerAmount: 39_000n, fee: 1_000n });
+const settled = (jobId: bigint) =>
+  log("JobSettled", { jobId, provider, output: [3n], providerAmount: 39_000n, fee: 1_000n });
 const expired = (jobId: bigint) => log("JobExpired", { jobId, caller, slashed: 10n });
 
 describe("buildLedger", () => {
@@ -85,7 +95,12 @@ describe("buildLedger", () => {
       expired(2n),
       log("JobDeclined", { jobId: 3n, provider }),
     ]);
-    expect(ledger.jobs.get(1n)?.outcome).toMatchObject({ kind: "settled", output: [3n], providerAmount: 39_000n, fee: 1_000n });
+    expect(ledger.jobs.get(1n)?.outcome).toMatchObject({
+      kind: "settled",
+      output: [3n],
+      providerAmount: 39_000n,
+      fee: 1_000n,
+    });
     expect(ledger.jobs.get(2n)?.outcome).toMatchObject({ kind: "expired", caller: getAddress(caller), slashed: 10n });
     expect(ledger.jobs.get(3n)?.outcome?.kind).toBe("declined");
   });
@@ -93,7 +108,12 @@ describe("buildLedger", () => {
     expect(Object.keys(jobOutcomeParsers).sort()).toEqual(["JobDeclined", "JobExpired", "JobSettled", "JobVoided"]);
   });
   it("marks cancelled and removed orders by side", () => {
-    const ledger = buildLedger([bid(1n), ask(2n), log("OrderCancelled", { orderId: 1n, side: 1 }), log("OrderRemoved", { orderId: 2n, side: 0 })]);
+    const ledger = buildLedger([
+      bid(1n),
+      ask(2n),
+      log("OrderCancelled", { orderId: 1n, side: 1 }),
+      log("OrderRemoved", { orderId: 2n, side: 0 }),
+    ]);
     expect(ledger.bids.get(1n)?.ended?.kind).toBe("cancelled");
     expect(ledger.asks.get(2n)?.ended?.kind).toBe("removed");
   });
@@ -105,7 +125,14 @@ describe("buildLedger", () => {
 });
 
 describe("job and bid states", () => {
-  const ledger = buildLedger([bid(1n, { deadline: 100n }), ask(2n), matched(1n, 2n), bid(3n, { deadline: 100n }), bid(4n), log("OrderCancelled", { orderId: 4n, side: 1 })]);
+  const ledger = buildLedger([
+    bid(1n, { deadline: 100n }),
+    ask(2n),
+    matched(1n, 2n),
+    bid(3n, { deadline: 100n }),
+    bid(4n),
+    log("OrderCancelled", { orderId: 4n, side: 1 }),
+  ]);
   const job = ledger.jobs.get(1n);
   it("an open job is late only after its deadline (expire needs block time past it)", () => {
     if (!job) throw new Error("no job");

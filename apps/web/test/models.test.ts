@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { packOutput } from "@sovra/circuits/io/pack";
-import { describeIoSpec, describeOutput, formatMinVram, modelArchitecture, modelPurpose, parseIoSpec } from "../src/lib/models";
+import {
+  describeIoSpec,
+  describeOutput,
+  formatMinVram,
+  modelArchitecture,
+  modelPurpose,
+  parseIoSpec,
+} from "../src/lib/models";
 
 // As the circuits package registers the MNIST CNN.
 const cnnSpec =
@@ -45,7 +52,9 @@ describe("modelPurpose", () => {
     );
   });
   it("prefers the spec's own task", () => {
-    expect(modelPurpose('{"task":"Reads street numbers.","input":{"shape":[784]},"output":{"count":10}}').task).toBe("Reads street numbers.");
+    expect(modelPurpose('{"task":"Reads street numbers.","input":{"shape":[784]},"output":{"count":10}}').task).toBe(
+      "Reads street numbers.",
+    );
   });
   it("describes other models by their io spec", () => {
     expect(modelPurpose('{"input":{"shape":[3,224,224],"dtype":"float32"},"output":{"count":1000}}')).toEqual({

@@ -40,7 +40,9 @@ describe("decodeLog", () => {
     });
   });
   it("leaves foreign events undecoded", () => {
-    expect(decodeLog({ address: roles.spotMarket, topics: [`0x${"ab".repeat(32)}`], data: "0x", logIndex: 0 }, allAbis)).toBeUndefined();
+    expect(
+      decodeLog({ address: roles.spotMarket, topics: [`0x${"ab".repeat(32)}`], data: "0x", logIndex: 0 }, allAbis),
+    ).toBeUndefined();
   });
 });
 
@@ -58,7 +60,11 @@ describe("showLogs", () => {
     });
   });
   it("shows ticks as prices, deadlines as dates and long bytes by size", () => {
-    const topics = encodeEventTopics({ abi: marketAbi, eventName: "BidPlaced", args: { orderId: 2n, marketId: 0, buyer } }) as Hex[];
+    const topics = encodeEventTopics({
+      abi: marketAbi,
+      eventName: "BidPlaced",
+      args: { orderId: 2n, marketId: 0, buyer },
+    }) as Hex[];
     const data = encodeAbiParameters(
       [{ type: "uint16" }, { type: "uint256" }, { type: "bytes" }, { type: "uint64" }, { type: "bool" }],
       [20, 5n, `0x${"00".repeat(784)}`, 3_600n, false],
@@ -71,7 +77,11 @@ describe("showLogs", () => {
     expect(args.buyer).toMatchObject({ address: buyer, label: "you" });
   });
   it("reads ERC20 amounts in the emitting token's decimals", () => {
-    const topics = encodeEventTopics({ abi: paymentTokenAbi, eventName: "Transfer", args: { from: buyer, to: roles.spotMarket } }) as Hex[];
+    const topics = encodeEventTopics({
+      abi: paymentTokenAbi,
+      eventName: "Transfer",
+      args: { from: buyer, to: roles.spotMarket },
+    }) as Hex[];
     const data = encodeAbiParameters([{ type: "uint256" }], [50_000n]);
     const [asPayment] = showLogs([{ address: roles.paymentToken, topics, data, logIndex: 0 }], allAbis, ctx);
     const [asSov] = showLogs([{ address: roles.sovraToken, topics, data, logIndex: 0 }], allAbis, ctx);

@@ -5,7 +5,16 @@ import { MarketAbout } from "@/components/MarketAbout";
 import { MarketPicker } from "@/components/MarketPicker";
 import { Card, Empty, Loading, WithDeployment } from "@/components/ui";
 import { useSovraConfig } from "@/components/Providers";
-import { formatAmount, formatBps, formatDuration, formatTimestamp, shortAddress, shortHex, tickToPrice, txHref } from "@/lib/format";
+import {
+  formatAmount,
+  formatBps,
+  formatDuration,
+  formatTimestamp,
+  shortAddress,
+  shortHex,
+  tickToPrice,
+  txHref,
+} from "@/lib/format";
 import { useChainNow, useTokenInfo } from "@/lib/hooks";
 import { jobState, jobStateWords, jobsOfMarket } from "@/lib/ledger";
 import { useBlockTimes, useLedger } from "@/lib/ledger-data";
@@ -56,9 +65,13 @@ function Market({ deployment }: { deployment: Deployment }) {
           ) : (
             <dl className="kv">
               <dt>Best ask</dt>
-              <dd data-testid="best-ask">{bestAsk === undefined ? "…" : bestAsk === null ? "none" : tickPrice(bestAsk)}</dd>
+              <dd data-testid="best-ask">
+                {bestAsk === undefined ? "…" : bestAsk === null ? "none" : tickPrice(bestAsk)}
+              </dd>
               <dt>Best bid</dt>
-              <dd data-testid="best-bid">{bestBid === undefined ? "…" : bestBid === null ? "none" : tickPrice(bestBid)}</dd>
+              <dd data-testid="best-bid">
+                {bestBid === undefined ? "…" : bestBid === null ? "none" : tickPrice(bestBid)}
+              </dd>
               <dt>Tick size</dt>
               <dd>{price(info.params.tickSize)}</dd>
               <dt>Protocol fee</dt>
@@ -169,7 +182,11 @@ function Market({ deployment }: { deployment: Deployment }) {
                       <td data-testid="match-status">{state === undefined ? "…" : jobStateWords[state]}</td>
                       <td>
                         {job.outcome ? (
-                          <a href={txHref(job.outcome.txHash, explorerUrl)} className="mono" data-testid="settlement-link">
+                          <a
+                            href={txHref(job.outcome.txHash, explorerUrl)}
+                            className="mono"
+                            data-testid="settlement-link"
+                          >
                             {shortHex(job.outcome.txHash)}
                           </a>
                         ) : (

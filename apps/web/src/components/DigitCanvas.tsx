@@ -33,7 +33,10 @@ export function DigitCanvas({ onChange }: { onChange: (pixels: Uint8Array | unde
 
   const point = (event: PointerEvent<HTMLCanvasElement>) => {
     const rect = event.currentTarget.getBoundingClientRect();
-    return { x: ((event.clientX - rect.left) * SIDE) / rect.width, y: ((event.clientY - rect.top) * SIDE) / rect.height };
+    return {
+      x: ((event.clientX - rect.left) * SIDE) / rect.width,
+      y: ((event.clientY - rect.top) * SIDE) / rect.height,
+    };
   };
 
   const stroke = (from: { x: number; y: number }, to: { x: number; y: number }) => {

@@ -21,7 +21,11 @@ function TxLink({ hash }: { hash: Hash | undefined }) {
   return (
     <>
       {" "}
-      (<a href={txHref(hash, explorerUrl)} className="mono">{shortHex(hash)}</a>)
+      (
+      <a href={txHref(hash, explorerUrl)} className="mono">
+        {shortHex(hash)}
+      </a>
+      )
     </>
   );
 }
@@ -48,7 +52,8 @@ export function JobTracker({ deployment, jobId }: { deployment: Deployment; jobI
   if (!matched) return <p className="empty">Job #{jobId.toString()} is not matched (yet).</p>;
   const { terms, outcome } = matched;
   const { deadline, price, buyer, provider } = terms;
-  const amount = (value: bigint) => (token ? `${formatAmount(value, token.decimals)} ${token.symbol}` : value.toString());
+  const amount = (value: bigint) =>
+    token ? `${formatAmount(value, token.decimals)} ${token.symbol}` : value.toString();
   const state = jobState(matched, now);
   const open = state === "open" || state === "late";
   const settled = outcome?.kind === "settled" ? outcome : undefined;
@@ -59,7 +64,8 @@ export function JobTracker({ deployment, jobId }: { deployment: Deployment; jobI
   return (
     <div data-testid="job-tracker" data-job-state={open ? "matched" : state}>
       <p>
-        Job <strong>#{jobId.toString()}</strong> at {amount(price)} with provider <span className="mono">{provider}</span>
+        Job <strong>#{jobId.toString()}</strong> at {amount(price)} with provider{" "}
+        <span className="mono">{provider}</span>
       </p>
       <ol className="steps" aria-label="Job progress">
         <li data-state="done">
@@ -75,7 +81,12 @@ export function JobTracker({ deployment, jobId }: { deployment: Deployment; jobI
           <TxLink hash={settled?.txHash} />
         </li>
         <li data-state={step(settled !== undefined, false)} data-testid="job-output">
-          Output: {settled ? <strong>{describeOutput(settled.output, model.data ? parseIoSpec(model.data.ioSpec) : undefined)}</strong> : "—"}
+          Output:{" "}
+          {settled ? (
+            <strong>{describeOutput(settled.output, model.data ? parseIoSpec(model.data.ioSpec) : undefined)}</strong>
+          ) : (
+            "—"
+          )}
         </li>
         {outcome?.kind === "expired" && (
           <li data-state="failed">

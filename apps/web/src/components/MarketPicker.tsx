@@ -26,7 +26,8 @@ export function MarketPicker({
       <select value={value ?? ""} onChange={(event) => onChange(Number(event.target.value))}>
         {deployment.markets.map((market) => {
           const status = classes.data?.get(market.policyClass);
-          const note = status === undefined ? "" : status.open ? " (open)" : status.listable ? "" : " (no trusted attester yet)";
+          const note =
+            status === undefined ? "" : status.open ? " (open)" : status.listable ? "" : " (no trusted attester yet)";
           return (
             <option key={market.marketId} value={market.marketId}>
               {`${marketLabel(market)}${note}`}

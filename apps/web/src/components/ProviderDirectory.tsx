@@ -87,7 +87,13 @@ export function ProviderDirectory({ deployment, you }: { deployment: Deployment;
   );
 }
 
-type Profile = { gpuModel: string; vramMb: number; throughputMilliOpsPerSec: bigint; region: string; benchmarkReport: `0x${string}` };
+type Profile = {
+  gpuModel: string;
+  vramMb: number;
+  throughputMilliOpsPerSec: bigint;
+  region: string;
+  benchmarkReport: `0x${string}`;
+};
 type Stake = { staked: bigint; locked: bigint; unbonding: bigint; unbondingReadyAt: bigint };
 
 function ProviderEntry({
@@ -156,7 +162,15 @@ function ProviderEntry({
   );
 }
 
-function ProviderAsks({ deployment, asks, usd }: { deployment: Deployment; asks: readonly AskRecord[]; usd: TokenInfo }) {
+function ProviderAsks({
+  deployment,
+  asks,
+  usd,
+}: {
+  deployment: Deployment;
+  asks: readonly AskRecord[];
+  usd: TokenInfo;
+}) {
   const now = useChainNow();
   const markets = useMarketsOverview(deployment);
   // The events say how many jobs an ask took; the book says what is left (an ask can also stop resting early).
@@ -171,7 +185,9 @@ function ProviderAsks({ deployment, asks, usd }: { deployment: Deployment; asks:
   });
   const resting = asks.flatMap((ask, index) => {
     const order = orders.data?.[index]?.result;
-    return order && order.owner.toLowerCase() === ask.provider.toLowerCase() && order.remaining > 0 ? [{ ask, remaining: order.remaining }] : [];
+    return order && order.owner.toLowerCase() === ask.provider.toLowerCase() && order.remaining > 0
+      ? [{ ask, remaining: order.remaining }]
+      : [];
   });
   if (asks.length > 0 && orders.isLoading) return <Loading what="asks" />;
   if (!resting.length) return <Empty>No asks in the book.</Empty>;
@@ -180,7 +196,10 @@ function ProviderAsks({ deployment, asks, usd }: { deployment: Deployment; asks:
       {resting.map(({ ask, remaining }) => {
         const market = deployment.markets.find((entry) => entry.marketId === ask.marketId);
         const tickSize = markets.overview.get(ask.marketId)?.tickSize;
-        const price = tickSize === undefined ? `tick ${ask.tick}` : `${formatAmount(tickToPrice(ask.tick, tickSize), usd.decimals)} ${usd.symbol}`;
+        const price =
+          tickSize === undefined
+            ? `tick ${ask.tick}`
+            : `${formatAmount(tickToPrice(ask.tick, tickSize), usd.decimals)} ${usd.symbol}`;
         const expiry = now === undefined ? "" : countdown(Number(ask.expiresAt), now);
         return (
           <li key={ask.orderId.toString()}>

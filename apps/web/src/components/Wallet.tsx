@@ -46,7 +46,9 @@ export function WalletButton() {
       {open && (
         <div id="wallet-list" className="wallet-list" role="menu" aria-label="Browser wallets">
           {!hasWallet && (
-            <p className="muted">No browser wallet found. Every page still works read-only; install a wallet to trade.</p>
+            <p className="muted">
+              No browser wallet found. Every page still works read-only; install a wallet to trade.
+            </p>
           )}
           {hasWallet &&
             shown.map((connector) => (
@@ -102,7 +104,11 @@ export function ConnectHint({ what }: { what: string }) {
   const { chainId } = useSovraConfig();
   const connection = useConnection();
   if (connection.status === "connected" && connection.chainId !== chainId) {
-    return <p className="muted">Switch your wallet to chain {chainId} to {what}.</p>;
+    return (
+      <p className="muted">
+        Switch your wallet to chain {chainId} to {what}.
+      </p>
+    );
   }
   return <p className="muted">Connect a wallet to {what}.</p>;
 }

@@ -20,7 +20,11 @@ export function WithdrawOwed({ deployment, account }: { deployment: Deployment; 
       <button
         type="button"
         disabled={tx.busy}
-        onClick={() => tx.run("Withdraw", () => writeContractAsync({ address: market, abi: marketAbi, functionName: "withdraw", args: [account] }))}
+        onClick={() =>
+          tx.run("Withdraw", () =>
+            writeContractAsync({ address: market, abi: marketAbi, functionName: "withdraw", args: [account] }),
+          )
+        }
       >
         Withdraw {formatAmount(owed.data, token.decimals)} {token.symbol}
       </button>

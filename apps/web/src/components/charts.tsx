@@ -34,8 +34,15 @@ function Axes({
   return (
     <g className="axes">
       {yTicks.map((tick, i) => (
-        <g key={`y${i}`} data-testid="y-tick">
-          <line x1={left} y1={tick.y} x2={W - right} y2={tick.y} stroke="var(--line)" strokeDasharray={i === 0 ? undefined : "2 4"} />
+        <g key={`y${tick.y}`} data-testid="y-tick">
+          <line
+            x1={left}
+            y1={tick.y}
+            x2={W - right}
+            y2={tick.y}
+            stroke="var(--line)"
+            strokeDasharray={i === 0 ? undefined : "2 4"}
+          />
           <text x={left - 8} y={tick.y + 3} textAnchor="end">
             {tick.label}
           </text>
@@ -43,8 +50,8 @@ function Axes({
       ))}
       <line x1={left} y1={top} x2={left} y2={base} stroke="var(--line)" />
       <line x1={left} y1={base} x2={W - right} y2={base} stroke="var(--line)" />
-      {xTicks.map((tick, i) => (
-        <g key={`x${i}`} data-testid="x-tick">
+      {xTicks.map((tick) => (
+        <g key={`x${tick.x}`} data-testid="x-tick">
           <line x1={tick.x} y1={base} x2={tick.x} y2={base + 4} stroke="var(--muted)" />
           <text x={tick.x} y={base + 16} textAnchor="middle">
             {tick.label}
@@ -167,6 +174,7 @@ export function PriceChart({
       />
       <path d={d} fill="none" stroke="var(--accent)" strokeWidth={2} />
       {sorted.map((p, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: points have no identity (two matches may share time and price) and the list is always redrawn whole
         <circle key={i} cx={x(p.time)} cy={y(p.price)} r={3.5} fill="var(--accent)">
           <title>{`${formatPrice(p.price)} ${unit}`}</title>
         </circle>

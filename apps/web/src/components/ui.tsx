@@ -46,7 +46,15 @@ export function WithDeployment({ children }: { children: (deployment: Deployment
 
 /** A labelled form field: the label and hint are tied to the control by id (not by wrapping, so a select's
  * current option does not leak into its accessible name). */
-export function Field({ label, hint, children }: { label: string; hint?: ReactNode; children: ReactElement<FieldControlProps> }) {
+export function Field({
+  label,
+  hint,
+  children,
+}: {
+  label: string;
+  hint?: ReactNode;
+  children: ReactElement<FieldControlProps>;
+}) {
   const id = useId();
   const hintId = `${id}-hint`;
   const control = isValidElement(children)

@@ -15,7 +15,10 @@ export function cumulative(levels: readonly Level[]): Array<{ tick: number; tota
 }
 
 /** Bid-ask spread in ticks, or `undefined` when a side is empty. */
-export function spreadTicks(bestAsk: number | null | undefined, bestBid: number | null | undefined): number | undefined {
+export function spreadTicks(
+  bestAsk: number | null | undefined,
+  bestBid: number | null | undefined,
+): number | undefined {
   if (bestAsk === null || bestAsk === undefined || bestBid === null || bestBid === undefined) return undefined;
   return bestAsk - bestBid;
 }

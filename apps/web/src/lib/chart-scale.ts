@@ -4,7 +4,12 @@
  * Round steps covering [min, max] with about `count` ticks; the domain widens to whole steps. `minStep` keeps steps
  * at or above a unit (prices move in whole base units).
  */
-export function niceTicks(min: number, max: number, count = 5, minStep = 0): { ticks: number[]; min: number; max: number } {
+export function niceTicks(
+  min: number,
+  max: number,
+  count = 5,
+  minStep = 0,
+): { ticks: number[]; min: number; max: number } {
   if (!Number.isFinite(min) || !Number.isFinite(max)) return { ticks: [], min: 0, max: 1 };
   let lo = Math.min(min, max);
   let hi = Math.max(min, max);
@@ -59,7 +64,11 @@ const timeSteps = [
 ];
 
 /** Time ticks (unix seconds, UTC) for [t0, t1] with at most about `count` ticks, labelled for that span. */
-export function timeTicks(t0: number, t1: number, count = 5): { ticks: Array<{ time: number; label: string }>; min: number; max: number } {
+export function timeTicks(
+  t0: number,
+  t1: number,
+  count = 5,
+): { ticks: Array<{ time: number; label: string }>; min: number; max: number } {
   let lo = Math.min(t0, t1);
   let hi = Math.max(t0, t1);
   if (hi - lo < MINUTE) {

@@ -16,7 +16,12 @@ export type BidCost = {
   providerGets: bigint;
 };
 
-export function bidCost(options: { maxTick: number; bestAsk: number | null | undefined; tickSize: bigint; feeBps: number }): BidCost {
+export function bidCost(options: {
+  maxTick: number;
+  bestAsk: number | null | undefined;
+  tickSize: bigint;
+  feeBps: number;
+}): BidCost {
   const { maxTick, bestAsk, tickSize, feeBps } = options;
   const matchesNow = bestAsk !== null && bestAsk !== undefined && bestAsk <= maxTick;
   const charged = BigInt(matchesNow ? bestAsk : maxTick) * tickSize;

@@ -9,9 +9,24 @@ export const LOCAL_CHAIN_ID = 31337;
 export type DevAccount = { index: number; address: Address; role?: string; note?: string };
 
 export const devAccounts: readonly DevAccount[] = [
-  { index: 0, address: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", role: "deployer", note: "holds most SOV; votes in governance" },
-  { index: 1, address: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", role: "provider", note: "the provider node signs with it: do not use it in a wallet" },
-  { index: 2, address: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", role: "buyer", note: "a good first choice to buy" },
+  {
+    index: 0,
+    address: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+    role: "deployer",
+    note: "holds most SOV; votes in governance",
+  },
+  {
+    index: 1,
+    address: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+    role: "provider",
+    note: "the provider node signs with it: do not use it in a wallet",
+  },
+  {
+    index: 2,
+    address: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC",
+    role: "buyer",
+    note: "a good first choice to buy",
+  },
   { index: 3, address: "0x90F79bf6EB2c4f870365E785982E1f101E93b906", role: "attester" },
   { index: 4, address: "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65" },
   { index: 5, address: "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc" },

@@ -1,11 +1,5 @@
 // Turns any failure of a wallet or contract call into one sentence a person can act on.
-import {
-  BaseError,
-  decodeErrorResult,
-  toFunctionSelector,
-  type Abi,
-  type Hex,
-} from "viem";
+import { BaseError, decodeErrorResult, toFunctionSelector, type Abi, type Hex } from "viem";
 import { formatDuration, formatTimestamp } from "./format";
 
 type AbiError = Extract<Abi[number], { type: "error" }>;
@@ -90,7 +84,8 @@ export const errorSentences: Record<string, Sentence> = {
   InvalidDeadline: ([deadline]) =>
     `The deadline (${when(deadline)}) is too soon: providers need at least the market's minimum job window.`,
   NotRegistered: () => "Register your provider profile first.",
-  InsufficientVram: ([, vram, min]) => `This model needs ${str(min)} MB of VRAM; your profile declares ${str(vram)} MB.`,
+  InsufficientVram: ([, vram, min]) =>
+    `This model needs ${str(min)} MB of VRAM; your profile declares ${str(vram)} MB.`,
   NotEligible: ([, policyClass]) =>
     `You lack a valid attestation for a claim that policy class ${str(policyClass)} requires.`,
   OrderNotFound: ([orderId]) => `Order ${str(orderId)} is no longer in the book (filled, cancelled or removed).`,
@@ -168,7 +163,8 @@ export function decodeRevertData(data: Hex, abis: readonly Abi[], context?: Erro
     const { errorName, args } = decodeErrorResult({ abi: errorFragments(abis), data });
     const list: readonly unknown[] = args ?? [];
     if (errorName === "Error") return { name: "Error", args: list, message: `${str(list[0])}.` };
-    if (errorName === "Panic") return { name: "Panic", args: list, message: `The contract failed (panic ${str(list[0])}).` };
+    if (errorName === "Panic")
+      return { name: "Panic", args: list, message: `The contract failed (panic ${str(list[0])}).` };
     return { name: errorName, args: list, message: sentenceFor(errorName, list, context) };
   } catch {
     return undefined;
@@ -212,7 +208,13 @@ export function callTarget(error: unknown, depth = 0): `0x${string}` | undefined
 
 /** The token a call's ERC20 errors are about, from the contract it went to (see `ErrorContext.erc20Asset`). */
 export function assetOfTarget(
-  contracts: { paymentToken: string; spotMarket: string; sovraToken: string; providerRegistry: string; governor: string },
+  contracts: {
+    paymentToken: string;
+    spotMarket: string;
+    sovraToken: string;
+    providerRegistry: string;
+    governor: string;
+  },
   target: string | undefined,
 ): Asset | undefined {
   if (!target) return undefined;
@@ -233,7 +235,9 @@ export function describeError(error: unknown, abis: readonly Abi[], context?: Er
     if (decoded) return decoded;
   }
   if (error instanceof BaseError) {
-    const reverted = error.walk((inner) => inner instanceof BaseError && inner.name === "ContractFunctionRevertedError");
+    const reverted = error.walk(
+      (inner) => inner instanceof BaseError && inner.name === "ContractFunctionRevertedError",
+    );
     if (reverted instanceof BaseError && "reason" in reverted && typeof reverted.reason === "string") {
       return { name: "Error", args: [reverted.reason], message: `${reverted.reason}.` };
     }

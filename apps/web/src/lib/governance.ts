@@ -4,7 +4,16 @@ import type { MarketParams } from "@sovra/contracts";
 import { attestationRegistryAbi, marketAbi, registryAbi } from "./abis";
 
 /** OpenZeppelin Governor's ProposalState, by value. */
-export const PROPOSAL_STATES = ["Pending", "Active", "Canceled", "Defeated", "Succeeded", "Queued", "Expired", "Executed"] as const;
+export const PROPOSAL_STATES = [
+  "Pending",
+  "Active",
+  "Canceled",
+  "Defeated",
+  "Succeeded",
+  "Queued",
+  "Expired",
+  "Executed",
+] as const;
 export type ProposalStateName = (typeof PROPOSAL_STATES)[number];
 
 export function proposalStateName(value: number): ProposalStateName | "Unknown" {
@@ -40,16 +49,30 @@ export function unbondingDelayAction(registry: Address, seconds: bigint): Propos
   };
 }
 
-export function marketFeeAction(market: Address, marketId: number, current: MarketParams, feeBps: number): ProposalAction {
+export function marketFeeAction(
+  market: Address,
+  marketId: number,
+  current: MarketParams,
+  feeBps: number,
+): ProposalAction {
   return {
     target: market,
     value: 0n,
-    calldata: encodeFunctionData({ abi: marketAbi, functionName: "setMarketParams", args: [marketId, { ...current, feeBps }] }),
+    calldata: encodeFunctionData({
+      abi: marketAbi,
+      functionName: "setMarketParams",
+      args: [marketId, { ...current, feeBps }],
+    }),
     summary: `Set market ${marketId}'s protocol fee to ${feeBps} bps`,
   };
 }
 
-export function trustAttesterAction(registry: Address, claim: string, attester: Address, trusted: boolean): ProposalAction {
+export function trustAttesterAction(
+  registry: Address,
+  claim: string,
+  attester: Address,
+  trusted: boolean,
+): ProposalAction {
   return {
     target: registry,
     value: 0n,

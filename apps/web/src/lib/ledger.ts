@@ -14,8 +14,14 @@ export type LedgerLog = {
   logIndex: number;
 };
 
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/).transform((value): Address => getAddress(value));
-const side = z.number().int().transform((value): "ask" | "bid" => (value === 0 ? "ask" : "bid"));
+const address = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{40}$/)
+  .transform((value): Address => getAddress(value));
+const side = z
+  .number()
+  .int()
+  .transform((value): "ask" | "bid" => (value === 0 ? "ask" : "bid"));
 
 // Loose objects: arguments a newer ABI adds (e.g. terms fields) flow through to `jobTermsFromEvents` unchanged.
 const bidPlaced = z.looseObject({
@@ -143,7 +149,16 @@ export function buildLedger(logs: readonly LedgerLog[]): Ledger {
         const a = bidPlaced.safeParse(log.args);
         if (!a.success) break;
         const { orderId, marketId, buyer, maxTick, deadline } = a.data;
-        bids.set(orderId, { orderId, marketId, buyer, maxTick, deadline, txHash: where.txHash, blockNumber: where.blockNumber, args: a.data });
+        bids.set(orderId, {
+          orderId,
+          marketId,
+          buyer,
+          maxTick,
+          deadline,
+          txHash: where.txHash,
+          blockNumber: where.blockNumber,
+          args: a.data,
+        });
         break;
       }
       case "AskPlaced": {
@@ -268,7 +283,17 @@ export type ProviderStats = {
 };
 
 export function providerStats(ledger: Ledger, provider: Address): ProviderStats {
-  const stats: ProviderStats = { jobs: 0, open: 0, settled: 0, expired: 0, declined: 0, voided: 0, earned: 0n, fees: 0n, slashed: 0n };
+  const stats: ProviderStats = {
+    jobs: 0,
+    open: 0,
+    settled: 0,
+    expired: 0,
+    declined: 0,
+    voided: 0,
+    earned: 0n,
+    fees: 0n,
+    slashed: 0n,
+  };
   for (const job of ledger.jobs.values()) {
     if (!same(job.terms.provider, provider)) continue;
     stats.jobs += 1;
@@ -289,7 +314,9 @@ export function providerStats(ledger: Ledger, provider: Address): ProviderStats 
 
 /** A provider's asks still in the book (not cancelled, swept or used up), oldest first. */
 export function openAsksOf(ledger: Ledger, provider: Address): AskRecord[] {
-  return [...ledger.asks.values()].filter((ask) => same(ask.provider, provider) && !ask.ended && ask.filled < ask.capacity);
+  return [...ledger.asks.values()].filter(
+    (ask) => same(ask.provider, provider) && !ask.ended && ask.filled < ask.capacity,
+  );
 }
 
 /** Jobs of one market, newest first. */

@@ -48,7 +48,10 @@ export function useMarketsOverview(deployment: Deployment) {
       { address, abi: marketAbi, functionName: "bestTick" as const, args: [market.marketId, SIDE_BID] as const },
     ]),
   });
-  const overview = new Map<number, { tickSize: bigint; feeBps: number; active: boolean; bestAsk: number | null; bestBid: number | null }>();
+  const overview = new Map<
+    number,
+    { tickSize: bigint; feeBps: number; active: boolean; bestAsk: number | null; bestBid: number | null }
+  >();
   deployment.markets.forEach((market, index) => {
     const info = reads.data?.[index * 3]?.result;
     const ask = reads.data?.[index * 3 + 1]?.result;
@@ -86,7 +89,12 @@ export function useDepth(deployment: Deployment, marketId: number | undefined, m
           return exists ? next : null;
         },
         levelOf: (side, tick) =>
-          client.readContract({ address, abi: marketAbi, functionName: "levelOf", args: [marketId, sideOf(side), tick] }),
+          client.readContract({
+            address,
+            abi: marketAbi,
+            functionName: "levelOf",
+            args: [marketId, sideOf(side), tick],
+          }),
       };
       const [asks, bids] = await Promise.all([walkSide(reader, "ask", maxLevels), walkSide(reader, "bid", maxLevels)]);
       return { asks, bids };

@@ -5,7 +5,12 @@ import { unpackOutput } from "@sovra/circuits/io/pack";
 
 const ioSpecSchema = z
   .object({
-    input: z.union([z.string(), z.object({ shape: z.array(z.number()).optional(), dtype: z.string().optional() }).passthrough()]).optional(),
+    input: z
+      .union([
+        z.string(),
+        z.object({ shape: z.array(z.number()).optional(), dtype: z.string().optional() }).passthrough(),
+      ])
+      .optional(),
     output: z
       .union([
         z.string(),
@@ -84,7 +89,9 @@ export function modelPurpose(ioSpec: string): ModelPurpose {
   const spec = parseIoSpec(ioSpec);
   const input = spec?.input;
   const output = spec?.output;
-  const own = spec && (typeof spec.task === "string" ? spec.task : typeof spec.description === "string" ? spec.description : undefined);
+  const own =
+    spec &&
+    (typeof spec.task === "string" ? spec.task : typeof spec.description === "string" ? spec.description : undefined);
   const inputShape = input && typeof input !== "string" ? input.shape : undefined;
   const inputType = input && typeof input !== "string" && typeof input.dtype === "string" ? input.dtype : undefined;
   const outputCount = output && typeof output !== "string" ? (output.count ?? elementCount(output.shape)) : undefined;
@@ -112,5 +119,7 @@ export function modelArchitecture(name: string): string {
 /** The registry's minimum VRAM: 0 means any GPU (or none) will do. */
 export function formatMinVram(mb: number): string {
   if (mb <= 0) return "no minimum";
-  return mb >= 1024 && mb % 1024 === 0 ? `${(mb / 1024).toLocaleString("en-US")} GB` : `${mb.toLocaleString("en-US")} MB`;
+  return mb >= 1024 && mb % 1024 === 0
+    ? `${(mb / 1024).toLocaleString("en-US")} GB`
+    : `${mb.toLocaleString("en-US")} MB`;
 }

@@ -45,7 +45,11 @@ export async function loadRuntimeConfig(origin: string): Promise<RuntimeConfig> 
     source = read.source;
     const deployment = parseDeployment(JSON.parse(read.text));
     if (deployment.chainId !== chainId) {
-      return { ...base, deployment: null, deploymentError: `${source} is for chain ${deployment.chainId}, not ${chainId}` };
+      return {
+        ...base,
+        deployment: null,
+        deploymentError: `${source} is for chain ${deployment.chainId}, not ${chainId}`,
+      };
     }
     return { ...base, deployment };
   } catch (error) {

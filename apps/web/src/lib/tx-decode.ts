@@ -73,13 +73,18 @@ export function assetOf(role: Role | undefined, eventName: string, argName: stri
 }
 
 /** Decodes one log with the first ABI that knows it; `undefined` for foreign events. */
-export function decodeLog(log: RawLog, abis: readonly Abi[]): { eventName: string; args: Record<string, unknown> } | undefined {
+export function decodeLog(
+  log: RawLog,
+  abis: readonly Abi[],
+): { eventName: string; args: Record<string, unknown> } | undefined {
   const [signature, ...rest] = log.topics;
   if (!signature) return undefined;
   for (const abi of abis) {
     try {
       const decoded = decodeEventLog({ abi, data: log.data, topics: [signature, ...rest], strict: true });
-      const args = Array.isArray(decoded.args) ? Object.fromEntries(decoded.args.map((value, i) => [String(i), value])) : decoded.args;
+      const args = Array.isArray(decoded.args)
+        ? Object.fromEntries(decoded.args.map((value, i) => [String(i), value]))
+        : decoded.args;
       return { eventName: decoded.eventName ?? "unknown", args: (args ?? {}) as Record<string, unknown> };
     } catch {
       // not this ABI's event
@@ -150,7 +155,10 @@ export function showArg(
       const token = ctx.tokens.payment;
       return {
         name,
-        text: tickSize !== undefined && token ? `${formatAmount(big * tickSize, token.decimals)} ${token.symbol} (tick ${big})` : `tick ${big}`,
+        text:
+          tickSize !== undefined && token
+            ? `${formatAmount(big * tickSize, token.decimals)} ${token.symbol} (tick ${big})`
+            : `tick ${big}`,
       };
     }
   }
@@ -161,14 +169,20 @@ export function showArg(
 export function showLogs(logs: readonly RawLog[], abis: readonly Abi[], ctx: DecodeContext): ShownLog[] {
   return logs.map((log, position) => {
     const emitterLabel = labelOf(ctx, log.address);
-    const base = { logIndex: log.logIndex ?? position, emitter: log.address, ...(emitterLabel ? { emitterLabel } : {}) };
+    const base = {
+      logIndex: log.logIndex ?? position,
+      emitter: log.address,
+      ...(emitterLabel ? { emitterLabel } : {}),
+    };
     const decoded = decodeLog(log, abis);
     if (!decoded) return { ...base, args: [] };
     const role = roleOf(ctx.roles, log.address);
     return {
       ...base,
       eventName: decoded.eventName,
-      args: Object.entries(decoded.args).map(([name, value]) => showArg(ctx, role, decoded.eventName, name, value, decoded.args)),
+      args: Object.entries(decoded.args).map(([name, value]) =>
+        showArg(ctx, role, decoded.eventName, name, value, decoded.args),
+      ),
     };
   });
 }

@@ -46,7 +46,8 @@ function Buy({ deployment }: { deployment: Deployment }) {
   const [marketId, setMarketId] = useState<number | undefined>(
     Number(params.get("market") ?? deployment.markets[0]?.marketId ?? NaN) || deployment.markets[0]?.marketId,
   );
-  const follow = (key: "job" | "order", id: bigint) => router.replace(`/buy?market=${marketId ?? ""}&${key}=${id.toString()}`);
+  const follow = (key: "job" | "order", id: bigint) =>
+    router.replace(`/buy?market=${marketId ?? ""}&${key}=${id.toString()}`);
 
   return (
     <>
@@ -59,7 +60,11 @@ function Buy({ deployment }: { deployment: Deployment }) {
             {jobParam ? (
               <JobTracker deployment={deployment} jobId={BigInt(jobParam)} />
             ) : orderParam ? (
-              <OrderTracker deployment={deployment} orderId={BigInt(orderParam)} onMatched={(id) => follow("job", id)} />
+              <OrderTracker
+                deployment={deployment}
+                orderId={BigInt(orderParam)}
+                onMatched={(id) => follow("job", id)}
+              />
             ) : (
               <Empty>Place a bid to follow its job here.</Empty>
             )}
@@ -111,8 +116,10 @@ function BidForm({
 
   const tickSize = info?.params.tickSize;
   const decimals = token?.decimals ?? 6;
-  const amount = (value: bigint) => (token ? `${formatAmount(value, token.decimals)} ${token.symbol}` : value.toString());
-  const quote = bestAsk !== undefined && bestAsk !== null && tickSize !== undefined ? tickToPrice(bestAsk, tickSize) : undefined;
+  const amount = (value: bigint) =>
+    token ? `${formatAmount(value, token.decimals)} ${token.symbol}` : value.toString();
+  const quote =
+    bestAsk !== undefined && bestAsk !== null && tickSize !== undefined ? tickToPrice(bestAsk, tickSize) : undefined;
   const typedMax = maxPriceText ? parseAmount(maxPriceText, decimals) : quote;
   const maxTick = typedMax !== undefined && tickSize ? priceToTick(typedMax, tickSize) : undefined;
   const escrow = maxTick !== undefined && tickSize !== undefined ? tickToPrice(maxTick, tickSize) : undefined;
@@ -128,7 +135,12 @@ function BidForm({
   const policyClass = deployment.markets.find((entry) => entry.marketId === marketId)?.policyClass;
   const unlistable = policyClass !== undefined && classes.data?.get(policyClass)?.listable === false;
   const ready =
-    account !== undefined && pixels !== undefined && maxTick !== undefined && maxTick > 0 && deadlineOk && now !== undefined;
+    account !== undefined &&
+    pixels !== undefined &&
+    maxTick !== undefined &&
+    maxTick > 0 &&
+    deadlineOk &&
+    now !== undefined;
 
   async function placeBid() {
     if (!ready || !pixels || maxTick === undefined || escrow === undefined || now === undefined || !account) return;
@@ -187,7 +199,12 @@ function BidForm({
   async function approve() {
     if (escrow === undefined) return undefined;
     return tx.run(`Approve ${amount(escrow)}`, () =>
-      writeContractAsync({ address: tokenAddress, abi: paymentTokenAbi, functionName: "approve", args: [market, escrow] }),
+      writeContractAsync({
+        address: tokenAddress,
+        abi: paymentTokenAbi,
+        functionName: "approve",
+        args: [market, escrow],
+      }),
     );
   }
 
@@ -225,7 +242,10 @@ function BidForm({
             : "Reading the best price…"
           : `Best ask: ${amount(quote)} per job.`}
       </p>
-      <Field label={`Maximum price (${token?.symbol ?? "tokens"})`} hint={escrow !== undefined ? `Escrow up to ${amount(escrow)} (tick ${maxTick})` : "Enter a price"}>
+      <Field
+        label={`Maximum price (${token?.symbol ?? "tokens"})`}
+        hint={escrow !== undefined ? `Escrow up to ${amount(escrow)} (tick ${maxTick})` : "Enter a price"}
+      >
         <input
           inputMode="decimal"
           value={maxPriceText}
@@ -236,12 +256,26 @@ function BidForm({
       </Field>
       <Field
         label="Deadline (minutes from now)"
-        hint={deadlineOk ? `Providers need at least ${formatDuration(minWindow)}.` : `Must be more than ${formatDuration(minWindow)}.`}
+        hint={
+          deadlineOk
+            ? `Providers need at least ${formatDuration(minWindow)}.`
+            : `Must be more than ${formatDuration(minWindow)}.`
+        }
       >
-        <input inputMode="numeric" value={minutes} onChange={(event) => setMinutes(event.target.value)} name="deadline" />
+        <input
+          inputMode="numeric"
+          value={minutes}
+          onChange={(event) => setMinutes(event.target.value)}
+          name="deadline"
+        />
       </Field>
       <label className="row">
-        <input type="checkbox" checked={usePermit} onChange={(event) => setUsePermit(event.target.checked)} style={{ width: "auto" }} />
+        <input
+          type="checkbox"
+          checked={usePermit}
+          onChange={(event) => setUsePermit(event.target.checked)}
+          style={{ width: "auto" }}
+        />
         Approve with a signed permit (one transaction)
       </label>
       {unlistable && (
@@ -250,7 +284,7 @@ function BidForm({
         </p>
       )}
       {cost && info && (
-        <div className="cost" data-testid="cost-summary" aria-label="What this bid costs">
+        <section className="cost" data-testid="cost-summary" aria-label="What this bid costs">
           <h3 className="field-label">What this bid costs</h3>
           <dl className="kv">
             <dt>Price of the job</dt>
@@ -268,21 +302,22 @@ function BidForm({
             {cost.matchesNow
               ? `Your bid matches the best ask now: ${amount(cost.charged)} is taken from your balance when the bid is placed.`
               : `Your bid rests in the book: ${amount(cost.charged)} is held in escrow until a provider fills it at that price; if none does, cancel it in My orders to get it back.`}{" "}
-            The fee is not added to your price: it comes out of the provider&apos;s payment. The network fee (gas, in ETH) is
-            shown by your wallet.
+            The fee is not added to your price: it comes out of the provider&apos;s payment. The network fee (gas, in
+            ETH) is shown by your wallet.
           </p>
           {balance !== undefined && balance < cost.charged && (
             <p className="warn" role="note">
               Your balance ({amount(balance)}) is below {amount(cost.charged)}: get tokens first.
             </p>
           )}
-        </div>
+        </section>
       )}
       {account === undefined ? (
         <ConnectHint what="bid" />
       ) : (
         <p className="muted">
-          Balance: {balance !== undefined ? amount(balance) : "…"} · allowance: {allowance !== undefined ? amount(allowance) : "…"}
+          Balance: {balance !== undefined ? amount(balance) : "…"} · allowance:{" "}
+          {allowance !== undefined ? amount(allowance) : "…"}
         </p>
       )}
       <button type="button" onClick={() => void placeBid()} disabled={!ready || tx.busy}>
@@ -324,7 +359,9 @@ function OrderTracker({
   if (order.data.owner === ZERO) {
     return (
       <>
-        <Empty>Bid #{orderId.toString()} is no longer in the book (cancelled or removed); its escrow is refundable.</Empty>
+        <Empty>
+          Bid #{orderId.toString()} is no longer in the book (cancelled or removed); its escrow is refundable.
+        </Empty>
         {account && <WithdrawOwed deployment={deployment} account={account} />}
       </>
     );
@@ -339,7 +376,9 @@ function OrderTracker({
         className="secondary"
         disabled={tx.busy || !account}
         onClick={() =>
-          tx.run("Cancel bid", () => writeContractAsync({ address: market, abi: marketAbi, functionName: "cancelOrder", args: [orderId] }))
+          tx.run("Cancel bid", () =>
+            writeContractAsync({ address: market, abi: marketAbi, functionName: "cancelOrder", args: [orderId] }),
+          )
         }
       >
         Cancel bid

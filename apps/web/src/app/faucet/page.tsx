@@ -33,8 +33,18 @@ function LocalNetworkHelp() {
   const balances = useReadContracts({
     contracts: deployment
       ? devAccounts.flatMap((account) => [
-          { address: deployment.contracts.paymentToken, abi: paymentTokenAbi, functionName: "balanceOf" as const, args: [account.address] as const },
-          { address: deployment.contracts.sovraToken, abi: paymentTokenAbi, functionName: "balanceOf" as const, args: [account.address] as const },
+          {
+            address: deployment.contracts.paymentToken,
+            abi: paymentTokenAbi,
+            functionName: "balanceOf" as const,
+            args: [account.address] as const,
+          },
+          {
+            address: deployment.contracts.sovraToken,
+            abi: paymentTokenAbi,
+            functionName: "balanceOf" as const,
+            args: [account.address] as const,
+          },
         ])
       : [],
     query: { enabled: deployment !== null },
@@ -49,13 +59,22 @@ function LocalNetworkHelp() {
           <code>{LOCAL_CHAIN_ID}</code>, currency ETH. (The dApp also offers to switch when you connect.)
         </li>
         <li>
-          Import into the wallet one of the <strong>private keys <code>npm start</code> printed</strong> under &quot;Test
-          accounts&quot;, e.g. account #2, the buyer. Each has test ETH for gas; <code>npm start</code> gives each 1,000 tUSD
-          and 10,000 SOV.
+          Import into the wallet one of the{" "}
+          <strong>
+            private keys <code>npm start</code> printed
+          </strong>{" "}
+          under &quot;Test accounts&quot;, e.g. account #2, the buyer. Each has test ETH for gas; <code>npm start</code>{" "}
+          gives each 1,000 tUSD and 10,000 SOV.
         </li>
-        <li>Connect with &quot;Connect wallet&quot; above. Avoid account #1: the provider node sends its transactions from it.</li>
+        <li>
+          Connect with &quot;Connect wallet&quot; above. Avoid account #1: the provider node sends its transactions from
+          it.
+        </li>
       </ol>
-      <p className="warn">These are Hardhat&apos;s public development accounts: anyone knows their keys. Use them on this local chain only.</p>
+      <p className="warn">
+        These are Hardhat&apos;s public development accounts: anyone knows their keys. Use them on this local chain
+        only.
+      </p>
       <div className="table-wrap">
         <table data-testid="dev-accounts" aria-label="Development accounts">
           <thead>
@@ -110,7 +129,10 @@ function Faucet({ deployment }: { deployment: Deployment }) {
   const { writeContractAsync } = useWriteContract();
   const tx = useTx();
   const [balance, availableAt, amount] = [reads.data?.[0]?.result, reads.data?.[1]?.result, reads.data?.[2]?.result];
-  const wait = availableAt !== undefined && availableAt > 0n && now !== undefined ? countdown(Number(availableAt), now) : undefined;
+  const wait =
+    availableAt !== undefined && availableAt > 0n && now !== undefined
+      ? countdown(Number(availableAt), now)
+      : undefined;
   return (
     <Card title="Test dollars">
       <p>
@@ -130,7 +152,11 @@ function Faucet({ deployment }: { deployment: Deployment }) {
           <button
             type="button"
             disabled={tx.busy}
-            onClick={() => tx.run("Faucet", () => writeContractAsync({ address: token, abi: paymentTokenAbi, functionName: "faucet" }))}
+            onClick={() =>
+              tx.run("Faucet", () =>
+                writeContractAsync({ address: token, abi: paymentTokenAbi, functionName: "faucet" }),
+              )
+            }
           >
             Get {info.symbol}
           </button>

@@ -6,7 +6,14 @@ import { useBlockNumber, usePublicClient, useReadContract, useReadContracts, use
 import { TxStatus } from "@/components/TxStatus";
 import { Card, Empty, Field, Loading, WithDeployment } from "@/components/ui";
 import { ConnectHint, useWriteAccount } from "@/components/Wallet";
-import { attestationRegistryAbi, governanceTokenAbi, governorAbi, marketAbi, registryAbi, timelockAbi } from "@/lib/abis";
+import {
+  attestationRegistryAbi,
+  governanceTokenAbi,
+  governorAbi,
+  marketAbi,
+  registryAbi,
+  timelockAbi,
+} from "@/lib/abis";
 import { countdown, formatAmount, formatBps, formatDuration, shortAddress, shortHex } from "@/lib/format";
 import {
   KNOWN_CLAIMS,
@@ -20,7 +27,6 @@ import {
 } from "@/lib/governance";
 import { useChainNow, useTokenInfo, useTx, type TokenInfo } from "@/lib/hooks";
 import type { Deployment } from "@/lib/runtime-config";
-
 
 export default function GovernancePage() {
   return (
@@ -49,7 +55,8 @@ function Governance({ deployment }: { deployment: Deployment }) {
   );
 }
 
-const blocks = (count: bigint | undefined) => (count === undefined ? "…" : `${count.toString()} block${count === 1n ? "" : "s"}`);
+const blocks = (count: bigint | undefined) =>
+  count === undefined ? "…" : `${count.toString()} block${count === 1n ? "" : "s"}`;
 
 function Parameters({ deployment }: { deployment: Deployment }) {
   const { governor, timelock, providerRegistry, spotMarket } = deployment.contracts;
@@ -87,7 +94,9 @@ function Parameters({ deployment }: { deployment: Deployment }) {
           <dt>Timelock delay</dt>
           <dd>{n(value(3)) !== undefined ? formatDuration(Number(n(value(3)))) : "…"}</dd>
           <dt>Unbonding delay</dt>
-          <dd data-testid="param-unbonding-delay">{n(value(4)) !== undefined ? formatDuration(Number(n(value(4)))) : "…"}</dd>
+          <dd data-testid="param-unbonding-delay">
+            {n(value(4)) !== undefined ? formatDuration(Number(n(value(4)))) : "…"}
+          </dd>
           {deployment.markets.map((market, index) => {
             const info = markets.data?.[index]?.result;
             return (
@@ -124,7 +133,12 @@ function Votes({ deployment, sov }: { deployment: Deployment; sov: TokenInfo }) 
   const [to, setTo] = useState("");
   const { writeContractAsync } = useWriteContract();
   const tx = useTx();
-  if (!account) return <Card title="Your votes"><ConnectHint what="delegate and vote" /></Card>;
+  if (!account)
+    return (
+      <Card title="Your votes">
+        <ConnectHint what="delegate and vote" />
+      </Card>
+    );
   const [balance, votes, delegatee] = [reads.data?.[0]?.result, reads.data?.[1]?.result, reads.data?.[2]?.result];
   const target = to === "" ? account : to;
   return (
@@ -135,17 +149,33 @@ function Votes({ deployment, sov }: { deployment: Deployment; sov: TokenInfo }) 
         <dt>Voting power</dt>
         <dd data-testid="voting-power">{votes !== undefined ? `${formatAmount(votes, sov.decimals)} votes` : "…"}</dd>
         <dt>Delegated to</dt>
-        <dd className="mono">{delegatee === undefined ? "…" : delegatee === zero ? "nobody (your tokens do not vote)" : delegatee === account ? "yourself" : delegatee}</dd>
+        <dd className="mono">
+          {delegatee === undefined
+            ? "…"
+            : delegatee === zero
+              ? "nobody (your tokens do not vote)"
+              : delegatee === account
+                ? "yourself"
+                : delegatee}
+        </dd>
       </dl>
       <form
         onSubmit={(event) => {
           event.preventDefault();
           if (!isAddress(target)) return;
-          void tx.run("Delegate", () => writeContractAsync({ address: token, abi: governanceTokenAbi, functionName: "delegate", args: [target] }));
+          void tx.run("Delegate", () =>
+            writeContractAsync({ address: token, abi: governanceTokenAbi, functionName: "delegate", args: [target] }),
+          );
         }}
       >
         <Field label="Delegate to (empty: yourself)" hint={to && !isAddress(to) ? "Not an address" : undefined}>
-          <input name="delegatee" className="mono" value={to} onChange={(e) => setTo(e.target.value)} placeholder={account} />
+          <input
+            name="delegatee"
+            className="mono"
+            value={to}
+            onChange={(e) => setTo(e.target.value)}
+            placeholder={account}
+          />
         </Field>
         <button type="submit" disabled={tx.busy || !isAddress(target)}>
           Delegate
@@ -230,7 +260,10 @@ function Propose({ deployment }: { deployment: Deployment }) {
                 ))}
               </select>
             </Field>
-            <Field label="New fee (basis points)" hint={market.data ? `Now ${market.data.params.feeBps} bps` : undefined}>
+            <Field
+              label="New fee (basis points)"
+              hint={market.data ? `Now ${market.data.params.feeBps} bps` : undefined}
+            >
               <input name="feeBps" inputMode="numeric" value={feeBps} onChange={(e) => setFeeBps(e.target.value)} />
             </Field>
           </>
@@ -245,12 +278,23 @@ function Propose({ deployment }: { deployment: Deployment }) {
               </select>
             </Field>
             <Field label="Attester address">
-              <input className="mono" value={attester} onChange={(e) => setAttester(e.target.value)} placeholder="0x…" />
+              <input
+                className="mono"
+                value={attester}
+                onChange={(e) => setAttester(e.target.value)}
+                placeholder="0x…"
+              />
             </Field>
           </>
         )}
         <Field label="Description" hint="Shown to voters; defaults to a summary of the change">
-          <textarea name="description" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} placeholder={action?.summary} />
+          <textarea
+            name="description"
+            rows={2}
+            value={description}
+            onChange={(e) => setDescription(e.target.value)}
+            placeholder={action?.summary}
+          />
         </Field>
         <button type="submit" disabled={!account || !action || tx.busy}>
           Propose
@@ -269,7 +313,11 @@ function Attesters({ deployment }: { deployment: Deployment }) {
     enabled: client !== undefined,
     queryFn: async () => {
       if (!client) return { trusted: [], classes: [] };
-      const common = { address: registry, abi: attestationRegistryAbi, fromBlock: BigInt(deployment.startBlock) } as const;
+      const common = {
+        address: registry,
+        abi: attestationRegistryAbi,
+        fromBlock: BigInt(deployment.startBlock),
+      } as const;
       const [trust, classes] = await Promise.all([
         client.getContractEvents({ ...common, eventName: "AttesterTrustSet" }),
         client.getContractEvents({ ...common, eventName: "PolicyClassSet" }),
@@ -277,7 +325,8 @@ function Attesters({ deployment }: { deployment: Deployment }) {
       const latest = new Map<string, { claim: Hex; attester: Address; trusted: boolean }>();
       for (const log of trust) {
         const { claim, attester, trusted } = log.args;
-        if (claim && attester && trusted !== undefined) latest.set(`${claim}:${attester}`, { claim, attester, trusted });
+        if (claim && attester && trusted !== undefined)
+          latest.set(`${claim}:${attester}`, { claim, attester, trusted });
       }
       const classMap = new Map<number, readonly Hex[]>();
       for (const log of classes) {
@@ -404,7 +453,12 @@ function ProposalRow({ deployment, proposal, sov }: { deployment: Deployment; pr
 
   const vote = (support: number, label: string) =>
     tx.run(`Vote ${label}`, () =>
-      writeContractAsync({ address: governor, abi: governorAbi, functionName: "castVote", args: [proposal.id, support] }),
+      writeContractAsync({
+        address: governor,
+        abi: governorAbi,
+        functionName: "castVote",
+        args: [proposal.id, support],
+      }),
     );
 
   return (
@@ -420,7 +474,11 @@ function ProposalRow({ deployment, proposal, sov }: { deployment: Deployment; pr
           For {fmt(votes[1])} · Against {fmt(votes[0])} · Abstain {fmt(votes[2])}
         </p>
       )}
-      {name === "Pending" && block !== undefined && <p className="muted">Voting starts after block {proposal.voteStart.toString()} (now {block.toString()}).</p>}
+      {name === "Pending" && block !== undefined && (
+        <p className="muted">
+          Voting starts after block {proposal.voteStart.toString()} (now {block.toString()}).
+        </p>
+      )}
       {name === "Active" && block !== undefined && (
         <p className="muted">
           Voting ends at block {proposal.voteEnd.toString()} ({(proposal.voteEnd - block).toString()} blocks left).
@@ -451,7 +509,11 @@ function ProposalRow({ deployment, proposal, sov }: { deployment: Deployment; pr
             <button
               type="button"
               disabled={tx.busy}
-              onClick={() => tx.run("Queue", () => writeContractAsync({ address: governor, abi: governorAbi, functionName: "queue", args }))}
+              onClick={() =>
+                tx.run("Queue", () =>
+                  writeContractAsync({ address: governor, abi: governorAbi, functionName: "queue", args }),
+                )
+              }
             >
               Queue
             </button>
@@ -460,7 +522,11 @@ function ProposalRow({ deployment, proposal, sov }: { deployment: Deployment; pr
             <button
               type="button"
               disabled={tx.busy || !etaReady}
-              onClick={() => tx.run("Execute", () => writeContractAsync({ address: governor, abi: governorAbi, functionName: "execute", args }))}
+              onClick={() =>
+                tx.run("Execute", () =>
+                  writeContractAsync({ address: governor, abi: governorAbi, functionName: "execute", args }),
+                )
+              }
             >
               Execute
             </button>

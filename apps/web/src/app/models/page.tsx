@@ -34,7 +34,11 @@ function Models({ deployment }: { deployment: Deployment }) {
   if (!deployment.models.length) return <Empty>No models are registered in this deployment yet.</Empty>;
   if (reads.isLoading) return <Loading what="models" />;
   const tickPrice = (tick: number | null, tickSize: bigint) =>
-    tick === null ? "none" : token ? `${formatAmount(tickToPrice(tick, tickSize), token.decimals)} ${token.symbol}` : `tick ${tick}`;
+    tick === null
+      ? "none"
+      : token
+        ? `${formatAmount(tickToPrice(tick, tickSize), token.decimals)} ${token.symbol}`
+        : `tick ${tick}`;
   return (
     <div className="grid2">
       {deployment.models.map((model, index) => {
@@ -102,8 +106,12 @@ function Models({ deployment }: { deployment: Deployment }) {
                                   </>
                                 )}
                               </td>
-                              <td data-testid="market-best-ask">{overview ? tickPrice(overview.bestAsk, overview.tickSize) : "…"}</td>
-                              <td data-testid="market-best-bid">{overview ? tickPrice(overview.bestBid, overview.tickSize) : "…"}</td>
+                              <td data-testid="market-best-ask">
+                                {overview ? tickPrice(overview.bestAsk, overview.tickSize) : "…"}
+                              </td>
+                              <td data-testid="market-best-bid">
+                                {overview ? tickPrice(overview.bestBid, overview.tickSize) : "…"}
+                              </td>
                             </tr>
                           );
                         })}
@@ -113,7 +121,12 @@ function Models({ deployment }: { deployment: Deployment }) {
                 )}
                 <div className="muted">
                   {[...new Set(modelMarkets.map((market) => market.policyClass))].map((policyClass) => (
-                    <PolicyNote key={policyClass} status={classes.data?.get(policyClass)} policyClass={policyClass} warn={false} />
+                    <PolicyNote
+                      key={policyClass}
+                      status={classes.data?.get(policyClass)}
+                      policyClass={policyClass}
+                      warn={false}
+                    />
                   ))}
                 </div>
               </>

@@ -90,7 +90,9 @@ function BuyerOrders({ deployment, account, usd }: { deployment: Deployment; acc
                     <tr key={bid.orderId.toString()} data-testid={`bid-${bid.orderId.toString()}`}>
                       <td>#{bid.orderId.toString()}</td>
                       <td>{marketName(bid.marketId)}</td>
-                      <td>{tickSize === undefined ? `tick ${bid.maxTick}` : amount(tickToPrice(bid.maxTick, tickSize))}</td>
+                      <td>
+                        {tickSize === undefined ? `tick ${bid.maxTick}` : amount(tickToPrice(bid.maxTick, tickSize))}
+                      </td>
                       <td>
                         {stale ? "passed: it can no longer be filled" : countdown(Number(bid.deadline), now).text}
                       </td>
@@ -144,7 +146,9 @@ function BuyerOrders({ deployment, account, usd }: { deployment: Deployment; acc
                 {openJobs.map(({ job, state }) => (
                   <tr key={job.jobId.toString()} data-testid={`job-${job.jobId.toString()}`} data-job-state={state}>
                     <td>
-                      <Link href={`/buy?market=${job.terms.marketId}&job=${job.jobId.toString()}`}>#{job.jobId.toString()}</Link>
+                      <Link href={`/buy?market=${job.terms.marketId}&job=${job.jobId.toString()}`}>
+                        #{job.jobId.toString()}
+                      </Link>
                     </td>
                     <td>{marketName(job.terms.marketId)}</td>
                     <td>{amount(job.terms.price)}</td>
@@ -154,7 +158,9 @@ function BuyerOrders({ deployment, account, usd }: { deployment: Deployment; acc
                     <td>{formatTimestamp(Number(job.terms.deadline))}</td>
                     <td>
                       {state === "late" ? (
-                        <Link href={`/buy?market=${job.terms.marketId}&job=${job.jobId.toString()}`}>{jobStateWords[state]}</Link>
+                        <Link href={`/buy?market=${job.terms.marketId}&job=${job.jobId.toString()}`}>
+                          {jobStateWords[state]}
+                        </Link>
                       ) : (
                         `${jobStateWords[state]} (${countdown(Number(job.terms.deadline), now).text})`
                       )}
@@ -183,7 +189,15 @@ function BuyerOrders({ deployment, account, usd }: { deployment: Deployment; acc
               </thead>
               <tbody>
                 {endedJobs.map(({ job, state }) => (
-                  <EndedJob key={job.jobId.toString()} deployment={deployment} job={job} state={state} amount={amount} marketName={marketName} link={link} />
+                  <EndedJob
+                    key={job.jobId.toString()}
+                    deployment={deployment}
+                    job={job}
+                    state={state}
+                    amount={amount}
+                    marketName={marketName}
+                    link={link}
+                  />
                 ))}
                 {unfilled.map((bid) => {
                   const tickSize = markets.overview.get(bid.marketId)?.tickSize;
@@ -191,8 +205,14 @@ function BuyerOrders({ deployment, account, usd }: { deployment: Deployment; acc
                     <tr key={bid.orderId.toString()} data-testid={`ended-${bid.orderId.toString()}`}>
                       <td>bid #{bid.orderId.toString()}</td>
                       <td>{marketName(bid.marketId)}</td>
-                      <td>{tickSize === undefined ? `tick ${bid.maxTick}` : amount(tickToPrice(bid.maxTick, tickSize))}</td>
-                      <td>{bid.ended?.kind === "cancelled" ? "cancelled: escrow refunded" : "removed unfilled (deadline too close): escrow refunded"}</td>
+                      <td>
+                        {tickSize === undefined ? `tick ${bid.maxTick}` : amount(tickToPrice(bid.maxTick, tickSize))}
+                      </td>
+                      <td>
+                        {bid.ended?.kind === "cancelled"
+                          ? "cancelled: escrow refunded"
+                          : "removed unfilled (deadline too close): escrow refunded"}
+                      </td>
                       <td>{bid.ended ? link(bid.ended.txHash) : null}</td>
                     </tr>
                   );
@@ -259,13 +279,20 @@ function Refunds({ deployment, account, usd }: { deployment: Deployment; account
   return (
     <Card title="Refunds">
       <p data-testid="owed">
-        The market owes you: <strong>{owed.data === undefined ? "…" : `${formatAmount(owed.data, usd.decimals)} ${usd.symbol}`}</strong>
+        The market owes you:{" "}
+        <strong>{owed.data === undefined ? "…" : `${formatAmount(owed.data, usd.decimals)} ${usd.symbol}`}</strong>
       </p>
-      <p className="muted">Escrow of cancelled bids and of expired or declined jobs comes back here; withdraw it to your wallet.</p>
+      <p className="muted">
+        Escrow of cancelled bids and of expired or declined jobs comes back here; withdraw it to your wallet.
+      </p>
       <button
         type="button"
         disabled={!owed.data || tx.busy}
-        onClick={() => tx.run("Withdraw", () => writeContractAsync({ address: market, abi: marketAbi, functionName: "withdraw", args: [account] }))}
+        onClick={() =>
+          tx.run("Withdraw", () =>
+            writeContractAsync({ address: market, abi: marketAbi, functionName: "withdraw", args: [account] }),
+          )
+        }
       >
         Withdraw{owed.data ? ` ${formatAmount(owed.data, usd.decimals)} ${usd.symbol}` : ""}
       </button>

@@ -125,7 +125,9 @@ export default function TxPage() {
             <dt>Hash</dt>
             <dd className="mono">{hash}</dd>
             <dt>Status</dt>
-            <dd data-testid="tx-receipt-status">{receipt.data.status === "success" ? "confirmed" : "failed (reverted)"}</dd>
+            <dd data-testid="tx-receipt-status">
+              {receipt.data.status === "success" ? "confirmed" : "failed (reverted)"}
+            </dd>
             <dt>Block</dt>
             <dd>{receipt.data.blockNumber.toString()}</dd>
             <dt>From</dt>
@@ -148,7 +150,12 @@ export default function TxPage() {
           ) : (
             <ol className="events">
               {logs.map((log) => (
-                <li key={log.logIndex} data-testid="tx-event" data-event={log.eventName ?? "unknown"} aria-label={`Event ${log.eventName ?? "unknown"}`}>
+                <li
+                  key={log.logIndex}
+                  data-testid="tx-event"
+                  data-event={log.eventName ?? "unknown"}
+                  aria-label={`Event ${log.eventName ?? "unknown"}`}
+                >
                   <h3>
                     {log.eventName ?? "Unknown event"}{" "}
                     <span className="muted">
@@ -162,7 +169,9 @@ export default function TxPage() {
                       ))}
                     </dl>
                   )}
-                  {log.eventName === undefined && <p className="muted">Not a Sovra event: no ABI of the deployment describes it.</p>}
+                  {log.eventName === undefined && (
+                    <p className="muted">Not a Sovra event: no ABI of the deployment describes it.</p>
+                  )}
                 </li>
               ))}
             </ol>
