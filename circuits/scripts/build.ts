@@ -19,7 +19,7 @@ import { modelDir, PACKAGE_ROOT, VERIFIERS_DIR } from '../src/prover/paths.ts';
 import { adapterSource, contractBase, renameGroth16Verifier } from '../src/prover/solidity.ts';
 import { loadDigits, type Sample } from '../src/train/data.ts';
 import { MODEL_NAMES } from '../src/train/models.ts';
-import { CALIBRATION_STRIDE } from '../src/train/calibration.ts';
+import { mnistCalibration } from '../src/train/calibration.ts';
 import { circomCompile, DEV_PTAU, REPO_ROOT, sha256, sha256File, ZKEY_BEACON } from './lib.ts';
 
 const argv = process.argv.slice(2);
@@ -31,7 +31,7 @@ const isDevPtau = ptau === DEV_PTAU;
 
 
 const { train, heldOut } = loadDigits();
-const calibration = train.filter((_, i) => i % CALIBRATION_STRIDE === 0).map((s) => s.pixels);
+const calibration = mnistCalibration(train);
 
 async function floatAccuracy(bytes: Uint8Array, shape: number[], samples: Sample[]): Promise<number> {
   const sess = await ort.InferenceSession.create(bytes);
@@ -56,7 +56,7 @@ async function buildOne(name: string): Promise<void> {
   const times: Record<string, number> = {};
   let t = Date.now();
   const floatBytes = new Uint8Array(readFileSync(join(dir, 'float.onnx')));
-  const c: Compiled = compileOnnx(floatBytes, { name, calibration, inputBits: 8, inputScale: 1 / 255 });
+  const c: Compiled = compileOnnx(floatBytes, { name, calibration });
   const modelJson = JSON.stringify(c.model);
   writeFileSync(join(dir, 'model.json'), modelJson);
   writeFileSync(join(dir, 'model.onnx'), c.onnx);
