@@ -9,6 +9,7 @@ import { cpus, loadavg } from 'node:os';
 import { compileOnnx } from '../src/compiler/index.ts';
 import { argmax, evaluate } from '../src/compiler/reference.ts';
 import { close, loadModel, prove, verify } from '../src/prover/prover.ts';
+import { manifestSchema } from '../src/prover/manifest.ts';
 import { modelDir, PACKAGE_ROOT } from '../src/prover/paths.ts';
 import { mnistCalibration } from '../src/train/calibration.ts';
 import { loadDigits } from '../src/train/data.ts';
@@ -74,7 +75,7 @@ async function benchOne(name: string): Promise<Row> {
     proofBytes: (last.calldata.length - 2) / 2,
     verifyGas: gas.txGas,
     verifyGasExecution: gas.callGas,
-    accuracyFloat: m.manifest.accuracy.float,
+    accuracyFloat: manifestSchema.parse(m.manifest).accuracy.float, // the MNIST manifests publish it
     accuracyQuantized: ok / heldOut.length,
     loadAvg,
     proveCpuMsPerProof: Math.round((cpu.user + cpu.system) / 1000 / 20),

@@ -70,3 +70,13 @@ export function evalFloatLayers(layers: readonly FloatLayer[], x: ArrayLike<numb
   }
   return outs;
 }
+
+/** Number of values the float model outputs per example. */
+export function floatOutputSize(inputShape: readonly number[], layers: readonly FloatLayer[]): number {
+  let n = inputShape.reduce((a, b) => a * b, 1);
+  for (const l of layers) {
+    if (l.op === "dense") n = l.outSize;
+    else if (l.op !== "relu") n = l.outShape.reduce((a, b) => a * b, 1);
+  }
+  return n;
+}

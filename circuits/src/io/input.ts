@@ -35,9 +35,8 @@ export function checkValues(values: ArrayLike<number>, e: InputEncoding, what = 
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (!Number.isInteger(v) || v < min || v > max) {
-      throw new Error(
-        `${what}[${i}] = ${v} is not an integer in [${min}, ${max}] (${e.signed ? "int" : "uint"}${e.bits})`,
-      );
+      const type = `${e.signed ? "int" : "uint"}${e.bits}`;
+      throw new Error(`${what}[${i}] = ${v} is not ${type === "uint8" ? "a uint8" : `an integer in [${min}, ${max}] (${type})`}`);
     }
   }
 }
