@@ -46,9 +46,9 @@ describe("tabular 4-8-3 MLP with standardized features", () => {
       const { values, clamped } = quantizeValues(x, q);
       expect(clamped).toEqual([]);
       // real value = (q - zeroPoint) * scale, within half a step
-      values.forEach((v, j) =>
-        expect(Math.abs((v - q.zeroPoint) * q.scale - x[j]!)).toBeLessThanOrEqual(q.scale / 2 + 1e-12),
-      );
+      values.forEach((v, j) => {
+        expect(Math.abs((v - q.zeroPoint) * q.scale - x[j]!)).toBeLessThanOrEqual(q.scale / 2 + 1e-12);
+      });
     }
     expect(compiled.warnings).toEqual([]);
   });
@@ -68,11 +68,11 @@ describe("tabular 4-8-3 MLP with standardized features", () => {
     const res = await sess.run({ input: new ort.Tensor("float32", X, [inputs.length, 4]) });
     const out = res.output!.data as Float32Array;
     let mismatches = 0;
-    inputs.forEach((x, i) =>
+    inputs.forEach((x, i) => {
       evaluate(compiled.model, x).forEach((v, k) => {
         if (out[i * 3 + k] !== v) mismatches++;
-      }),
-    );
+      });
+    });
     expect(mismatches).toBe(0);
     await sess.release();
   });

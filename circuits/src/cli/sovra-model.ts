@@ -60,7 +60,8 @@ const program = new Command("sovra-model")
     "Compile a small ONNX model into a quantized integer model, a Groth16 circuit and its verifier; prove and verify.",
   )
   .version("0.1.0")
-  .showHelpAfterError("(add --help for usage)");
+  // usage errors in the same one-line form as the others (inherited by every command)
+  .configureOutput({ outputError: (str, write) => write(`sovra-model: ${str.replace(/^error: /, "")}`) });
 
 program
   .command("compile")

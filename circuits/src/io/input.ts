@@ -36,7 +36,9 @@ export function checkValues(values: ArrayLike<number>, e: InputEncoding, what = 
     const v = values[i]!;
     if (!Number.isInteger(v) || v < min || v > max) {
       const type = `${e.signed ? "int" : "uint"}${e.bits}`;
-      throw new Error(`${what}[${i}] = ${v} is not ${type === "uint8" ? "a uint8" : `an integer in [${min}, ${max}] (${type})`}`);
+      throw new Error(
+        `${what}[${i}] = ${v} is not ${type === "uint8" ? "a uint8" : `an integer in [${min}, ${max}] (${type})`}`,
+      );
     }
   }
 }

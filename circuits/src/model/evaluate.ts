@@ -31,7 +31,9 @@ export async function floatOutputs(floatOnnx: Uint8Array, inputs: number[][], sh
   const n = shape.reduce((a, b) => a * b, 1);
   const run = async (rows: number[][]): Promise<Float32Array> => {
     const X = new Float32Array(rows.length * n);
-    rows.forEach((r, i) => X.set(r, i * n));
+    rows.forEach((r, i) => {
+      X.set(r, i * n);
+    });
     const res = await sess.run({ [sess.inputNames[0]!]: new ort.Tensor("float32", X, [rows.length, ...shape]) });
     return res[sess.outputNames[0]!]!.data as Float32Array;
   };
@@ -91,14 +93,14 @@ export async function evaluateModel(floatOnnx: Uint8Array, model: IntModel, data
   let errQ = 0;
   let diff = 0;
   let count = 0;
-  data.targets.forEach((t, i) =>
+  data.targets.forEach((t, i) => {
     t.forEach((v, k) => {
       errF += Math.abs(f[i]![k]! - v);
       errQ += Math.abs(q[i]![k]! - v);
       diff += Math.abs(f[i]![k]! - q[i]![k]!);
       count++;
-    }),
-  );
+    });
+  });
   return {
     rows,
     float: { meanAbsError: errF / count },
