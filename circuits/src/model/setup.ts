@@ -1,6 +1,7 @@
 // Groth16 setup on a powers-of-tau file plus one public beacon contribution (deterministic: the same r1cs and
 // ptau give the same zkey), with progress taken from snarkjs's own log messages.
 import { rmSync } from "node:fs";
+import { basename } from "node:path";
 import { zKey } from "snarkjs";
 import { ZKEY_BEACON } from "./paths.ts";
 import type { Reporter } from "./progress.ts";
@@ -61,5 +62,5 @@ export async function groth16Setup(
   } finally {
     rmSync(first, { force: true });
   }
-  task.done(`${zkeyPath}`);
+  task.done(`wrote ${basename(zkeyPath)}`);
 }
