@@ -15,6 +15,7 @@ import { close } from '../src/prover/prover.ts';
 import { modelDir, PACKAGE_ROOT } from '../src/prover/paths.ts';
 import { exportFloatOnnx } from '../src/train/export.ts';
 import { rng } from '../src/train/data.ts';
+import { PIXELS, pixelsToUnit } from '../src/train/calibration.ts';
 import { circomCompile, DEV_PTAU, REPO_ROOT } from './lib.ts';
 import { compileSolidity, deployAndMeasure } from './gas.ts';
 import { encodeFunctionData } from 'viem';
@@ -55,7 +56,7 @@ function smallCircuit(): string {
     { op: 'dense', node: 'd', inSize: 18, outSize: 10, w: rand(180), b: rand(10) },
   ];
   const calib = Array.from({ length: 20 }, () => Uint8Array.from({ length: 64 }, () => Math.floor(r() * 256)));
-  const c = compileOnnx(exportFloatOnnx('small', [1, 8, 8], layers), { name: 'small', calibration: calib, inputBits: 8, inputScale: 1 / 255 });
+  const c = compileOnnx(exportFloatOnnx('small', [1, 8, 8], layers), { name: 'small', calibration: calib.map(pixelsToUnit), input: PIXELS });
   const p = join(tmp, 'circuit.circom');
   writeFileSync(p, c.circom);
   circomCompile(p, tmp);

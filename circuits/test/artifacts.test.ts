@@ -27,7 +27,7 @@ for (const name of ['mlp', 'cnn']) {
     const base = contractBase(name);
 
     it('recompiling float.onnx gives the committed integer model, ONNX graph and circuit source', () => {
-      const c = compileOnnx(readModelFile(name, 'float.onnx'), { name, calibration, inputBits: 8, inputScale: 1 / 255 });
+      const c = compileOnnx(readModelFile(name, 'float.onnx'), { name, calibration });
       expect(JSON.stringify(c.model)).toBe(readFileSync(join(dir, 'model.json'), 'utf8'));
       expect(sha(c.onnx)).toBe(sha(readModelFile(name, 'model.onnx')));
       expect(c.circom).toBe(readFileSync(join(dir, 'circuit.circom'), 'utf8'));

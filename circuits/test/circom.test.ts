@@ -13,6 +13,7 @@ import { packOutput } from '../src/io/pack.ts';
 import { PACKAGE_ROOT } from '../src/prover/paths.ts';
 import { exportFloatOnnx } from '../src/train/export.ts';
 import { rng } from '../src/train/data.ts';
+import { PIXELS, pixelsToUnit } from '../src/train/calibration.ts';
 import { circomCompile } from '../scripts/lib.ts';
 import { randomInputs } from './helpers.ts';
 
@@ -30,7 +31,7 @@ function tinyModel(seed: number) {
     { op: 'dense', node: 'd', inSize: 8, outSize: 3, w: rand(24), b: rand(3) },
   ];
   const calib = randomInputs(20, 36, seed);
-  return compileOnnx(exportFloatOnnx('tiny', [1, 6, 6], layers), { name: 'tiny', calibration: calib, inputBits: 8, inputScale: 1 / 255 });
+  return compileOnnx(exportFloatOnnx('tiny', [1, 6, 6], layers), { name: 'tiny', calibration: calib.map(pixelsToUnit), input: PIXELS });
 }
 const tiny = (seed: number): string => tinyModel(seed).circom;
 

@@ -5,11 +5,12 @@ import { encodeModel, floatTensor, node } from '../src/compiler/onnx-write.ts';
 import { exportFloatOnnx } from '../src/train/export.ts';
 import type { FloatLayer } from '../src/compiler/ir.ts';
 import { rng } from '../src/train/data.ts';
+import { PIXELS, pixelsToUnit } from '../src/train/calibration.ts';
 
 const r = rng(7);
 const rand = (n: number, a = 0.1) => Float64Array.from({ length: n }, () => (r() * 2 - 1) * a);
 const calib = [Uint8Array.from({ length: 16 }, (_, i) => i * 16), Uint8Array.from({ length: 16 }, () => 255)];
-const opts = { name: 'tiny', calibration: calib, inputBits: 8, inputScale: 1 / 255 };
+const opts = { name: 'tiny', calibration: calib.map(pixelsToUnit), input: PIXELS };
 const tinyLayers = (): FloatLayer[] => [
   { op: 'dense', node: 'fc1', inSize: 16, outSize: 4, w: rand(64), b: rand(4) },
   { op: 'relu', node: 'act' },

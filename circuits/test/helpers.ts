@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { modelDir } from '../src/prover/paths.ts';
 import { loadDigits, rng } from '../src/train/data.ts';
-import { CALIBRATION_STRIDE } from '../src/train/calibration.ts';
+import { mnistCalibration } from '../src/train/calibration.ts';
 
 export const digits = loadDigits();
-export const calibration = digits.train.filter((_, i) => i % CALIBRATION_STRIDE === 0).map((s) => s.pixels);
+/** The MNIST calibration rows in the float models' units (pixel / 255), as scripts/build.ts passes them. */
+export const calibration = mnistCalibration(digits.train);
 export const readModelFile = (name: string, file: string): Uint8Array => new Uint8Array(readFileSync(join(modelDir(name), file)));
 
 /** n random uint8 inputs: half uniform noise, half sparse strokes (closer to digits). */

@@ -1,8 +1,8 @@
 // Interval analysis of the integer model. Proves, from the weights and the input range alone, that every
 // value the ONNX graph computes (partial sums included) is an integer below 2^24 in magnitude, so float32
 // holds it exactly; sizes the circuit's bit decompositions and the output lanes.
-import { ModelCompileError } from './errors.ts';
-import type { IntLayer, IntModel } from './ir.ts';
+import { BoundError, ModelCompileError } from './errors.ts';
+import { inputQuantOf, inputRange, type IntLayer, type IntModel } from './ir.ts';
 
 export const FLOAT_EXACT = 2 ** 24;
 
@@ -28,17 +28,21 @@ export interface Analysis {
 
 function check(v: number, l: IntLayer, what: string): void {
   if (!(v < FLOAT_EXACT)) {
-    throw new ModelCompileError(`${what} can reach ${v} >= 2^24, not exact in float32: lower the weight or input range`, l.node);
+    throw new BoundError(`${what} can reach ${v} >= 2^24, not exact in float32: lower the weight or input range`, l.node);
   }
 }
 
 export function analyze(model: IntModel): Analysis {
   const n = model.input.shape.reduce((a, b) => a * b, 1);
-  let lo = new Array<number>(n).fill(0);
-  let hi = new Array<number>(n).fill(2 ** model.input.bits - 1);
+  // The first layer sees the input integer less its zero point.
+  const q = inputQuantOf(model);
+  const { min, max } = inputRange(q);
+  let lo = new Array<number>(n).fill(min - q.zeroPoint);
+  let hi = new Array<number>(n).fill(max - q.zeroPoint);
   const ranges: Analysis['ranges'] = [];
   const requant = new Map<number, RequantBits>();
-  let maxAbs = Math.max(...hi);
+  let maxAbs = Math.max(Math.abs(min - q.zeroPoint), Math.abs(max - q.zeroPoint));
+  if (!(maxAbs < FLOAT_EXACT)) throw new BoundError(`the input less its zero point can reach ${maxAbs} >= 2^24`);
 
   model.layers.forEach((l, idx) => {
     let nlo: number[];

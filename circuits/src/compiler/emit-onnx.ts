@@ -9,6 +9,13 @@ export function emitOnnx(model: IntModel): Uint8Array {
   const nodes: INodeProto[] = [];
   const inits: ITensorProto[] = [];
   let cur = 'input';
+  const zp = model.input.zeroPoint ?? 0;
+  if (zp !== 0) {
+    // The graph takes the input integers as they are hashed and proven; the first layer sees them less the zero point.
+    inits.push(floatTensor('input_zero_point', [], [zp]));
+    nodes.push(node('Sub', 'input_zero_point', [cur, 'input_zero_point'], ['input_centered']));
+    cur = 'input_centered';
+  }
   model.layers.forEach((l, i) => {
     const p = `l${i}`;
     const out = `${p}_out`;
@@ -60,6 +67,17 @@ export function emitOnnx(model: IntModel): Uint8Array {
     outputShape: model.output.shape,
     nodes,
     initializers: inits,
-    docString: `Sovra integer model '${model.name}': exact integer semantics in float32; input uint${model.input.bits} (scale ${model.input.scale}), output scale ${model.output.scale}`,
+    docString: intOnnxDocString(model),
   });
+}
+
+/**
+ * The quantized graph's doc string: the model name and the io numbers the graph itself does not hold. For a uint8
+ * input with zero point 0 it is the MNIST models' text, byte for byte; `readIntOnnx` parses it back.
+ */
+export function intOnnxDocString(model: IntModel): string {
+  const { bits, scale } = model.input;
+  const zp = model.input.zeroPoint ?? 0;
+  const input = `${model.input.signed ? 'int' : 'uint'}${bits} (scale ${scale}${zp !== 0 ? `, zero point ${zp}` : ''})`;
+  return `Sovra integer model '${model.name}': exact integer semantics in float32; input ${input}, output scale ${model.output.scale}`;
 }

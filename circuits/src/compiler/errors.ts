@@ -7,3 +7,19 @@ export class ModelCompileError extends Error {
     this.node = node;
   }
 }
+
+/** A value the float32 ONNX graph could not hold exactly (>= 2^24): a narrower input may cure it. */
+export class BoundError extends ModelCompileError {
+  constructor(message: string, node?: string) {
+    super(message, node);
+    this.name = 'BoundError';
+  }
+}
+
+/** Calibration, evaluation or input data the compiler or the prover refuses (wrong shape, not finite, ...). */
+export class DataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataError';
+  }
+}

@@ -73,10 +73,14 @@ export const intModelSchema = z.object({
   input: z.object({
     name: z.string(),
     shape: z.array(int.positive()),
-    /** Each input value is an unsigned integer of this many bits (uint8 pixels: 8). */
+    /** Each input value is an integer of this many bits (uint8 pixels: 8), unsigned unless `signed`. */
     bits: int.min(1).max(16),
-    /** real value = integer * scale */
+    /** real value = (integer - zeroPoint) * scale */
     scale: z.number().positive(),
+    /** two's complement range [-2^(bits-1), 2^(bits-1) - 1]; absent (false) for the MNIST models */
+    signed: z.literal(true).optional(),
+    /** integer that stands for the real value 0; absent (0) for the MNIST models */
+    zeroPoint: int.optional(),
   }),
   layers: z.array(intLayerSchema).min(1),
   output: z.object({
@@ -95,3 +99,23 @@ export interface Interval {
 }
 
 export const size = (s: Shape): number => s.reduce((a, b) => a * b, 1);
+
+/** How the input integers are read: width, signedness, real value = (q - zeroPoint) * scale. */
+export interface InputQuant {
+  bits: number;
+  signed: boolean;
+  scale: number;
+  zeroPoint: number;
+}
+
+/** The input quantization of an integer model (its optional fields filled in). */
+export const inputQuantOf = (m: IntModel): InputQuant => ({
+  bits: m.input.bits,
+  signed: m.input.signed === true,
+  scale: m.input.scale,
+  zeroPoint: m.input.zeroPoint ?? 0,
+});
+
+/** Smallest and largest input integer of a quantization. */
+export const inputRange = (q: Pick<InputQuant, 'bits' | 'signed'>): { min: number; max: number } =>
+  q.signed ? { min: -(2 ** (q.bits - 1)), max: 2 ** (q.bits - 1) - 1 } : { min: 0, max: 2 ** q.bits - 1 };

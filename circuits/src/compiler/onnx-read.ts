@@ -24,6 +24,7 @@ const attrSchema = z.object({
 const nodeSchema = z.object({
   name: z.string().default(''),
   opType: z.string().min(1),
+  domain: z.string().default(''),
   input: z.array(z.string()).default([]),
   output: z.array(z.string()).min(1),
   attribute: z.array(attrSchema).default([]),
@@ -36,6 +37,8 @@ const tensorSchema = z.object({
   rawData: z.array(z.number().int()).optional(),
 });
 const modelSchema = z.object({
+  docString: z.string().default(''),
+  opsetImport: z.array(z.object({ domain: z.string().default(''), version: z.number().int() })).default([]),
   graph: z.object({
     node: z.array(nodeSchema).min(1),
     initializer: z.array(tensorSchema).default([]),
@@ -45,12 +48,20 @@ const modelSchema = z.object({
 });
 type OnnxNode = z.infer<typeof nodeSchema>;
 
-interface Tensor {
+/**
+ * Opsets of the default domain whose semantics the reader implements for every op it accepts: from 7 (numpy-style
+ * broadcasting of Add and of Gemm's C) to 23 (later ones may change an op the reader does not know of).
+ */
+export const MIN_OPSET = 7;
+export const MAX_OPSET = 23;
+const isDefaultDomain = (d: string): boolean => d === '' || d === 'ai.onnx';
+
+export interface Tensor {
   dims: number[];
   data: Float64Array;
 }
 
-function decodeTensor(t: z.infer<typeof tensorSchema>): Tensor {
+export function decodeTensor(t: z.infer<typeof tensorSchema>): Tensor {
   if (t.dataType !== onnx.TensorProto.DataType.FLOAT) {
     throw new ModelCompileError(`initializer '${t.name}' has data type ${t.dataType}; only FLOAT (1) is supported`);
   }
@@ -95,8 +106,10 @@ function attrs(n: OnnxNode) {
 
 const nodeName = (n: OnnxNode): string => n.name || n.output[0] || n.opType;
 
-/** Parses ONNX bytes into the chain of float layers the compiler supports. */
-export function readOnnx(bytes: Uint8Array): FloatModel {
+export type OnnxModel = z.infer<typeof modelSchema>;
+
+/** Decodes ONNX bytes into the fields the readers use; one-line errors for bytes that are not an ONNX model. */
+export function parseOnnxModel(bytes: Uint8Array): OnnxModel {
   let decoded: unknown;
   try {
     const msg = onnx.ModelProto.decode(bytes);
@@ -105,8 +118,21 @@ export function readOnnx(bytes: Uint8Array): FloatModel {
     throw new ModelCompileError(`not an ONNX model: ${(e as Error).message}`);
   }
   const parsed = modelSchema.safeParse(decoded);
-  if (!parsed.success) throw new ModelCompileError(`malformed ONNX model: ${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) {
+    throw new ModelCompileError(`malformed ONNX model: ${z.prettifyError(parsed.error).replace(/\s*\n\s*/g, '; ')}`);
+  }
+  return parsed.data;
+}
+
+/** Parses ONNX bytes into the chain of float layers the compiler supports. */
+export function readOnnx(bytes: Uint8Array): FloatModel {
+  const parsed = { data: parseOnnxModel(bytes) };
   const g = parsed.data.graph;
+  const opset = parsed.data.opsetImport.find((o) => isDefaultDomain(o.domain));
+  if (!opset) throw new ModelCompileError('the model imports no opset of the default ONNX domain');
+  if (opset.version < MIN_OPSET || opset.version > MAX_OPSET) {
+    throw new ModelCompileError(`opset ${opset.version} is not supported (${MIN_OPSET} to ${MAX_OPSET}): re-export the model with opset 13`);
+  }
 
   const inits = new Map<string, Tensor>();
   for (const t of g.initializer) inits.set(t.name, decodeTensor(t));
@@ -117,6 +143,10 @@ export function readOnnx(bytes: Uint8Array): FloatModel {
   const dims = input.type.tensorType.shape?.dim ?? [];
   if (dims.length !== 2 && dims.length !== 4) {
     throw new ModelCompileError(`input '${input.name}' must be [N, features] or [N, C, H, W], got rank ${dims.length}`);
+  }
+  const batch = dims[0]!;
+  if (batch.dimValue !== undefined && batch.dimValue !== 1) {
+    throw new ModelCompileError(`input '${input.name}' has a fixed batch dimension of ${batch.dimValue}: make it 1 or symbolic`);
   }
   const rest = dims.slice(1).map((d) => d.dimValue ?? 0);
   if (rest.some((d) => d <= 0)) throw new ModelCompileError(`input '${input.name}' needs fixed non-batch dimensions`);
@@ -134,6 +164,9 @@ export function readOnnx(bytes: Uint8Array): FloatModel {
 
   for (const n of g.node) {
     const name = nodeName(n);
+    if (!isDefaultDomain(n.domain)) {
+      throw new ModelCompileError(`op '${n.opType}' of domain '${n.domain}' is not supported (only the default ONNX domain)`, name);
+    }
     if (n.input[0] !== cur) {
       throw new ModelCompileError(`takes '${n.input[0]}' but the chain is at '${cur}': only a single chain of ops is supported`, name);
     }
@@ -254,5 +287,23 @@ export function readOnnx(bytes: Uint8Array): FloatModel {
   }
   const output = g.output[0]!;
   if (output.name !== cur) throw new ModelCompileError(`graph output '${output.name}' is not the end of the chain '${cur}'`);
+  checkDeclaredOutput(output, shape);
   return { inputName: input.name, outputName: output.name, inputShape, layers };
+}
+
+/** The graph output's declared type and shape, where given, must be what the chain computes (batch first). */
+function checkDeclaredOutput(output: z.infer<typeof valueInfoSchema>, shape: Shape): void {
+  if (output.type.tensorType.elemType !== onnx.TensorProto.DataType.FLOAT) {
+    throw new ModelCompileError(`output '${output.name}' must be float32, is declared as data type ${output.type.tensorType.elemType}`);
+  }
+  const dims = output.type.tensorType.shape?.dim;
+  if (dims === undefined) return; // no shape declared: nothing to contradict
+  const declared = dims.map((d) => (d.dimValue !== undefined ? String(d.dimValue) : (d.dimParam ?? '?')));
+  const ok =
+    dims.length === shape.length + 1 &&
+    (dims[0]!.dimValue === undefined || dims[0]!.dimValue === 1) &&
+    shape.every((v, i) => dims[i + 1]!.dimValue === undefined || dims[i + 1]!.dimValue === v);
+  if (!ok) {
+    throw new ModelCompileError(`output '${output.name}' is declared [${declared}] but the graph computes [N,${shape}]`);
+  }
 }

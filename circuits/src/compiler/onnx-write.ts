@@ -38,12 +38,14 @@ export interface GraphSpec {
   nodes: INodeProto[];
   initializers: ITensorProto[];
   docString?: string;
+  /** default-domain opset to import (13 unless given) */
+  opset?: number;
 }
 
 export function encodeModel(g: GraphSpec): Uint8Array {
   const model = onnx.ModelProto.create({
     irVersion: 7,
-    opsetImport: [{ domain: '', version: 13 }],
+    opsetImport: [{ domain: '', version: g.opset ?? 13 }],
     producerName: 'sovra-circuits',
     producerVersion: '0.1.0',
     docString: g.docString ?? '',

@@ -1,35 +1,52 @@
 // FloatModel + calibration inputs -> IntModel.
+//  - input: affine integers (scale, zero point: input-quant.ts); the zero point is subtracted before the first layer;
 //  - weights: int8, symmetric, one float scale per tensor (any value: only the rescale must be 2^k);
 //  - biases: integers at the accumulator's scale;
 //  - AveragePool becomes a sum pool, its 1/n goes into the running scale;
 //  - at each Relu: requant by 2^-k (k from the calibration maximum), fused with ReLU and a clamp to [0,255].
 import { ModelCompileError } from './errors.ts';
-import type { FloatModel, IntLayer, IntModel } from './ir.ts';
+import type { FloatModel, InputQuant, IntLayer, IntModel } from './ir.ts';
+import { quantizeValues } from './input-quant.ts';
 import { evalLayer } from './reference.ts';
 import { analyze } from './bounds.ts';
 import { shapeAfter } from './shapes.ts';
 
 export interface QuantizeOptions {
   name: string;
-  /** calibration inputs as unsigned integers (e.g. uint8 pixels) */
+  /** calibration rows in the float model's input units (validated by the caller) */
   calibration: ReadonlyArray<ArrayLike<number>>;
-  /** bits of each input integer */
-  inputBits: number;
-  /** real value = input integer * inputScale */
-  inputScale: number;
+  /** how the input becomes integers */
+  input: InputQuant;
   /** activation bits after each ReLU (default 8) */
   activationBits?: number;
 }
 
-export function quantize(fm: FloatModel, opts: QuantizeOptions): IntModel {
+export interface Quantized {
+  model: IntModel;
+  /** per layer: real value ~= integer * scale of its output */
+  layerScales: number[];
+}
+
+/** More than this share of a tensor's non-zero weights rounding to 0 at int8 destroys the layer: refused. */
+export const MAX_ZEROED_WEIGHTS = 0.5;
+
+const median = (xs: number[]): number => {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? 0;
+};
+
+export function quantize(fm: FloatModel, opts: QuantizeOptions): Quantized {
   if (opts.calibration.length === 0) throw new ModelCompileError('quantization needs calibration inputs');
   const actHi = 2 ** (opts.activationBits ?? 8) - 1;
-  let scale = opts.inputScale;
+  const zp = opts.input.zeroPoint;
+  let scale = opts.input.scale;
   const layers: IntLayer[] = [];
-  // Calibration activations at the current point, kept exact in integers.
-  let acts: number[][] = opts.calibration.map((x) => Array.from(x));
+  const layerScales: number[] = [];
+  // Calibration activations at the current point, kept exact in integers (the input less its zero point).
+  let acts: number[][] = opts.calibration.map((x) => quantizeValues(x, opts.input).values.map((v) => v - zp));
   const push = (l: IntLayer): void => {
     layers.push(l);
+    layerScales.push(scale);
     acts = acts.map((a) => evalLayer(l, a));
   };
   const quantWeights = (node: string, w: Float64Array, b: Float64Array) => {
@@ -40,6 +57,21 @@ export function quantize(fm: FloatModel, opts: QuantizeOptions): IntModel {
     const accScale = scale * sw;
     const wq = Array.from(w, (v) => Math.round(v / sw));
     const bq = Array.from(b, (v) => Math.round(v / accScale));
+    // One huge weight sets the int8 step for the whole tensor: refuse when it erases most of the others.
+    const nonZero: number[] = [];
+    let zeroed = 0;
+    w.forEach((v, i) => {
+      if (v === 0) return;
+      nonZero.push(Math.abs(v));
+      if (wq[i] === 0) zeroed++;
+    });
+    if (zeroed > MAX_ZEROED_WEIGHTS * nonZero.length) {
+      throw new ModelCompileError(
+        `${zeroed} of ${nonZero.length} non-zero weights round to 0 at int8 (largest |w| ${max.toPrecision(3)}, median ` +
+          `${median(nonZero).toPrecision(3)}): quantization would destroy this layer`,
+        node,
+      );
+    }
     scale = accScale;
     return { wq, bq };
   };
@@ -77,13 +109,18 @@ export function quantize(fm: FloatModel, opts: QuantizeOptions): IntModel {
     }
   }
   const outShape = shapeAfter(layers, fm.inputShape);
+  const q = opts.input;
+  // Key order and absent defaults keep the MNIST models' model.json byte for byte.
+  const input: IntModel['input'] = { name: fm.inputName, shape: fm.inputShape, bits: q.bits, scale: q.scale };
+  if (q.signed) input.signed = true;
+  if (q.zeroPoint !== 0) input.zeroPoint = q.zeroPoint;
   const model: IntModel = {
     format: 'sovra-int-model/1',
     name: opts.name,
-    input: { name: fm.inputName, shape: fm.inputShape, bits: opts.inputBits, scale: opts.inputScale },
+    input,
     layers,
     output: { name: fm.outputName, shape: outShape, scale },
   };
   analyze(model); // refuses anything not exact in float32
-  return model;
+  return { model, layerScales };
 }

@@ -1,6 +1,6 @@
 // Plain TypeScript evaluator of the integer model: the third implementation the tests compare against the
 // quantized ONNX graph and the circuit witness. Values stay far below 2^53, so JS numbers are exact.
-import type { IntLayer, IntModel } from './ir.ts';
+import { inputQuantOf, inputRange, type IntLayer, type IntModel } from './ir.ts';
 
 export function evalLayer(l: IntLayer, x: ArrayLike<number>): number[] {
   switch (l.op) {
@@ -69,16 +69,17 @@ export function evalLayers(layers: readonly IntLayer[], x: ArrayLike<number>): n
   return Array.from(cur);
 }
 
-/** Integer output (e.g. logits) of the model for one integer input. */
+/** Integer output (e.g. logits) of the model for one integer input (zero point not yet subtracted). */
 export function evaluate(model: IntModel, input: ArrayLike<number>): number[] {
   const n = model.input.shape.reduce((a, b) => a * b, 1);
   if (input.length !== n) throw new Error(`model ${model.name}: input has ${input.length} values, expected ${n}`);
-  const max = 2 ** model.input.bits - 1;
+  const { min, max } = inputRange(inputQuantOf(model));
   for (let i = 0; i < n; i++) {
     const v = input[i]!;
-    if (!Number.isInteger(v) || v < 0 || v > max) throw new Error(`model ${model.name}: input[${i}] = ${v} is not an integer in [0, ${max}]`);
+    if (!Number.isInteger(v) || v < min || v > max) throw new Error(`model ${model.name}: input[${i}] = ${v} is not an integer in [${min}, ${max}]`);
   }
-  return evalLayers(model.layers, input);
+  const zp = model.input.zeroPoint ?? 0;
+  return evalLayers(model.layers, zp === 0 ? input : Array.from(input, (v) => v - zp));
 }
 
 export const argmax = (v: ArrayLike<number>): number => {

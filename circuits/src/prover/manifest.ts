@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
 const hex32 = z.string().regex(/^0x[0-9a-f]{64}$/);
-export const manifestSchema = z.object({
+const heldOutSchema = z.object({ heldOut: z.number().int(), float: z.number(), quantized: z.number() });
+
+/** Any model's manifest, as `sovra-model compile` writes it (`manifestSchema` adds what the registry needs). */
+export const modelManifestSchema = z.object({
   format: z.literal('sovra-model-manifest/1'),
   name: z.string(),
   /** keccak256(utf8(name)) */
@@ -20,9 +23,17 @@ export const manifestSchema = z.object({
   io: z.object({
     input: z.object({
       shape: z.array(z.number().int().positive()),
-      dtype: z.literal('uint8'),
-      /** real value = integer * scale */
+      /** how each value travels and is hashed: little-endian, two's complement when signed (io/input.ts) */
+      dtype: z.enum(['uint8', 'int8', 'uint16', 'int16']),
+      /** bits of each value (range checked in the circuit); absent in manifests older than the field: 8 */
+      bits: z.number().int().min(1).max(16).default(8),
+      signed: z.boolean().default(false),
+      /** real value = (integer - zeroPoint) * scale */
       scale: z.number().positive(),
+      zeroPoint: z.number().int().default(0),
+      /** one name per value, when the model's author gave them */
+      features: z.array(z.string()).optional(),
+      /** over the input's bytes (`dtype`): n_bytes, then the bytes packed 31 per field element, 15 elements a call */
       hash: z.literal('poseidon(n_bytes, 31-byte LE field elements, chunks of 15)'),
     }),
     output: z.object({
@@ -49,6 +60,13 @@ export const manifestSchema = z.object({
     groth16Contract: z.string(),
     source: z.string(),
   }),
-  accuracy: z.object({ heldOut: z.number().int(), float: z.number(), quantized: z.number() }),
+  /** classifiers compiled with held-out data: top-1 accuracy of the float and the quantized model */
+  accuracy: heldOutSchema.optional(),
+  /** regressors compiled with held-out data: mean absolute error of the float and the quantized model */
+  meanAbsError: heldOutSchema.optional(),
 });
+export type ModelManifest = z.infer<typeof modelManifestSchema>;
+
+/** A manifest fit for the market's model registry: it publishes the model's held-out accuracy. */
+export const manifestSchema = modelManifestSchema.extend({ accuracy: heldOutSchema });
 export type Manifest = z.infer<typeof manifestSchema>;

@@ -6,19 +6,20 @@ import { keccak256, toHex } from 'viem';
 import { WitnessCalculatorBuilder } from 'circom_runtime';
 import { groth16, type Groth16Proof } from 'snarkjs';
 import { parseIntModel } from '../compiler/index.ts';
-import type { IntModel } from '../compiler/ir.ts';
+import { quantizeValues } from '../compiler/input-quant.ts';
+import { inputQuantOf, type IntModel } from '../compiler/ir.ts';
 import { evaluate } from '../compiler/reference.ts';
-import { hashBytes } from '../io/hash.ts';
+import { checkValues, hashInput, type InputEncoding } from '../io/input.ts';
 import { packOutput, unpackOutput } from '../io/pack.ts';
 import { encodeProofCalldata } from './calldata.ts';
-import { manifestSchema, type Manifest } from './manifest.ts';
+import { modelManifestSchema, type ModelManifest } from './manifest.ts';
 import { modelDir } from './paths.ts';
 
 type WitnessCalculator = Awaited<ReturnType<typeof WitnessCalculatorBuilder>>;
 
 export interface Model {
   readonly name: string;
-  readonly manifest: Manifest;
+  readonly manifest: ModelManifest;
   readonly intModel: IntModel;
   readonly vkey: Record<string, unknown>;
   /** @internal */
@@ -45,7 +46,7 @@ export const modelIdOf = (name: string): `0x${string}` => keccak256(toHex(name))
 
 /** Loads a built model from models/<name> (or `dir`). Validates the manifest and the integer model. */
 export async function loadModel(name: string, dir: string = modelDir(name)): Promise<Model> {
-  const manifest = manifestSchema.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
+  const manifest = modelManifestSchema.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
   if (manifest.name !== name) throw new Error(`manifest in ${dir} is for '${manifest.name}', not '${name}'`);
   const intModel = parseIntModel(JSON.parse(readFileSync(join(dir, manifest.files.intModel), 'utf8')));
   const vkey = JSON.parse(readFileSync(join(dir, manifest.files.vkey), 'utf8')) as Record<string, unknown>;
@@ -54,19 +55,33 @@ export async function loadModel(name: string, dir: string = modelDir(name)): Pro
   return { name, manifest, intModel, vkey, zkey, wc };
 }
 
-/** Poseidon input hash of a uint8 input, as the model's circuit computes it. */
+/** Loads a model from a directory written by `sovra-model compile` (its name comes from the manifest). */
+export async function loadModelDir(dir: string): Promise<Model> {
+  const manifest = modelManifestSchema.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
+  return loadModel(manifest.name, dir);
+}
+
+/** How the model's input integers are encoded and hashed (uint8 for the MNIST models). */
+export const inputEncoding = (model: Model): InputEncoding => inputQuantOf(model.intModel);
+
+/** Poseidon input hash of an integer input, as the model's circuit computes it (the hash of its bytes). */
 export async function inputHash(model: Model, input: ArrayLike<number>): Promise<bigint> {
   checkInput(model, input);
-  return hashBytes(input);
+  return hashInput(input, inputEncoding(model));
+}
+
+/**
+ * Float input in the model's own units -> the integers the circuit takes: `(q - zeroPoint) * scale` ~ x, clamped
+ * to the input range (`clamped` lists the indices that were outside it).
+ */
+export function quantizeInput(model: Model, x: ArrayLike<number>): { values: number[]; clamped: number[] } {
+  return quantizeValues(x, inputQuantOf(model.intModel));
 }
 
 function checkInput(model: Model, input: ArrayLike<number>): void {
   const n = model.manifest.io.input.shape.reduce((a, b) => a * b, 1);
   if (input.length !== n) throw new Error(`model ${model.name}: input has ${input.length} values, expected ${n}`);
-  for (let i = 0; i < n; i++) {
-    const v = input[i]!;
-    if (!Number.isInteger(v) || v < 0 || v > 255) throw new Error(`model ${model.name}: input[${i}] = ${v} is not a uint8`);
-  }
+  checkValues(input, inputEncoding(model), `model ${model.name}: input`);
 }
 
 /** Circuit witness (wasm witness calculator) for one input. */

@@ -3,10 +3,11 @@ import type { FloatLayer } from '../compiler/ir.ts';
 import { encodeModel, floatTensor, node } from '../compiler/onnx-write.ts';
 import type { INodeProto, ITensorProto } from '../compiler/onnx-proto.ts';
 
-export function exportFloatOnnx(name: string, inputShape: number[], layers: FloatLayer[]): Uint8Array {
+export function exportFloatOnnx(name: string, inputShape: number[], layers: FloatLayer[], opts: { inputName?: string } = {}): Uint8Array {
   const nodes: INodeProto[] = [];
   const inits: ITensorProto[] = [];
-  let cur = 'input';
+  const inputName = opts.inputName ?? 'input';
+  let cur = inputName;
   let outShape = inputShape;
   for (const l of layers) {
     const out = `${l.node}_out`;
@@ -36,5 +37,5 @@ export function exportFloatOnnx(name: string, inputShape: number[], layers: Floa
     cur = out;
   }
   nodes[nodes.length - 1]!.output = ['logits'];
-  return encodeModel({ name, inputName: 'input', inputShape, outputName: 'logits', outputShape: outShape, nodes, initializers: inits });
+  return encodeModel({ name, inputName, inputShape, outputName: 'logits', outputShape: outShape, nodes, initializers: inits });
 }

@@ -1,0 +1,76 @@
+// Input bytes: how a model's integer input travels and is hashed. Each value takes 1 byte (8 bits) or 2 bytes
+// (9 to 16 bits), little-endian, two's complement when signed: numpy's '<u1', '<i1', '<u2', '<i2'. A uint8
+// input's bytes are its values, so the MNIST models' input hash is unchanged. A light entry point
+// (`@sovra/circuits/io/input`): it loads no prover.
+import { hashBytes } from "./hash.ts";
+
+export interface InputEncoding {
+  /** bits of each value, 1 to 16 */
+  bits: number;
+  signed: boolean;
+}
+
+export type InputDtype = "uint8" | "int8" | "uint16" | "int16";
+
+/** Bytes per value: 1 up to 8 bits, else 2. */
+export const bytesPerValue = (e: InputEncoding): 1 | 2 => {
+  if (!Number.isInteger(e.bits) || e.bits < 1 || e.bits > 16)
+    throw new Error(`input values of ${e.bits} bits are not supported (1 to 16)`);
+  return e.bits <= 8 ? 1 : 2;
+};
+
+/** The numpy-style dtype of the encoded values (the manifest's `io.input.dtype`). */
+export const inputDtype = (e: InputEncoding): InputDtype =>
+  `${e.signed ? "int" : "uint"}${bytesPerValue(e) * 8}` as InputDtype;
+
+/** Smallest and largest value of the encoding. */
+export function valueRange(e: InputEncoding): { min: number; max: number } {
+  bytesPerValue(e);
+  return e.signed ? { min: -(2 ** (e.bits - 1)), max: 2 ** (e.bits - 1) - 1 } : { min: 0, max: 2 ** e.bits - 1 };
+}
+
+/** Throws unless every value is an integer in the encoding's range. */
+export function checkValues(values: ArrayLike<number>, e: InputEncoding, what = "input"): void {
+  const { min, max } = valueRange(e);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isInteger(v) || v < min || v > max) {
+      const type = `${e.signed ? "int" : "uint"}${e.bits}`;
+      throw new Error(
+        `${what}[${i}] = ${v} is not ${type === "uint8" ? "a uint8" : `an integer in [${min}, ${max}] (${type})`}`,
+      );
+    }
+  }
+}
+
+/** Values -> bytes (little-endian, two's complement when signed). */
+export function encodeInput(values: ArrayLike<number>, e: InputEncoding): Uint8Array {
+  checkValues(values, e);
+  const nb = bytesPerValue(e);
+  const out = new Uint8Array(values.length * nb);
+  for (let i = 0; i < values.length; i++) {
+    const u = (values[i]! + 2 ** (8 * nb)) % 2 ** (8 * nb);
+    for (let k = 0; k < nb; k++) out[i * nb + k] = (u >> (8 * k)) & 0xff;
+  }
+  return out;
+}
+
+/** Bytes -> values; throws when the length or a value does not fit the encoding. */
+export function decodeInput(bytes: ArrayLike<number>, e: InputEncoding): number[] {
+  const nb = bytesPerValue(e);
+  if (bytes.length % nb !== 0)
+    throw new Error(`${bytes.length} input bytes is not a whole number of ${nb}-byte values`);
+  const out: number[] = [];
+  for (let i = 0; i < bytes.length; i += nb) {
+    let u = 0;
+    for (let k = nb - 1; k >= 0; k--) u = u * 256 + bytes[i + k]!;
+    out.push(e.signed && u >= 2 ** (8 * nb - 1) ? u - 2 ** (8 * nb) : u);
+  }
+  checkValues(out, e);
+  return out;
+}
+
+/** Poseidon hash of the input values, as the model's circuit computes it (the hash of their bytes). */
+export function hashInput(values: ArrayLike<number>, e: InputEncoding): Promise<bigint> {
+  return hashBytes(encodeInput(values, e));
+}

@@ -1,0 +1,95 @@
+// Reading what the user hands the CLI: files that may be missing, not JSON, or JSON of the wrong shape. Every
+// error is one line that names the file.
+import { readFileSync } from "node:fs";
+import { validateRow, validateRows } from "../compiler/calibration.ts";
+import { DataError } from "../compiler/errors.ts";
+
+const reason = (e: unknown): string => {
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === "ENOENT") return "no such file";
+  if (err.code === "EISDIR") return "it is a directory";
+  if (err.code === "EACCES") return "permission denied";
+  return (err.message ?? String(e)).split("\n")[0]!;
+};
+
+export function readBytes(path: string, what: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    throw new DataError(`cannot read ${what} ${path}: ${reason(e)}`);
+  }
+}
+
+export function readJson(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new DataError(`cannot read ${what} ${path}: ${reason(e)}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new DataError(`${path}: not JSON (${reason(e)})`);
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** CALIB.json: `{"inputs": rows, "features"?: names}`; rows are checked against the model by the compiler. */
+export function parseCalibration(json: unknown, path: string): { inputs: unknown; features?: string[] } {
+  if (!isObject(json) || !("inputs" in json)) throw new DataError(`${path}: expected {"inputs": [[...], ...]}`);
+  const f = json.features;
+  if (f !== undefined && !(Array.isArray(f) && f.every((s) => typeof s === "string"))) {
+    throw new DataError(`${path}: "features" must be an array of names`);
+  }
+  return f === undefined ? { inputs: json.inputs } : { inputs: json.inputs, features: f as string[] };
+}
+
+export type DataSet =
+  | { kind: "classifier"; inputs: number[][]; labels: number[] }
+  | { kind: "regressor"; inputs: number[][]; targets: number[][] };
+
+/** DATA.json: `{"inputs", "labels"}` (class indices below `outputs`) or `{"inputs", "targets"}`. */
+export function parseDataSet(json: unknown, path: string, inputSize: number, outputs: number): DataSet {
+  if (!isObject(json) || !("inputs" in json) || "labels" in json === "targets" in json) {
+    throw new DataError(`${path}: expected {"inputs": [...], "labels": [...]} or {"inputs": [...], "targets": [...]}`);
+  }
+  let inputs: number[][];
+  try {
+    inputs = validateRows(json.inputs, inputSize, "data");
+  } catch (e) {
+    throw new DataError(`${path}: ${(e as Error).message}`);
+  }
+  const col = "labels" in json ? "labels" : "targets";
+  const ys = json[col];
+  if (!Array.isArray(ys) || ys.length !== inputs.length) {
+    throw new DataError(`${path}: "${col}" must be an array of ${inputs.length} entries, one per input`);
+  }
+  if (col === "labels") {
+    ys.forEach((y, i) => {
+      if (!Number.isInteger(y) || (y as number) < 0 || (y as number) >= outputs) {
+        throw new DataError(`${path}: label ${i} is ${JSON.stringify(y)}, not a class index in [0, ${outputs - 1}]`);
+      }
+    });
+    return { kind: "classifier", inputs, labels: ys as number[] };
+  }
+  const targets = ys.map((y, i) => {
+    try {
+      return validateRow(typeof y === "number" ? [y] : y, outputs, `target ${i}`);
+    } catch (e) {
+      throw new DataError(`${path}: ${(e as Error).message.replace("the model's input takes", "the model outputs")}`);
+    }
+  });
+  return { kind: "regressor", inputs, targets };
+}
+
+/** INPUT.json: `{"input": [...]}`, a flat row in the model's own units. */
+export function parseInput(json: unknown, path: string, inputSize: number): number[] {
+  if (!isObject(json) || !("input" in json)) throw new DataError(`${path}: expected {"input": [...]}`);
+  try {
+    return validateRow(json.input, inputSize, "input");
+  } catch (e) {
+    throw new DataError(`${path}: ${(e as Error).message}`);
+  }
+}
