@@ -1,18 +1,18 @@
 // Measures verifyInference gas: compiles the generated verifiers with solc 0.8.34 (the contracts package's
 // settings: optimizer 10,000 runs, cancun) and runs them on an in-process Hardhat (EDR) chain.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { createHardhatRuntimeEnvironment } from 'hardhat/hre';
-import { encodeFunctionData, type Abi } from 'viem';
-import { PACKAGE_ROOT, VERIFIERS_DIR } from '../src/prover/paths.ts';
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { createHardhatRuntimeEnvironment } from "hardhat/hre";
+import { encodeFunctionData, type Abi } from "viem";
+import { PACKAGE_ROOT, VERIFIERS_DIR } from "../src/prover/paths.ts";
 
 const require = createRequire(import.meta.url);
 interface SolcOutput {
   errors?: Array<{ severity: string; formattedMessage: string }>;
   contracts: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string } } }>>;
 }
-const solc = require('solc') as { compile(input: string): string };
+const solc = require("solc") as { compile(input: string): string };
 
 export interface GasResult {
   /** gasUsed of a transaction calling verifyInference (21,000 base + calldata + execution) */
@@ -24,13 +24,21 @@ export interface GasResult {
 
 /** Compiles Solidity sources (path -> content) with solc-js; returns the named contract's abi and bytecode. */
 export function compileSolidity(sources: Record<string, { content: string }>, file: string, contract: string) {
-  const out = JSON.parse(solc.compile(JSON.stringify({
-    language: 'Solidity',
-    sources,
-    settings: { optimizer: { enabled: true, runs: 10_000 }, evmVersion: 'cancun', outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } } },
-  }))) as SolcOutput;
-  const errs = (out.errors ?? []).filter((e) => e.severity === 'error');
-  if (errs.length) throw new Error(errs.map((e) => e.formattedMessage).join('\n'));
+  const out = JSON.parse(
+    solc.compile(
+      JSON.stringify({
+        language: "Solidity",
+        sources,
+        settings: {
+          optimizer: { enabled: true, runs: 10_000 },
+          evmVersion: "cancun",
+          outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } },
+        },
+      }),
+    ),
+  ) as SolcOutput;
+  const errs = (out.errors ?? []).filter((e) => e.severity === "error");
+  if (errs.length) throw new Error(errs.map((e) => e.formattedMessage).join("\n"));
   return out.contracts[file]![contract]!;
 }
 
@@ -40,14 +48,27 @@ export async function deployAndMeasure(bytecode: string, data: `0x${string}`): P
   const conn = await hre.network.connect();
   const p = conn.provider;
   try {
-    const [from] = (await p.request({ method: 'eth_accounts' })) as string[];
-    const deployHash = await p.request({ method: 'eth_sendTransaction', params: [{ from, data: `0x${bytecode}`, gas: '0xf42400' }] });
-    const dr = (await p.request({ method: 'eth_getTransactionReceipt', params: [deployHash] })) as { contractAddress: string; gasUsed: string; status: string };
-    if (dr.status !== '0x1') throw new Error('deploy failed');
-    const ok = (await p.request({ method: 'eth_call', params: [{ from, to: dr.contractAddress, data }, 'latest'] })) as string;
-    if (BigInt(ok) !== 1n) throw new Error('the verifier returned false on a valid proof');
-    const h = await p.request({ method: 'eth_sendTransaction', params: [{ from, to: dr.contractAddress, data, gas: '0x989680' }] });
-    const r = (await p.request({ method: 'eth_getTransactionReceipt', params: [h] })) as { gasUsed: string };
+    const [from] = (await p.request({ method: "eth_accounts" })) as string[];
+    const deployHash = await p.request({
+      method: "eth_sendTransaction",
+      params: [{ from, data: `0x${bytecode}`, gas: "0xf42400" }],
+    });
+    const dr = (await p.request({ method: "eth_getTransactionReceipt", params: [deployHash] })) as {
+      contractAddress: string;
+      gasUsed: string;
+      status: string;
+    };
+    if (dr.status !== "0x1") throw new Error("deploy failed");
+    const ok = (await p.request({
+      method: "eth_call",
+      params: [{ from, to: dr.contractAddress, data }, "latest"],
+    })) as string;
+    if (BigInt(ok) !== 1n) throw new Error("the verifier returned false on a valid proof");
+    const h = await p.request({
+      method: "eth_sendTransaction",
+      params: [{ from, to: dr.contractAddress, data, gas: "0x989680" }],
+    });
+    const r = (await p.request({ method: "eth_getTransactionReceipt", params: [h] })) as { gasUsed: string };
     const txGas = Number(BigInt(r.gasUsed));
     return { txGas, callGas: txGas - 21_000, deployGas: Number(BigInt(dr.gasUsed)) };
   } finally {
@@ -55,15 +76,27 @@ export async function deployAndMeasure(bytecode: string, data: `0x${string}`): P
   }
 }
 
-export async function measureVerifyGas(contract: string, args: { inputHash: bigint; output: bigint[]; calldata: `0x${string}` }): Promise<GasResult> {
-  const iface = readFileSync(join(PACKAGE_ROOT, '..', 'contracts', 'contracts', 'interfaces', 'IInferenceVerifier.sol'), 'utf8');
-  const base = contract.replace(/InferenceVerifier$/, '');
+export async function measureVerifyGas(
+  contract: string,
+  args: { inputHash: bigint; output: bigint[]; calldata: `0x${string}` },
+): Promise<GasResult> {
+  const iface = readFileSync(
+    join(PACKAGE_ROOT, "..", "contracts", "contracts", "interfaces", "IInferenceVerifier.sol"),
+    "utf8",
+  );
+  const base = contract.replace(/InferenceVerifier$/, "");
   const sources: Record<string, { content: string }> = {
-    'contracts/interfaces/IInferenceVerifier.sol': { content: iface },
-    [`contracts/verifiers/${base}Groth16Verifier.sol`]: { content: readFileSync(join(VERIFIERS_DIR, `${base}Groth16Verifier.sol`), 'utf8') },
-    [`contracts/verifiers/${contract}.sol`]: { content: readFileSync(join(VERIFIERS_DIR, `${contract}.sol`), 'utf8') },
+    "contracts/interfaces/IInferenceVerifier.sol": { content: iface },
+    [`contracts/verifiers/${base}Groth16Verifier.sol`]: {
+      content: readFileSync(join(VERIFIERS_DIR, `${base}Groth16Verifier.sol`), "utf8"),
+    },
+    [`contracts/verifiers/${contract}.sol`]: { content: readFileSync(join(VERIFIERS_DIR, `${contract}.sol`), "utf8") },
   };
   const art = compileSolidity(sources, `contracts/verifiers/${contract}.sol`, contract);
-  const data = encodeFunctionData({ abi: art.abi, functionName: 'verifyInference', args: [args.inputHash, args.output, args.calldata] });
+  const data = encodeFunctionData({
+    abi: art.abi,
+    functionName: "verifyInference",
+    args: [args.inputHash, args.output, args.calldata],
+  });
   return deployAndMeasure(art.evm.bytecode.object, data);
 }

@@ -1,10 +1,22 @@
-export * from './compiler/index.ts';
-export { loadModel, loadModelDir, prove, verify, witness, infer, inputHash, inputEncoding, quantizeInput, close, modelIdOf } from './prover/prover.ts';
-export type { Model, ProveResult } from './prover/prover.ts';
-export { encodeProofCalldata, decodeProofCalldata, proofWords, fromField, FIELD_P } from './prover/calldata.ts';
-export { manifestSchema, modelManifestSchema, type Manifest, type ModelManifest } from './prover/manifest.ts';
-export { modelDir } from './prover/paths.ts';
-export { packOutput, unpackOutput, lanesPerField, packedLength } from './io/pack.ts';
-export { hashBytes, packBytes } from './io/hash.ts';
-export { encodeInput, decodeInput, hashInput, inputDtype, bytesPerValue, type InputEncoding } from './io/input.ts';
-export { weightsCid } from './io/cid.ts';
+export * from "./compiler/index.ts";
+export {
+  loadModel,
+  loadModelDir,
+  prove,
+  verify,
+  witness,
+  infer,
+  inputHash,
+  inputEncoding,
+  quantizeInput,
+  close,
+  modelIdOf,
+} from "./prover/prover.ts";
+export type { Model, ProveResult } from "./prover/prover.ts";
+export { encodeProofCalldata, decodeProofCalldata, proofWords, fromField, FIELD_P } from "./prover/calldata.ts";
+export { manifestSchema, modelManifestSchema, type Manifest, type ModelManifest } from "./prover/manifest.ts";
+export { modelDir } from "./prover/paths.ts";
+export { packOutput, unpackOutput, lanesPerField, packedLength } from "./io/pack.ts";
+export { hashBytes, packBytes } from "./io/hash.ts";
+export { encodeInput, decodeInput, hashInput, inputDtype, bytesPerValue, type InputEncoding } from "./io/input.ts";
+export { weightsCid } from "./io/cid.ts";

@@ -1,59 +1,75 @@
 // Same weights -> same circuit source and same r1cs (hash); other weights -> another r1cs. Compiles a tiny
 // model with the real circom2 compiler (the MLP/CNN take minutes: scripts/build.ts records their r1cs hash).
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createHash } from 'node:crypto';
-import { WitnessCalculatorBuilder } from 'circom_runtime';
-import { afterAll, describe, expect, it } from 'vitest';
-import { compileOnnx } from '../src/compiler/index.ts';
-import type { FloatLayer } from '../src/compiler/ir.ts';
-import { evaluate } from '../src/compiler/reference.ts';
-import { hashBytes } from '../src/io/hash.ts';
-import { packOutput } from '../src/io/pack.ts';
-import { PACKAGE_ROOT } from '../src/prover/paths.ts';
-import { exportFloatOnnx } from '../src/train/export.ts';
-import { rng } from '../src/train/data.ts';
-import { PIXELS, pixelsToUnit } from '../src/train/calibration.ts';
-import { circomCompile } from '../scripts/lib.ts';
-import { randomInputs } from './helpers.ts';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { WitnessCalculatorBuilder } from "circom_runtime";
+import { afterAll, describe, expect, it } from "vitest";
+import { compileOnnx } from "../src/compiler/index.ts";
+import type { FloatLayer } from "../src/compiler/ir.ts";
+import { evaluate } from "../src/compiler/reference.ts";
+import { hashBytes } from "../src/io/hash.ts";
+import { packOutput } from "../src/io/pack.ts";
+import { PACKAGE_ROOT } from "../src/prover/paths.ts";
+import { exportFloatOnnx } from "../src/train/export.ts";
+import { rng } from "../src/train/data.ts";
+import { PIXELS, pixelsToUnit } from "../src/train/calibration.ts";
+import { circomCompile } from "../scripts/lib.ts";
+import { randomInputs } from "./helpers.ts";
 
-const tmp = join(PACKAGE_ROOT, '.tmp-test', `circom-${process.pid}`);
+const tmp = join(PACKAGE_ROOT, ".tmp-test", `circom-${process.pid}`);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function tinyModel(seed: number) {
   const r = rng(seed);
   const rand = (n: number) => Float64Array.from({ length: n }, () => (r() * 2 - 1) * 0.3);
   const layers: FloatLayer[] = [
-    { op: 'conv', node: 'c', inShape: [1, 6, 6], outShape: [2, 4, 4], kernel: [3, 3], stride: [1, 1], pads: [0, 0, 0, 0], w: rand(18), b: rand(2) },
-    { op: 'avgpool', node: 'p', inShape: [2, 4, 4], outShape: [2, 2, 2], kernel: [2, 2], stride: [2, 2] },
-    { op: 'relu', node: 'r' },
-    { op: 'flatten', node: 'f', inShape: [2, 2, 2], outShape: [8] },
-    { op: 'dense', node: 'd', inSize: 8, outSize: 3, w: rand(24), b: rand(3) },
+    {
+      op: "conv",
+      node: "c",
+      inShape: [1, 6, 6],
+      outShape: [2, 4, 4],
+      kernel: [3, 3],
+      stride: [1, 1],
+      pads: [0, 0, 0, 0],
+      w: rand(18),
+      b: rand(2),
+    },
+    { op: "avgpool", node: "p", inShape: [2, 4, 4], outShape: [2, 2, 2], kernel: [2, 2], stride: [2, 2] },
+    { op: "relu", node: "r" },
+    { op: "flatten", node: "f", inShape: [2, 2, 2], outShape: [8] },
+    { op: "dense", node: "d", inSize: 8, outSize: 3, w: rand(24), b: rand(3) },
   ];
   const calib = randomInputs(20, 36, seed);
-  return compileOnnx(exportFloatOnnx('tiny', [1, 6, 6], layers), { name: 'tiny', calibration: calib.map(pixelsToUnit), input: PIXELS });
+  return compileOnnx(exportFloatOnnx("tiny", [1, 6, 6], layers), {
+    name: "tiny",
+    calibration: calib.map(pixelsToUnit),
+    input: PIXELS,
+  });
 }
 const tiny = (seed: number): string => tinyModel(seed).circom;
 
 function compile(src: string, sub: string): { r1cs: string; wasm: Uint8Array } {
   const d = join(tmp, sub);
   mkdirSync(d, { recursive: true });
-  writeFileSync(join(d, 'circuit.circom'), src);
-  circomCompile(join(d, 'circuit.circom'), d);
+  writeFileSync(join(d, "circuit.circom"), src);
+  circomCompile(join(d, "circuit.circom"), d);
   return {
-    r1cs: createHash('sha256').update(readFileSync(join(d, 'circuit.r1cs'))).digest('hex'),
-    wasm: new Uint8Array(readFileSync(join(d, 'circuit_js', 'circuit.wasm'))),
+    r1cs: createHash("sha256")
+      .update(readFileSync(join(d, "circuit.r1cs")))
+      .digest("hex"),
+    wasm: new Uint8Array(readFileSync(join(d, "circuit_js", "circuit.wasm"))),
   };
 }
 
-describe('circom determinism', () => {
-  it('same weights give the same source and r1cs hash; different weights do not', async () => {
+describe("circom determinism", () => {
+  it("same weights give the same source and r1cs hash; different weights do not", async () => {
     const a = tiny(1);
     expect(tiny(1)).toBe(a);
-    const r1 = compile(a, 'a');
-    const r2 = compile(tiny(1), 'b');
+    const r1 = compile(a, "a");
+    const r2 = compile(tiny(1), "b");
     expect(r2.r1cs).toBe(r1.r1cs);
-    const r3 = compile(tiny(2), 'c');
+    const r3 = compile(tiny(2), "c");
     expect(r3.r1cs).not.toBe(r1.r1cs);
 
     // and the tiny circuit computes what the reference computes

@@ -1,13 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { modelDir } from '../src/prover/paths.ts';
-import { loadDigits, rng } from '../src/train/data.ts';
-import { mnistCalibration } from '../src/train/calibration.ts';
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { modelDir } from "../src/prover/paths.ts";
+import { loadDigits, rng } from "../src/train/data.ts";
+import { mnistCalibration } from "../src/train/calibration.ts";
 
 export const digits = loadDigits();
 /** The MNIST calibration rows in the float models' units (pixel / 255), as scripts/build.ts passes them. */
 export const calibration = mnistCalibration(digits.train);
-export const readModelFile = (name: string, file: string): Uint8Array => new Uint8Array(readFileSync(join(modelDir(name), file)));
+export const readModelFile = (name: string, file: string): Uint8Array =>
+  new Uint8Array(readFileSync(join(modelDir(name), file)));
 
 /** n random uint8 inputs: half uniform noise, half sparse strokes (closer to digits). */
 export function randomInputs(n: number, size: number, seed: number): Uint8Array[] {

@@ -1,8 +1,8 @@
 // Interval analysis of the integer model. Proves, from the weights and the input range alone, that every
 // value the ONNX graph computes (partial sums included) is an integer below 2^24 in magnitude, so float32
 // holds it exactly; sizes the circuit's bit decompositions and the output lanes.
-import { BoundError, ModelCompileError } from './errors.ts';
-import { inputQuantOf, inputRange, type IntLayer, type IntModel } from './ir.ts';
+import { BoundError, ModelCompileError } from "./errors.ts";
+import { inputQuantOf, inputRange, type IntLayer, type IntModel } from "./ir.ts";
 
 export const FLOAT_EXACT = 2 ** 24;
 
@@ -28,7 +28,10 @@ export interface Analysis {
 
 function check(v: number, l: IntLayer, what: string): void {
   if (!(v < FLOAT_EXACT)) {
-    throw new BoundError(`${what} can reach ${v} >= 2^24, not exact in float32: lower the weight or input range`, l.node);
+    throw new BoundError(
+      `${what} can reach ${v} >= 2^24, not exact in float32: lower the weight or input range`,
+      l.node,
+    );
   }
 }
 
@@ -39,7 +42,7 @@ export function analyze(model: IntModel): Analysis {
   const { min, max } = inputRange(q);
   let lo = new Array<number>(n).fill(min - q.zeroPoint);
   let hi = new Array<number>(n).fill(max - q.zeroPoint);
-  const ranges: Analysis['ranges'] = [];
+  const ranges: Analysis["ranges"] = [];
   const requant = new Map<number, RequantBits>();
   let maxAbs = Math.max(Math.abs(min - q.zeroPoint), Math.abs(max - q.zeroPoint));
   if (!(maxAbs < FLOAT_EXACT)) throw new BoundError(`the input less its zero point can reach ${maxAbs} >= 2^24`);
@@ -47,7 +50,11 @@ export function analyze(model: IntModel): Analysis {
   model.layers.forEach((l, idx) => {
     let nlo: number[];
     let nhi: number[];
-    const linear = (terms: (o: number, add: (w: number, i: number) => void) => void, outSize: number, bias: (o: number) => number) => {
+    const linear = (
+      terms: (o: number, add: (w: number, i: number) => void) => void,
+      outSize: number,
+      bias: (o: number) => number,
+    ) => {
       nlo = new Array<number>(outSize);
       nhi = new Array<number>(outSize);
       for (let o = 0; o < outSize; o++) {
@@ -68,58 +75,72 @@ export function analyze(model: IntModel): Analysis {
       }
     };
     switch (l.op) {
-      case 'dense':
+      case "dense":
         if (l.w.length !== l.inSize * l.outSize || l.b.length !== l.outSize || lo.length !== l.inSize) {
           throw new ModelCompileError(`dense shape mismatch`, l.node);
         }
-        linear((o, add) => {
-          for (let i = 0; i < l.inSize; i++) add(l.w[o * l.inSize + i]!, i);
-        }, l.outSize, (o) => l.b[o]!);
+        linear(
+          (o, add) => {
+            for (let i = 0; i < l.inSize; i++) add(l.w[o * l.inSize + i]!, i);
+          },
+          l.outSize,
+          (o) => l.b[o]!,
+        );
         break;
-      case 'conv': {
+      case "conv": {
         const [ci, h, w] = l.inShape;
         const [co, oh, ow] = l.outShape;
         const [kh, kw] = l.kernel;
-        if (lo.length !== ci * h * w || l.w.length !== co * ci * kh * kw || l.b.length !== co) throw new ModelCompileError('conv shape mismatch', l.node);
-        linear((o, add) => {
-          const m = Math.floor(o / (oh * ow));
-          const oy = Math.floor(o / ow) % oh;
-          const ox = o % ow;
-          for (let c = 0; c < ci; c++)
-            for (let ky = 0; ky < kh; ky++) {
-              const iy = oy * l.stride[0] + ky - l.pads[0];
-              if (iy < 0 || iy >= h) continue;
-              for (let kx = 0; kx < kw; kx++) {
-                const ix = ox * l.stride[1] + kx - l.pads[1];
-                if (ix < 0 || ix >= w) continue;
-                add(l.w[((m * ci + c) * kh + ky) * kw + kx]!, (c * h + iy) * w + ix);
+        if (lo.length !== ci * h * w || l.w.length !== co * ci * kh * kw || l.b.length !== co)
+          throw new ModelCompileError("conv shape mismatch", l.node);
+        linear(
+          (o, add) => {
+            const m = Math.floor(o / (oh * ow));
+            const oy = Math.floor(o / ow) % oh;
+            const ox = o % ow;
+            for (let c = 0; c < ci; c++)
+              for (let ky = 0; ky < kh; ky++) {
+                const iy = oy * l.stride[0] + ky - l.pads[0];
+                if (iy < 0 || iy >= h) continue;
+                for (let kx = 0; kx < kw; kx++) {
+                  const ix = ox * l.stride[1] + kx - l.pads[1];
+                  if (ix < 0 || ix >= w) continue;
+                  add(l.w[((m * ci + c) * kh + ky) * kw + kx]!, (c * h + iy) * w + ix);
+                }
               }
-            }
-        }, co * oh * ow, (o) => l.b[Math.floor(o / (oh * ow))]!);
+          },
+          co * oh * ow,
+          (o) => l.b[Math.floor(o / (oh * ow))]!,
+        );
         break;
       }
-      case 'sumpool': {
+      case "sumpool": {
         const [c, h, w] = l.inShape;
         const [, oh, ow] = l.outShape;
-        if (lo.length !== c * h * w) throw new ModelCompileError('sumpool shape mismatch', l.node);
-        linear((o, add) => {
-          const ch = Math.floor(o / (oh * ow));
-          const oy = Math.floor(o / ow) % oh;
-          const ox = o % ow;
-          for (let ky = 0; ky < l.kernel[0]; ky++)
-            for (let kx = 0; kx < l.kernel[1]; kx++) add(1, (ch * h + oy * l.stride[0] + ky) * w + ox * l.stride[1] + kx);
-        }, c * oh * ow, () => 0);
+        if (lo.length !== c * h * w) throw new ModelCompileError("sumpool shape mismatch", l.node);
+        linear(
+          (o, add) => {
+            const ch = Math.floor(o / (oh * ow));
+            const oy = Math.floor(o / ow) % oh;
+            const ox = o % ow;
+            for (let ky = 0; ky < l.kernel[0]; ky++)
+              for (let kx = 0; kx < l.kernel[1]; kx++)
+                add(1, (ch * h + oy * l.stride[0] + ky) * w + ox * l.stride[1] + kx);
+          },
+          c * oh * ow,
+          () => 0,
+        );
         break;
       }
-      case 'flatten':
+      case "flatten":
         nlo = lo;
         nhi = hi;
         break;
-      case 'requant': {
+      case "requant": {
         const r = l.shift > 0 ? 2 ** (l.shift - 1) : 0;
         const minV = Math.min(...lo) + r;
         const maxV = Math.max(...hi) + r;
-        check(Math.max(Math.abs(minV), Math.abs(maxV)), l, 'the rounded accumulator');
+        check(Math.max(Math.abs(minV), Math.abs(maxV)), l, "the rounded accumulator");
         maxAbs = Math.max(maxAbs, Math.abs(minV), Math.abs(maxV));
         // smallest N with -2^(N-1) <= minV and maxV < 2^(N-1)
         let nb = 1;
@@ -128,7 +149,8 @@ export function analyze(model: IntModel): Analysis {
         const shiftedMax = Math.floor(maxV / 2 ** l.shift);
         const clamp = shiftedMax > l.hi;
         if (clamp && (l.hi + 1) & l.hi) throw new ModelCompileError(`clamp bound ${l.hi} must be 2^b - 1`, l.node);
-        if (nb - 1 <= l.shift) throw new ModelCompileError(`shift ${l.shift} leaves no bits (accumulator < 2^${nb - 1})`, l.node);
+        if (nb - 1 <= l.shift)
+          throw new ModelCompileError(`shift ${l.shift} leaves no bits (accumulator < 2^${nb - 1})`, l.node);
         if (nb > 250) throw new ModelCompileError(`accumulator needs ${nb} bits`, l.node);
         requant.set(idx, { n: nb, clamp });
         nlo = lo.map((v) => Math.min(l.hi, Math.max(0, Math.floor((v + r) / 2 ** l.shift))));
@@ -145,6 +167,9 @@ export function analyze(model: IntModel): Analysis {
   let laneBits = 1;
   while (-(2 ** (laneBits - 1)) > outputLo || outputHi >= 2 ** (laneBits - 1)) laneBits++;
   const outN = model.output.shape.reduce((a, b) => a * b, 1);
-  if (outN !== lo.length) throw new ModelCompileError(`output shape [${model.output.shape}] does not match the last layer (${lo.length} values)`);
+  if (outN !== lo.length)
+    throw new ModelCompileError(
+      `output shape [${model.output.shape}] does not match the last layer (${lo.length} values)`,
+    );
   return { ranges, requant, outputLo, outputHi, laneBits, maxAbs };
 }

@@ -3,7 +3,7 @@ export class ModelCompileError extends Error {
   readonly node: string | undefined;
   constructor(message: string, node?: string) {
     super(node === undefined ? message : `ONNX node '${node}': ${message}`);
-    this.name = 'ModelCompileError';
+    this.name = "ModelCompileError";
     this.node = node;
   }
 }
@@ -12,7 +12,7 @@ export class ModelCompileError extends Error {
 export class BoundError extends ModelCompileError {
   constructor(message: string, node?: string) {
     super(message, node);
-    this.name = 'BoundError';
+    this.name = "BoundError";
   }
 }
 
@@ -20,6 +20,6 @@ export class BoundError extends ModelCompileError {
 export class DataError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'DataError';
+    this.name = "DataError";
   }
 }

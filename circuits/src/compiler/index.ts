@@ -1,27 +1,27 @@
-import { analyze, type Analysis } from './bounds.ts';
-import { emitCircom } from './emit-circom.ts';
-import { emitOnnx } from './emit-onnx.ts';
-import { BoundError, DataError } from './errors.ts';
-import { affineParams, chooseInputQuant, type InputQuantOptions } from './input-quant.ts';
-import { intModelSchema, size, type IntModel } from './ir.ts';
-import { FEW_CALIBRATION_ROWS, validateRows } from './calibration.ts';
-import { readOnnx } from './onnx-read.ts';
-import { quantize } from './quantize.ts';
-import { quantReport, type QuantReport } from './report.ts';
+import { analyze, type Analysis } from "./bounds.ts";
+import { emitCircom } from "./emit-circom.ts";
+import { emitOnnx } from "./emit-onnx.ts";
+import { BoundError, DataError } from "./errors.ts";
+import { affineParams, chooseInputQuant, type InputQuantOptions } from "./input-quant.ts";
+import { intModelSchema, size, type IntModel } from "./ir.ts";
+import { FEW_CALIBRATION_ROWS, validateRows } from "./calibration.ts";
+import { readOnnx } from "./onnx-read.ts";
+import { quantize } from "./quantize.ts";
+import { quantReport, type QuantReport } from "./report.ts";
 
-export { ModelCompileError, DataError, BoundError } from './errors.ts';
-export { readOnnx, MIN_OPSET, MAX_OPSET } from './onnx-read.ts';
-export { readIntOnnx } from './onnx-read-int.ts';
-export { quantize } from './quantize.ts';
-export { analyze } from './bounds.ts';
-export { emitOnnx } from './emit-onnx.ts';
-export { emitCircom } from './emit-circom.ts';
-export { evaluate, evalLayers, argmax } from './reference.ts';
-export { chooseInputQuant, quantizeValues, type InputQuantOptions } from './input-quant.ts';
-export { validateRow, validateRows } from './calibration.ts';
-export { formatReport, type QuantReport } from './report.ts';
-export { inputQuantOf, inputRange } from './ir.ts';
-export type { IntModel, IntLayer, FloatModel, FloatLayer, InputQuant } from './ir.ts';
+export { ModelCompileError, DataError, BoundError } from "./errors.ts";
+export { readOnnx, MIN_OPSET, MAX_OPSET } from "./onnx-read.ts";
+export { readIntOnnx } from "./onnx-read-int.ts";
+export { quantize } from "./quantize.ts";
+export { analyze } from "./bounds.ts";
+export { emitOnnx } from "./emit-onnx.ts";
+export { emitCircom } from "./emit-circom.ts";
+export { evaluate, evalLayers, argmax } from "./reference.ts";
+export { chooseInputQuant, quantizeValues, type InputQuantOptions } from "./input-quant.ts";
+export { validateRow, validateRows } from "./calibration.ts";
+export { formatReport, type QuantReport } from "./report.ts";
+export { inputQuantOf, inputRange } from "./ir.ts";
+export type { IntModel, IntLayer, FloatModel, FloatLayer, InputQuant } from "./ir.ts";
 
 export interface CompileOptions {
   /** model name: lowercase letters, digits, '_' (the on-chain model id is keccak256 of it) */
@@ -53,21 +53,25 @@ export interface Compiled {
 export function compileOnnx(bytes: Uint8Array, opts: CompileOptions): Compiled {
   const fm = readOnnx(bytes);
   const n = size(fm.inputShape);
-  const rows = validateRows(opts.calibration, n, 'calibration');
+  const rows = validateRows(opts.calibration, n, "calibration");
   if (opts.featureNames && opts.featureNames.length !== n) {
     throw new DataError(`calibration: ${opts.featureNames.length} feature names for an input of ${n} values`);
   }
   const choice = chooseInputQuant(rows, opts.input, opts.featureNames);
   const warnings = [...choice.warnings];
   if (rows.length < FEW_CALIBRATION_ROWS) {
-    warnings.push(`only ${rows.length} calibration row${rows.length > 1 ? 's' : ''}: the ranges (and the input scale) may not cover real inputs`);
+    warnings.push(
+      `only ${rows.length} calibration row${rows.length > 1 ? "s" : ""}: the ranges (and the input scale) may not cover real inputs`,
+    );
   }
   let input = choice.quant;
   for (;;) {
     try {
       const q = quantize(fm, { name: opts.name, calibration: rows, input, activationBits: opts.activationBits });
       if (input.bits !== choice.quant.bits) {
-        warnings.push(`input narrowed from ${choice.quant.bits} to ${input.bits} bits: wider inputs would break the < 2^24 bound`);
+        warnings.push(
+          `input narrowed from ${choice.quant.bits} to ${input.bits} bits: wider inputs would break the < 2^24 bound`,
+        );
       }
       const report = quantReport(fm, q, rows);
       return { ...fromIntModel(q.model), report, warnings: [...warnings, ...report.warnings] };

@@ -1,14 +1,14 @@
 // Intermediate representations shared by the compiler's passes.
-import { z } from 'zod';
+import { z } from "zod";
 
 /** Shape of one example without the batch dimension: [features] or [channels, height, width]. */
 export type Shape = number[];
 
 /** A float layer, as read from ONNX (weights as float32 numbers). */
 export type FloatLayer =
-  | { op: 'dense'; node: string; inSize: number; outSize: number; w: Float64Array; b: Float64Array }
+  | { op: "dense"; node: string; inSize: number; outSize: number; w: Float64Array; b: Float64Array }
   | {
-      op: 'conv';
+      op: "conv";
       node: string;
       inShape: [number, number, number];
       outShape: [number, number, number];
@@ -19,15 +19,15 @@ export type FloatLayer =
       b: Float64Array;
     }
   | {
-      op: 'avgpool';
+      op: "avgpool";
       node: string;
       inShape: [number, number, number];
       outShape: [number, number, number];
       kernel: [number, number];
       stride: [number, number];
     }
-  | { op: 'flatten'; node: string; inShape: Shape; outShape: Shape }
-  | { op: 'relu'; node: string };
+  | { op: "flatten"; node: string; inShape: Shape; outShape: Shape }
+  | { op: "relu"; node: string };
 
 export interface FloatModel {
   inputName: string;
@@ -40,9 +40,9 @@ const int = z.number().int();
 const shape3 = z.tuple([int.positive(), int.positive(), int.positive()]);
 const pair = z.tuple([int.positive(), int.positive()]);
 
-export const intLayerSchema = z.discriminatedUnion('op', [
+export const intLayerSchema = z.discriminatedUnion("op", [
   z.object({
-    op: z.literal('dense'),
+    op: z.literal("dense"),
     node: z.string(),
     inSize: int.positive(),
     outSize: int.positive(),
@@ -50,7 +50,7 @@ export const intLayerSchema = z.discriminatedUnion('op', [
     b: z.array(int),
   }),
   z.object({
-    op: z.literal('conv'),
+    op: z.literal("conv"),
     node: z.string(),
     inShape: shape3,
     outShape: shape3,
@@ -60,15 +60,27 @@ export const intLayerSchema = z.discriminatedUnion('op', [
     w: z.array(int.min(-127).max(127)),
     b: z.array(int),
   }),
-  z.object({ op: z.literal('sumpool'), node: z.string(), inShape: shape3, outShape: shape3, kernel: pair, stride: pair }),
-  z.object({ op: z.literal('flatten'), node: z.string(), inShape: z.array(int.positive()), outShape: z.array(int.positive()) }),
+  z.object({
+    op: z.literal("sumpool"),
+    node: z.string(),
+    inShape: shape3,
+    outShape: shape3,
+    kernel: pair,
+    stride: pair,
+  }),
+  z.object({
+    op: z.literal("flatten"),
+    node: z.string(),
+    inShape: z.array(int.positive()),
+    outShape: z.array(int.positive()),
+  }),
   // y = clamp(floor((x + round) / 2^shift), 0, hi), round = 2^(shift-1) (0 when shift = 0).
-  z.object({ op: z.literal('requant'), node: z.string(), shift: int.min(0).max(40), hi: int.positive() }),
+  z.object({ op: z.literal("requant"), node: z.string(), shift: int.min(0).max(40), hi: int.positive() }),
 ]);
 export type IntLayer = z.infer<typeof intLayerSchema>;
 
 export const intModelSchema = z.object({
-  format: z.literal('sovra-int-model/1'),
+  format: z.literal("sovra-int-model/1"),
   name: z.string().regex(/^[a-z][a-z0-9_]*$/),
   input: z.object({
     name: z.string(),
@@ -117,5 +129,5 @@ export const inputQuantOf = (m: IntModel): InputQuant => ({
 });
 
 /** Smallest and largest input integer of a quantization. */
-export const inputRange = (q: Pick<InputQuant, 'bits' | 'signed'>): { min: number; max: number } =>
+export const inputRange = (q: Pick<InputQuant, "bits" | "signed">): { min: number; max: number } =>
   q.signed ? { min: -(2 ** (q.bits - 1)), max: 2 ** (q.bits - 1) - 1 } : { min: 0, max: 2 ** q.bits - 1 };

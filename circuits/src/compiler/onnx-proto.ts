@@ -1,5 +1,5 @@
 // Thin, typed access to onnx-proto (a CommonJS protobufjs bundle).
-import onnxProto from 'onnx-proto';
+import onnxProto from "onnx-proto";
 
 export const { onnx } = onnxProto;
 export type ModelProto = InstanceType<typeof onnx.ModelProto>;

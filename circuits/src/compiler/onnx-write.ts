@@ -1,5 +1,5 @@
 // Deterministic ONNX writer: the same layers give the same bytes (the weights CID depends on it).
-import { onnx, type IAttributeProto, type INodeProto, type ITensorProto, type IValueInfoProto } from './onnx-proto.ts';
+import { onnx, type IAttributeProto, type INodeProto, type ITensorProto, type IValueInfoProto } from "./onnx-proto.ts";
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 
@@ -13,10 +13,16 @@ export function floatTensor(name: string, dims: number[], values: ArrayLike<numb
 }
 
 type AttrValue = number | number[] | { f: number };
-export function node(opType: string, name: string, input: string[], output: string[], attrs: Record<string, AttrValue> = {}): INodeProto {
+export function node(
+  opType: string,
+  name: string,
+  input: string[],
+  output: string[],
+  attrs: Record<string, AttrValue> = {},
+): INodeProto {
   const attribute: IAttributeProto[] = Object.entries(attrs).map(([key, v]) => {
     if (Array.isArray(v)) return { name: key, type: onnx.AttributeProto.AttributeType.INTS, ints: v };
-    if (typeof v === 'number') return { name: key, type: onnx.AttributeProto.AttributeType.INT, i: v };
+    if (typeof v === "number") return { name: key, type: onnx.AttributeProto.AttributeType.INT, i: v };
     return { name: key, type: onnx.AttributeProto.AttributeType.FLOAT, f: v.f };
   });
   return { opType, name, input, output, attribute };
@@ -25,7 +31,9 @@ export function node(opType: string, name: string, input: string[], output: stri
 function valueInfo(name: string, shape: number[]): IValueInfoProto {
   return {
     name,
-    type: { tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: 'N' }, ...shape.map((d) => ({ dimValue: d }))] } } },
+    type: {
+      tensorType: { elemType: FLOAT, shape: { dim: [{ dimParam: "N" }, ...shape.map((d) => ({ dimValue: d }))] } },
+    },
   };
 }
 
@@ -45,10 +53,10 @@ export interface GraphSpec {
 export function encodeModel(g: GraphSpec): Uint8Array {
   const model = onnx.ModelProto.create({
     irVersion: 7,
-    opsetImport: [{ domain: '', version: g.opset ?? 13 }],
-    producerName: 'sovra-circuits',
-    producerVersion: '0.1.0',
-    docString: g.docString ?? '',
+    opsetImport: [{ domain: "", version: g.opset ?? 13 }],
+    producerName: "sovra-circuits",
+    producerVersion: "0.1.0",
+    docString: g.docString ?? "",
     graph: {
       name: g.name,
       node: g.nodes,

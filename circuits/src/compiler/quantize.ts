@@ -4,12 +4,12 @@
 //  - biases: integers at the accumulator's scale;
 //  - AveragePool becomes a sum pool, its 1/n goes into the running scale;
 //  - at each Relu: requant by 2^-k (k from the calibration maximum), fused with ReLU and a clamp to [0,255].
-import { ModelCompileError } from './errors.ts';
-import type { FloatModel, InputQuant, IntLayer, IntModel } from './ir.ts';
-import { quantizeValues } from './input-quant.ts';
-import { evalLayer } from './reference.ts';
-import { analyze } from './bounds.ts';
-import { shapeAfter } from './shapes.ts';
+import { ModelCompileError } from "./errors.ts";
+import type { FloatModel, InputQuant, IntLayer, IntModel } from "./ir.ts";
+import { quantizeValues } from "./input-quant.ts";
+import { evalLayer } from "./reference.ts";
+import { analyze } from "./bounds.ts";
+import { shapeAfter } from "./shapes.ts";
 
 export interface QuantizeOptions {
   name: string;
@@ -36,7 +36,7 @@ const median = (xs: number[]): number => {
 };
 
 export function quantize(fm: FloatModel, opts: QuantizeOptions): Quantized {
-  if (opts.calibration.length === 0) throw new ModelCompileError('quantization needs calibration inputs');
+  if (opts.calibration.length === 0) throw new ModelCompileError("quantization needs calibration inputs");
   const actHi = 2 ** (opts.activationBits ?? 8) - 1;
   const zp = opts.input.zeroPoint;
   let scale = opts.input.scale;
@@ -52,7 +52,7 @@ export function quantize(fm: FloatModel, opts: QuantizeOptions): Quantized {
   const quantWeights = (node: string, w: Float64Array, b: Float64Array) => {
     let max = 0;
     for (const v of w) max = Math.max(max, Math.abs(v));
-    if (max === 0) throw new ModelCompileError('all weights are zero', node);
+    if (max === 0) throw new ModelCompileError("all weights are zero", node);
     const sw = max / 127;
     const accScale = scale * sw;
     const wq = Array.from(w, (v) => Math.round(v / sw));
@@ -77,33 +77,50 @@ export function quantize(fm: FloatModel, opts: QuantizeOptions): Quantized {
   };
   for (const l of fm.layers) {
     switch (l.op) {
-      case 'dense': {
+      case "dense": {
         const { wq, bq } = quantWeights(l.node, l.w, l.b);
-        push({ op: 'dense', node: l.node, inSize: l.inSize, outSize: l.outSize, w: wq, b: bq });
+        push({ op: "dense", node: l.node, inSize: l.inSize, outSize: l.outSize, w: wq, b: bq });
         break;
       }
-      case 'conv': {
+      case "conv": {
         const { wq, bq } = quantWeights(l.node, l.w, l.b);
-        push({ op: 'conv', node: l.node, inShape: l.inShape, outShape: l.outShape, kernel: l.kernel, stride: l.stride, pads: l.pads, w: wq, b: bq });
+        push({
+          op: "conv",
+          node: l.node,
+          inShape: l.inShape,
+          outShape: l.outShape,
+          kernel: l.kernel,
+          stride: l.stride,
+          pads: l.pads,
+          w: wq,
+          b: bq,
+        });
         break;
       }
-      case 'avgpool':
+      case "avgpool":
         scale = scale / (l.kernel[0] * l.kernel[1]);
-        push({ op: 'sumpool', node: l.node, inShape: l.inShape, outShape: l.outShape, kernel: l.kernel, stride: l.stride });
+        push({
+          op: "sumpool",
+          node: l.node,
+          inShape: l.inShape,
+          outShape: l.outShape,
+          kernel: l.kernel,
+          stride: l.stride,
+        });
         break;
-      case 'flatten':
-        push({ op: 'flatten', node: l.node, inShape: l.inShape, outShape: l.outShape });
+      case "flatten":
+        push({ op: "flatten", node: l.node, inShape: l.inShape, outShape: l.outShape });
         break;
-      case 'relu': {
+      case "relu": {
         const prev = layers[layers.length - 1];
-        if (!prev || prev.op === 'requant') throw new ModelCompileError('Relu must follow a linear op', l.node);
+        if (!prev || prev.op === "requant") throw new ModelCompileError("Relu must follow a linear op", l.node);
         let max = 0;
         for (const a of acts) for (const v of a) if (v > max) max = v;
         // smallest k with max / 2^k <= actHi (rounding may still reach actHi + 1: the clamp absorbs it)
         let k = 0;
         while (max / 2 ** k > actHi) k++;
         scale = scale * 2 ** k;
-        push({ op: 'requant', node: l.node, shift: k, hi: actHi });
+        push({ op: "requant", node: l.node, shift: k, hi: actHi });
         break;
       }
     }
@@ -111,11 +128,11 @@ export function quantize(fm: FloatModel, opts: QuantizeOptions): Quantized {
   const outShape = shapeAfter(layers, fm.inputShape);
   const q = opts.input;
   // Key order and absent defaults keep the MNIST models' model.json byte for byte.
-  const input: IntModel['input'] = { name: fm.inputName, shape: fm.inputShape, bits: q.bits, scale: q.scale };
+  const input: IntModel["input"] = { name: fm.inputName, shape: fm.inputShape, bits: q.bits, scale: q.scale };
   if (q.signed) input.signed = true;
   if (q.zeroPoint !== 0) input.zeroPoint = q.zeroPoint;
   const model: IntModel = {
-    format: 'sovra-int-model/1',
+    format: "sovra-int-model/1",
     name: opts.name,
     input,
     layers,

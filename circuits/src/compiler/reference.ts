@@ -1,10 +1,10 @@
 // Plain TypeScript evaluator of the integer model: the third implementation the tests compare against the
 // quantized ONNX graph and the circuit witness. Values stay far below 2^53, so JS numbers are exact.
-import { inputQuantOf, inputRange, type IntLayer, type IntModel } from './ir.ts';
+import { inputQuantOf, inputRange, type IntLayer, type IntModel } from "./ir.ts";
 
 export function evalLayer(l: IntLayer, x: ArrayLike<number>): number[] {
   switch (l.op) {
-    case 'dense': {
+    case "dense": {
       const y = new Array<number>(l.outSize);
       for (let o = 0; o < l.outSize; o++) {
         let s = l.b[o]!;
@@ -14,7 +14,7 @@ export function evalLayer(l: IntLayer, x: ArrayLike<number>): number[] {
       }
       return y;
     }
-    case 'conv': {
+    case "conv": {
       const [ci, h, w] = l.inShape;
       const [co, oh, ow] = l.outShape;
       const [kh, kw] = l.kernel;
@@ -38,7 +38,7 @@ export function evalLayer(l: IntLayer, x: ArrayLike<number>): number[] {
           }
       return y;
     }
-    case 'sumpool': {
+    case "sumpool": {
       const [c, h, w] = l.inShape;
       const [, oh, ow] = l.outShape;
       const y = new Array<number>(c * oh * ow);
@@ -47,14 +47,15 @@ export function evalLayer(l: IntLayer, x: ArrayLike<number>): number[] {
           for (let ox = 0; ox < ow; ox++) {
             let s = 0;
             for (let ky = 0; ky < l.kernel[0]; ky++)
-              for (let kx = 0; kx < l.kernel[1]; kx++) s += x[(ch * h + oy * l.stride[0] + ky) * w + ox * l.stride[1] + kx]!;
+              for (let kx = 0; kx < l.kernel[1]; kx++)
+                s += x[(ch * h + oy * l.stride[0] + ky) * w + ox * l.stride[1] + kx]!;
             y[(ch * oh + oy) * ow + ox] = s;
           }
       return y;
     }
-    case 'flatten':
+    case "flatten":
       return Array.from(x);
-    case 'requant': {
+    case "requant": {
       const d = 2 ** l.shift;
       const r = l.shift > 0 ? 2 ** (l.shift - 1) : 0;
       return Array.from(x, (v) => Math.min(l.hi, Math.max(0, Math.floor((v + r) / d))));
@@ -76,7 +77,8 @@ export function evaluate(model: IntModel, input: ArrayLike<number>): number[] {
   const { min, max } = inputRange(inputQuantOf(model));
   for (let i = 0; i < n; i++) {
     const v = input[i]!;
-    if (!Number.isInteger(v) || v < min || v > max) throw new Error(`model ${model.name}: input[${i}] = ${v} is not an integer in [${min}, ${max}]`);
+    if (!Number.isInteger(v) || v < min || v > max)
+      throw new Error(`model ${model.name}: input[${i}] = ${v} is not an integer in [${min}, ${max}]`);
   }
   const zp = model.input.zeroPoint ?? 0;
   return evalLayers(model.layers, zp === 0 ? input : Array.from(input, (v) => v - zp));

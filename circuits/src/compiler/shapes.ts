@@ -1,14 +1,14 @@
-import type { IntLayer, Shape } from './ir.ts';
+import type { IntLayer, Shape } from "./ir.ts";
 
 export function layerOutShape(l: IntLayer, inShape: Shape): Shape {
   switch (l.op) {
-    case 'dense':
+    case "dense":
       return [l.outSize];
-    case 'conv':
-    case 'sumpool':
-    case 'flatten':
+    case "conv":
+    case "sumpool":
+    case "flatten":
       return l.outShape;
-    case 'requant':
+    case "requant":
       return inShape;
   }
 }

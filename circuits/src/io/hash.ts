@@ -1,7 +1,7 @@
 // Input hash: the uint8 input is packed little-endian, 31 bytes per field element
 // (e_j = sum_i x[31j+i] * 256^i), then s = n_bytes; for each chunk of up to 15 elements
 // s = Poseidon([s, ...chunk]); the hash is s. circomlib's Poseidon(n) and circomlibjs compute the same.
-import { buildPoseidon } from 'circomlibjs';
+import { buildPoseidon } from "circomlibjs";
 
 export const BYTES_PER_FIELD = 31;
 export const CHUNK = 15;

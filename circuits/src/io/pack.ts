@@ -27,7 +27,8 @@ export function packOutput(values: readonly number[], laneBits: number): bigint[
 
 export function unpackOutput(packed: readonly bigint[], count: number, laneBits: number): number[] {
   const L = lanesPerField(laneBits);
-  if (packed.length !== packedLength(count, laneBits)) throw new Error(`expected ${packedLength(count, laneBits)} packed elements, got ${packed.length}`);
+  if (packed.length !== packedLength(count, laneBits))
+    throw new Error(`expected ${packedLength(count, laneBits)} packed elements, got ${packed.length}`);
   const off = 1n << BigInt(laneBits - 1);
   const mask = (1n << BigInt(laneBits)) - 1n;
   const out: number[] = [];

@@ -1,11 +1,11 @@
-import { z } from 'zod';
+import { z } from "zod";
 
 const hex32 = z.string().regex(/^0x[0-9a-f]{64}$/);
 const heldOutSchema = z.object({ heldOut: z.number().int(), float: z.number(), quantized: z.number() });
 
 /** Any model's manifest, as `sovra-model compile` writes it (`manifestSchema` adds what the registry needs). */
 export const modelManifestSchema = z.object({
-  format: z.literal('sovra-model-manifest/1'),
+  format: z.literal("sovra-model-manifest/1"),
   name: z.string(),
   /** keccak256(utf8(name)) */
   modelId: hex32,
@@ -24,7 +24,7 @@ export const modelManifestSchema = z.object({
     input: z.object({
       shape: z.array(z.number().int().positive()),
       /** how each value travels and is hashed: little-endian, two's complement when signed (io/input.ts) */
-      dtype: z.enum(['uint8', 'int8', 'uint16', 'int16']),
+      dtype: z.enum(["uint8", "int8", "uint16", "int16"]),
       /** bits of each value (range checked in the circuit); absent in manifests older than the field: 8 */
       bits: z.number().int().min(1).max(16).default(8),
       signed: z.boolean().default(false),
@@ -34,7 +34,7 @@ export const modelManifestSchema = z.object({
       /** one name per value, when the model's author gave them */
       features: z.array(z.string()).optional(),
       /** over the input's bytes (`dtype`): n_bytes, then the bytes packed 31 per field element, 15 elements a call */
-      hash: z.literal('poseidon(n_bytes, 31-byte LE field elements, chunks of 15)'),
+      hash: z.literal("poseidon(n_bytes, 31-byte LE field elements, chunks of 15)"),
     }),
     output: z.object({
       shape: z.array(z.number().int().positive()),
@@ -51,7 +51,7 @@ export const modelManifestSchema = z.object({
   circuit: z.object({
     constraints: z.number().int().positive(),
     publicSignals: z.number().int().positive(),
-    provingSystem: z.literal('groth16'),
+    provingSystem: z.literal("groth16"),
     ptau: z.string(),
     trustedSetup: z.string(),
   }),

@@ -1,19 +1,19 @@
 // Warm Groth16 prover: the wasm witness generator and the zkey are loaded once per model, the BN254 curve
 // (with its worker threads, where the multi-exponentiations and FFTs run) once per process.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { keccak256, toHex } from 'viem';
-import { WitnessCalculatorBuilder } from 'circom_runtime';
-import { groth16, type Groth16Proof } from 'snarkjs';
-import { parseIntModel } from '../compiler/index.ts';
-import { quantizeValues } from '../compiler/input-quant.ts';
-import { inputQuantOf, type IntModel } from '../compiler/ir.ts';
-import { evaluate } from '../compiler/reference.ts';
-import { checkValues, hashInput, type InputEncoding } from '../io/input.ts';
-import { packOutput, unpackOutput } from '../io/pack.ts';
-import { encodeProofCalldata } from './calldata.ts';
-import { modelManifestSchema, type ModelManifest } from './manifest.ts';
-import { modelDir } from './paths.ts';
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { keccak256, toHex } from "viem";
+import { WitnessCalculatorBuilder } from "circom_runtime";
+import { groth16, type Groth16Proof } from "snarkjs";
+import { parseIntModel } from "../compiler/index.ts";
+import { quantizeValues } from "../compiler/input-quant.ts";
+import { inputQuantOf, type IntModel } from "../compiler/ir.ts";
+import { evaluate } from "../compiler/reference.ts";
+import { checkValues, hashInput, type InputEncoding } from "../io/input.ts";
+import { packOutput, unpackOutput } from "../io/pack.ts";
+import { encodeProofCalldata } from "./calldata.ts";
+import { modelManifestSchema, type ModelManifest } from "./manifest.ts";
+import { modelDir } from "./paths.ts";
 
 type WitnessCalculator = Awaited<ReturnType<typeof WitnessCalculatorBuilder>>;
 
@@ -46,18 +46,20 @@ export const modelIdOf = (name: string): `0x${string}` => keccak256(toHex(name))
 
 /** Loads a built model from models/<name> (or `dir`). Validates the manifest and the integer model. */
 export async function loadModel(name: string, dir: string = modelDir(name)): Promise<Model> {
-  const manifest = modelManifestSchema.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
+  const manifest = modelManifestSchema.parse(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")));
   if (manifest.name !== name) throw new Error(`manifest in ${dir} is for '${manifest.name}', not '${name}'`);
-  const intModel = parseIntModel(JSON.parse(readFileSync(join(dir, manifest.files.intModel), 'utf8')));
-  const vkey = JSON.parse(readFileSync(join(dir, manifest.files.vkey), 'utf8')) as Record<string, unknown>;
+  const intModel = parseIntModel(JSON.parse(readFileSync(join(dir, manifest.files.intModel), "utf8")));
+  const vkey = JSON.parse(readFileSync(join(dir, manifest.files.vkey), "utf8")) as Record<string, unknown>;
   const zkey = new Uint8Array(readFileSync(join(dir, manifest.files.zkey)));
-  const wc = await WitnessCalculatorBuilder(new Uint8Array(readFileSync(join(dir, manifest.files.wasm))), { sanityCheck: true });
+  const wc = await WitnessCalculatorBuilder(new Uint8Array(readFileSync(join(dir, manifest.files.wasm))), {
+    sanityCheck: true,
+  });
   return { name, manifest, intModel, vkey, zkey, wc };
 }
 
 /** Loads a model from a directory written by `sovra-model compile` (its name comes from the manifest). */
 export async function loadModelDir(dir: string): Promise<Model> {
-  const manifest = modelManifestSchema.parse(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')));
+  const manifest = modelManifestSchema.parse(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")));
   return loadModel(manifest.name, dir);
 }
 
@@ -94,7 +96,7 @@ export async function witness(model: Model, input: ArrayLike<number>): Promise<b
 export async function prove(model: Model, input: ArrayLike<number>): Promise<ProveResult> {
   checkInput(model, input);
   const wtns = await model.wc.calculateWTNSBin({ in: Array.from(input, (v) => BigInt(v)) }, true);
-  const { proof, publicSignals } = await groth16.prove({ type: 'mem', data: model.zkey }, { type: 'mem', data: wtns });
+  const { proof, publicSignals } = await groth16.prove({ type: "mem", data: model.zkey }, { type: "mem", data: wtns });
   const { count, laneBits, packedLength } = model.manifest.io.output;
   const packedOutput = publicSignals.slice(0, packedLength).map((s) => BigInt(s));
   const output = unpackOutput(packedOutput, count, laneBits);
@@ -115,7 +117,7 @@ export async function verify(
 ): Promise<boolean> {
   const { laneBits, packedLength } = model.manifest.io.output;
   let packed: bigint[];
-  if (args.output.length > 0 && typeof args.output[0] === 'number') {
+  if (args.output.length > 0 && typeof args.output[0] === "number") {
     try {
       packed = packOutput(args.output as number[], laneBits);
     } catch {

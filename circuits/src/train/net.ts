@@ -1,6 +1,6 @@
 // A tiny float network with backprop, enough to train the two Sovra MNIST models in TypeScript.
-import { evalFloatLayer as fwd } from '../compiler/float-reference.ts';
-import type { FloatLayer } from '../compiler/ir.ts';
+import { evalFloatLayer as fwd } from "../compiler/float-reference.ts";
+import type { FloatLayer } from "../compiler/ir.ts";
 
 type Layer = FloatLayer & { gw?: Float64Array; gb?: Float64Array; vw?: Float64Array; vb?: Float64Array };
 
@@ -10,8 +10,14 @@ export class Net {
   constructor(inputShape: number[], layers: FloatLayer[]) {
     this.inputShape = inputShape;
     this.layers = layers.map((l) =>
-      l.op === 'dense' || l.op === 'conv'
-        ? { ...l, gw: new Float64Array(l.w.length), gb: new Float64Array(l.b.length), vw: new Float64Array(l.w.length), vb: new Float64Array(l.b.length) }
+      l.op === "dense" || l.op === "conv"
+        ? {
+            ...l,
+            gw: new Float64Array(l.w.length),
+            gb: new Float64Array(l.b.length),
+            vw: new Float64Array(l.w.length),
+            vb: new Float64Array(l.b.length),
+          }
         : { ...l },
     );
   }
@@ -44,7 +50,7 @@ export class Net {
 
   step(lr: number, momentum: number, batch: number, decay: number): void {
     for (const l of this.layers) {
-      if (l.op !== 'dense' && l.op !== 'conv') continue;
+      if (l.op !== "dense" && l.op !== "conv") continue;
       const upd = (w: Float64Array, gw: Float64Array, vw: Float64Array, wd: number) => {
         for (let i = 0; i < w.length; i++) {
           vw[i] = momentum * vw[i]! - lr * (gw[i]! / batch + wd * w[i]!);
@@ -67,7 +73,7 @@ export class Net {
 
 function bwd(l: Layer, x: Float64Array, y: Float64Array, gy: Float64Array): Float64Array {
   switch (l.op) {
-    case 'dense': {
+    case "dense": {
       const gx = new Float64Array(l.inSize);
       for (let o = 0; o < l.outSize; o++) {
         const g = gy[o]!;
@@ -81,7 +87,7 @@ function bwd(l: Layer, x: Float64Array, y: Float64Array, gy: Float64Array): Floa
       }
       return gx;
     }
-    case 'conv': {
+    case "conv": {
       const [ci, h, w] = l.inShape;
       const [co, oh, ow] = l.outShape;
       const [kh, kw] = l.kernel;
@@ -108,7 +114,7 @@ function bwd(l: Layer, x: Float64Array, y: Float64Array, gy: Float64Array): Floa
           }
       return gx;
     }
-    case 'avgpool': {
+    case "avgpool": {
       const [c, h, w] = l.inShape;
       const [, oh, ow] = l.outShape;
       const n = l.kernel[0] * l.kernel[1];
@@ -118,13 +124,14 @@ function bwd(l: Layer, x: Float64Array, y: Float64Array, gy: Float64Array): Floa
           for (let ox = 0; ox < ow; ox++) {
             const g = gy[(ch * oh + oy) * ow + ox]! / n;
             for (let ky = 0; ky < l.kernel[0]; ky++)
-              for (let kx = 0; kx < l.kernel[1]; kx++) gx[(ch * h + oy * l.stride[0] + ky) * w + ox * l.stride[1] + kx]! += g;
+              for (let kx = 0; kx < l.kernel[1]; kx++)
+                gx[(ch * h + oy * l.stride[0] + ky) * w + ox * l.stride[1] + kx]! += g;
           }
       return gx;
     }
-    case 'flatten':
+    case "flatten":
       return gy;
-    case 'relu':
+    case "relu":
       return gy.map((g, i) => (y[i]! > 0 ? g : 0));
   }
 }

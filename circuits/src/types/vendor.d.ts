@@ -1,5 +1,5 @@
 // Minimal typings for the untyped JavaScript packages we use (only the calls made in this package).
-declare module 'circomlibjs' {
+declare module "circomlibjs" {
   interface PoseidonField {
     toObject(x: Uint8Array): bigint;
   }
@@ -10,15 +10,18 @@ declare module 'circomlibjs' {
   export function buildPoseidon(): Promise<Poseidon>;
 }
 
-declare module 'circom_runtime' {
+declare module "circom_runtime" {
   interface WitnessCalculator {
     calculateWitness(input: Record<string, unknown>, sanityCheck?: boolean): Promise<bigint[]>;
     calculateWTNSBin(input: Record<string, unknown>, sanityCheck?: boolean): Promise<Uint8Array>;
   }
-  export function WitnessCalculatorBuilder(code: Uint8Array, options?: { sanityCheck?: boolean }): Promise<WitnessCalculator>;
+  export function WitnessCalculatorBuilder(
+    code: Uint8Array,
+    options?: { sanityCheck?: boolean },
+  ): Promise<WitnessCalculator>;
 }
 
-declare module 'snarkjs' {
+declare module "snarkjs" {
   export interface Groth16Proof {
     pi_a: string[];
     pi_b: string[][];
@@ -26,12 +29,21 @@ declare module 'snarkjs' {
     protocol: string;
     curve: string;
   }
-  export type MemFile = { type: 'mem'; data?: Uint8Array };
+  export type MemFile = { type: "mem"; data?: Uint8Array };
   type FileArg = string | MemFile | Uint8Array;
   export const groth16: {
     prove(zkey: FileArg, witness: FileArg, logger?: unknown): Promise<{ proof: Groth16Proof; publicSignals: string[] }>;
-    verify(vkey: unknown, publicSignals: readonly (string | bigint)[], proof: Groth16Proof, logger?: unknown): Promise<boolean>;
-    fullProve(input: Record<string, unknown>, wasm: FileArg, zkey: FileArg): Promise<{ proof: Groth16Proof; publicSignals: string[] }>;
+    verify(
+      vkey: unknown,
+      publicSignals: readonly (string | bigint)[],
+      proof: Groth16Proof,
+      logger?: unknown,
+    ): Promise<boolean>;
+    fullProve(
+      input: Record<string, unknown>,
+      wasm: FileArg,
+      zkey: FileArg,
+    ): Promise<{ proof: Groth16Proof; publicSignals: string[] }>;
     exportSolidityCallData(proof: Groth16Proof, publicSignals: readonly string[]): Promise<string>;
   };
   export const plonk: {
@@ -51,16 +63,26 @@ declare module 'snarkjs' {
   };
   export const zKey: {
     newZKey(r1cs: FileArg, ptau: FileArg, zkey: FileArg, logger?: unknown): Promise<unknown>;
-    beacon(zkeyOld: FileArg, zkeyNew: FileArg, name: string, beaconHash: string, numIterationsExp: number, logger?: unknown): Promise<unknown>;
+    beacon(
+      zkeyOld: FileArg,
+      zkeyNew: FileArg,
+      name: string,
+      beaconHash: string,
+      numIterationsExp: number,
+      logger?: unknown,
+    ): Promise<unknown>;
     exportVerificationKey(zkey: FileArg, logger?: unknown): Promise<Record<string, unknown>>;
     exportSolidityVerifier(zkey: FileArg, templates: Record<string, string>, logger?: unknown): Promise<string>;
   };
   export const r1cs: {
-    info(r1cs: FileArg, logger?: unknown): Promise<{ nConstraints: number; nVars: number; nOutputs: number; nPubInputs: number; nPrvInputs: number }>;
+    info(
+      r1cs: FileArg,
+      logger?: unknown,
+    ): Promise<{ nConstraints: number; nVars: number; nOutputs: number; nPubInputs: number; nPrvInputs: number }>;
   };
 }
 
-declare module 'mnist' {
+declare module "mnist" {
   interface Digit {
     raw: number[];
     length: number;
