@@ -4,7 +4,6 @@
 // one, is shown and not sent unless `--yes`.
 import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
-import { deflateSync } from "node:zlib";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hexToBytes, type Address, type Hex } from "viem";
@@ -26,6 +25,7 @@ import {
   type CliResult,
   type System,
 } from "../support/system.ts";
+import { encodeGrayPng } from "@sovra/workers/testing/png";
 
 /** A CLI command as a running process whose stderr can be waited on line by line. */
 function startCli(args: readonly string[], account: HDAccount) {
@@ -73,41 +73,6 @@ function errorLine(result: CliResult): string {
   // One line, no stack trace after it.
   expect(result.stderr).not.toMatch(/\n\s+at /);
   return errors[0] as string;
-}
-
-/** An 8-bit grayscale PNG. */
-function png(width: number, height: number, pixels: Uint8Array): Buffer {
-  const table = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf: Buffer) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = (table[(c ^ b) & 0xff] as number) ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, body: Buffer) => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(body.length, 0);
-    head.write(type, 4, "ascii");
-    const tail = Buffer.alloc(4);
-    tail.writeUInt32BE(crc(Buffer.concat([head.subarray(4), body])), 0);
-    return Buffer.concat([head, body, tail]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  const raw = Buffer.alloc(height * (width + 1));
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) raw[y * (width + 1) + 1 + x] = pixels[y * width + x] as number;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", deflateSync(raw)),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
 }
 
 describe("the CLIs against a real chain", () => {
@@ -260,9 +225,9 @@ describe("the CLIs against a real chain", () => {
     const wide = new Uint8Array(100 * 60).fill(255);
     for (let y = 10; y < 50; y++) for (let x = 45; x < 53; x++) wide[y * 100 + x] = 0;
     const wideFile = path.join(sys.dir, "wide.png");
-    await writeFile(wideFile, png(100, 60, wide));
+    await writeFile(wideFile, encodeGrayPng(100, 60, wide));
     const blankFile = path.join(sys.dir, "blank.png");
-    await writeFile(blankFile, png(100, 60, new Uint8Array(100 * 60).fill(255)));
+    await writeFile(blankFile, encodeGrayPng(100, 60, new Uint8Array(100 * 60).fill(255)));
     const bidArgs = (file: string, ...more: string[]) => [
       "--config",
       config,

@@ -1,6 +1,5 @@
 // What the CLIs say: contract errors decoded against the real ABIs into one sentence, an unreachable RPC named
 // with its URL, prices refused in tokens, markets listed once per model, inputs that would be rescaled or are blank.
-import { deflateSync } from "node:zlib";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
@@ -14,6 +13,7 @@ import { decodeSovraRevert, describeRevert, explainError, formatDuration } from 
 import { inputConcerns, inputRefusal } from "../src/cli/input-check.ts";
 import { describeMarkets, priceToTicks, selectMarket } from "../src/cli/market.ts";
 import { memorySourceOf } from "../src/cli/provider-status.ts";
+import { encodeGrayPng } from "../src/testing/png.ts";
 
 const tUSD = { symbol: "tUSD", decimals: 6 };
 const SOV = { symbol: "SOV", decimals: 18 };
@@ -155,41 +155,6 @@ describe("prices and markets", () => {
   });
 });
 
-/** An 8-bit grayscale PNG. */
-function png(width: number, height: number, pixels: Uint8Array): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf: Buffer) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = (crcTable[(c ^ b) & 0xff] as number) ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, body: Buffer) => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(body.length, 0);
-    head.write(type, 4, "ascii");
-    const tail = Buffer.alloc(4);
-    tail.writeUInt32BE(crc(Buffer.concat([head.subarray(4), body])), 0);
-    return Buffer.concat([head, body, tail]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  const raw = Buffer.alloc(height * (width + 1));
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) raw[y * (width + 1) + 1 + x] = pixels[y * width + x] as number;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", deflateSync(raw)),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
-
 describe("what a bid would send", () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "sovra-cli-input-"));
   const write = (name: string, data: Buffer) => {
@@ -201,7 +166,7 @@ describe("what a bid would send", () => {
   it("says a 100x60 picture is rescaled, and how", () => {
     const pixels = new Uint8Array(100 * 60).fill(255);
     for (let y = 10; y < 50; y++) for (let x = 45; x < 53; x++) pixels[y * 100 + x] = 0;
-    const file = write("wide.png", png(100, 60, pixels));
+    const file = write("wide.png", encodeGrayPng(100, 60, pixels));
     const input = readMnistInput(file);
     expect(input.source).toEqual({ kind: "png", width: 100, height: 60 });
     expect(input.prepared).toEqual({
@@ -219,7 +184,7 @@ describe("what a bid would send", () => {
   });
 
   it("refuses a blank picture, and takes a 28x28 white-on-black picture as it is", () => {
-    const blank = write("blank.png", png(100, 60, new Uint8Array(100 * 60).fill(255)));
+    const blank = write("blank.png", encodeGrayPng(100, 60, new Uint8Array(100 * 60).fill(255)));
     const input = readMnistInput(blank);
     expect(input.blank).toBe(true);
     expect(inputConcerns(blank, input)).toHaveLength(1);
@@ -229,7 +194,7 @@ describe("what a bid would send", () => {
 
     const digit = new Uint8Array(784);
     for (let y = 4; y < 24; y++) for (let x = 12; x < 16; x++) digit[y * 28 + x] = 255;
-    const mnist = readMnistInput(write("mnist.png", png(28, 28, digit)));
+    const mnist = readMnistInput(write("mnist.png", encodeGrayPng(28, 28, digit)));
     expect(mnist.prepared).toBeNull();
     expect(mnist.pixels).toEqual(digit);
     expect(inputConcerns("mnist.png", mnist)).toEqual([]);

@@ -1,52 +1,10 @@
-import { deflateSync } from "node:zlib";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { decodePng, readMnistInputFile, toMnistPixels } from "../src/image.ts";
 import { MNIST_PIXELS, argmax, decodeInputRef, encodeMnistInput } from "../src/input.ts";
-
-/** Writes an 8-bit grayscale PNG with filter type `filter` on every row. */
-function png(width: number, height: number, pixels: Uint8Array, filter = 0): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf: Buffer) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = (crcTable[(c ^ b) & 0xff] as number) ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, body: Buffer) => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(body.length, 0);
-    head.write(type, 4, "ascii");
-    const tail = Buffer.alloc(4);
-    tail.writeUInt32BE(crc(Buffer.concat([head.subarray(4), body])), 0);
-    return Buffer.concat([head, body, tail]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 0;
-  const raw = Buffer.alloc(height * (width + 1));
-  for (let y = 0; y < height; y++) {
-    raw[y * (width + 1)] = filter;
-    for (let x = 0; x < width; x++) {
-      const value = pixels[y * width + x] as number;
-      const left = x > 0 ? (pixels[y * width + x - 1] as number) : 0;
-      raw[y * (width + 1) + 1 + x] = filter === 1 ? (value - left) & 0xff : value;
-    }
-  }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", deflateSync(raw)),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
-}
+import { encodeGrayPng } from "../src/testing/png.ts";
 
 describe("MNIST input encoding", () => {
   it("round-trips 784 pixels through inputRef bytes and rejects bad sizes", () => {
@@ -67,11 +25,11 @@ describe("digit pictures", () => {
     const w = 56;
     const pixels = new Uint8Array(w * w).fill(255);
     for (let y = 8; y < 48; y++) for (let x = 26; x < 30; x++) pixels[y * w + x] = 0;
-    for (const filter of [0, 1]) {
-      const image = decodePng(png(w, w, pixels, filter));
+    for (const filter of [0, 1] as const) {
+      const image = decodePng(encodeGrayPng(w, w, pixels, filter));
       expect(image.pixels).toEqual(pixels);
     }
-    const mnist = toMnistPixels(decodePng(png(w, w, pixels)));
+    const mnist = toMnistPixels(decodePng(encodeGrayPng(w, w, pixels)));
     // Inverted (white ink), 20 rows tall, centred.
     expect(mnist[14 * 28 + 14]).toBe(255);
     expect(mnist[0]).toBe(0);
