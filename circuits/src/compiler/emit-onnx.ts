@@ -1,7 +1,7 @@
 // IntModel -> ONNX graph with exact integer semantics in float32 (bounds.ts proves every value < 2^24).
 import { analyze } from "./bounds.ts";
 import type { IntModel } from "./ir.ts";
-import { encodeModel, floatTensor, node } from "./onnx-write.ts";
+import { encodeModel, floatTensor, int64Tensor, node } from "./onnx-write.ts";
 import type { INodeProto, ITensorProto } from "./onnx-proto.ts";
 
 export function emitOnnx(model: IntModel): Uint8Array {
@@ -51,8 +51,18 @@ export function emitOnnx(model: IntModel): Uint8Array {
         );
         break;
       }
+      case "maxpool":
+        // max of integers held exactly in float32 is exact
+        nodes.push(node("MaxPool", `${p}_maxpool`, [cur], [out], { kernel_shape: l.kernel, strides: l.stride }));
+        break;
       case "flatten":
-        nodes.push(node("Flatten", `${p}_flatten`, [cur], [out], { axis: 1 }));
+        if (l.outShape.length === 1) {
+          nodes.push(node("Flatten", `${p}_flatten`, [cur], [out], { axis: 1 }));
+        } else {
+          // 0 keeps the batch dimension
+          inits.push(int64Tensor(`${p}_shape`, [l.outShape.length + 1], [0, ...l.outShape]));
+          nodes.push(node("Reshape", `${p}_reshape`, [cur, `${p}_shape`], [out]));
+        }
         break;
       case "requant": {
         let x = cur;
@@ -94,5 +104,6 @@ export function intOnnxDocString(model: IntModel): string {
   const { bits, scale } = model.input;
   const zp = model.input.zeroPoint ?? 0;
   const input = `${model.input.signed ? "int" : "uint"}${bits} (scale ${scale}${zp !== 0 ? `, zero point ${zp}` : ""})`;
-  return `Sovra integer model '${model.name}': exact integer semantics in float32; input ${input}, output scale ${model.output.scale}`;
+  const softmax = model.output.softmax ? " (logits: the float model's Softmax is left to the buyer)" : "";
+  return `Sovra integer model '${model.name}': exact integer semantics in float32; input ${input}, output scale ${model.output.scale}${softmax}`;
 }

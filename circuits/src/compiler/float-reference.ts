@@ -53,6 +53,21 @@ export function evalFloatLayer(l: FloatLayer, x: Float64Array): Float64Array {
           }
       return y;
     }
+    case "maxpool": {
+      const [c, h, w] = l.inShape;
+      const [, oh, ow] = l.outShape;
+      const y = new Float64Array(c * oh * ow);
+      for (let ch = 0; ch < c; ch++)
+        for (let oy = 0; oy < oh; oy++)
+          for (let ox = 0; ox < ow; ox++) {
+            let m = -Infinity;
+            for (let ky = 0; ky < l.kernel[0]; ky++)
+              for (let kx = 0; kx < l.kernel[1]; kx++)
+                m = Math.max(m, x[(ch * h + oy * l.stride[0] + ky) * w + ox * l.stride[1] + kx]!);
+            y[(ch * oh + oy) * ow + ox] = m;
+          }
+      return y;
+    }
     case "flatten":
       return x;
     case "relu":

@@ -108,6 +108,17 @@ export function quantize(fm: FloatModel, opts: QuantizeOptions): Quantized {
           stride: l.stride,
         });
         break;
+      case "maxpool":
+        // max commutes with a positive scale: the scale stays
+        push({
+          op: "maxpool",
+          node: l.node,
+          inShape: l.inShape,
+          outShape: l.outShape,
+          kernel: l.kernel,
+          stride: l.stride,
+        });
+        break;
       case "flatten":
         push({ op: "flatten", node: l.node, inShape: l.inShape, outShape: l.outShape });
         break;
@@ -138,6 +149,7 @@ export function quantize(fm: FloatModel, opts: QuantizeOptions): Quantized {
     layers,
     output: { name: fm.outputName, shape: outShape, scale },
   };
+  if (fm.softmax) model.output.softmax = true;
   analyze(model); // refuses anything not exact in float32
   return { model, layerScales };
 }

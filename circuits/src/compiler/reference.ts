@@ -1,6 +1,29 @@
 // Plain TypeScript evaluator of the integer model: the third implementation the tests compare against the
 // quantized ONNX graph and the circuit witness. Values stay far below 2^53, so JS numbers are exact.
-import { inputQuantOf, inputRange, type IntLayer, type IntModel } from "./ir.ts";
+import { inputQuantOf, inputRange, type IntLayer, type IntModel, size } from "./ir.ts";
+
+/** Calls f(o, window) for each output o of a pool (no padding): window = the input indices it covers, row-major. */
+export function poolWindows(
+  l: {
+    inShape: [number, number, number];
+    outShape: [number, number, number];
+    kernel: [number, number];
+    stride: [number, number];
+  },
+  f: (o: number, window: number[]) => void,
+): void {
+  const [c, h, w] = l.inShape;
+  const [, oh, ow] = l.outShape;
+  for (let ch = 0; ch < c; ch++)
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        const window: number[] = [];
+        for (let ky = 0; ky < l.kernel[0]; ky++)
+          for (let kx = 0; kx < l.kernel[1]; kx++)
+            window.push((ch * h + oy * l.stride[0] + ky) * w + ox * l.stride[1] + kx);
+        f((ch * oh + oy) * ow + ox, window);
+      }
+}
 
 export function evalLayer(l: IntLayer, x: ArrayLike<number>): number[] {
   switch (l.op) {
@@ -51,6 +74,15 @@ export function evalLayer(l: IntLayer, x: ArrayLike<number>): number[] {
                 s += x[(ch * h + oy * l.stride[0] + ky) * w + ox * l.stride[1] + kx]!;
             y[(ch * oh + oy) * ow + ox] = s;
           }
+      return y;
+    }
+    case "maxpool": {
+      const y = new Array<number>(size(l.outShape));
+      poolWindows(l, (o, window) => {
+        let m = x[window[0]!]!;
+        for (const i of window) m = Math.max(m, x[i]!);
+        y[o] = m;
+      });
       return y;
     }
     case "flatten":

@@ -6,6 +6,7 @@ export function layerOutShape(l: IntLayer, inShape: Shape): Shape {
       return [l.outSize];
     case "conv":
     case "sumpool":
+    case "maxpool":
     case "flatten":
       return l.outShape;
     case "requant":
