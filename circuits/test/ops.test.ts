@@ -20,6 +20,7 @@ import {
   readIntOnnx,
   readOnnx,
 } from "../src/compiler/index.ts";
+import { CIRCOM_MAX } from "../src/compiler/emit-circom.ts";
 import { evalFloatLayers } from "../src/compiler/float-reference.ts";
 import type { INodeProto, ITensorProto } from "../src/compiler/onnx-proto.ts";
 import { encodeModel, floatTensor, int64Tensor, node } from "../src/compiler/onnx-write.ts";
@@ -41,7 +42,12 @@ afterAll(async () => {
   await close();
 });
 
-const r = rng(31);
+// Each describe reseeds at its start, so that a model's weights (and so its constraint count) do not depend on
+// which tests ran before it.
+let r = rng(31);
+const reseed = (seed: number): void => {
+  r = rng(seed);
+};
 const rand = (n: number, a = 0.5) => Float64Array.from({ length: n }, () => (r() * 2 - 1) * a);
 const positive = (n: number) => Float64Array.from({ length: n }, () => 0.5 + r());
 
@@ -134,7 +140,11 @@ async function expectAgreement(c: Compiled, inputs: number[][], sub: string): Pr
   expect(mismatches, "circuit vs reference").toBe(0);
   // The quantized graph reads back to the integer model that re-emits it byte for byte (`sovra-model rebuild`).
   expect(Buffer.from(emitOnnx(readIntOnnx(c.onnx))).equals(Buffer.from(c.onnx))).toBe(true);
-  // circom2 reports "non-linear constraints: a" and "linear constraints: b": the r1cs has a + b
+  return constraintsOf(report);
+}
+
+/** circom2 reports "non-linear constraints: a" and "linear constraints: b": the r1cs has a + b. */
+function constraintsOf(report: string): number {
   let total = 0;
   for (const k of report.matchAll(/linear constraints: (\d+)/g)) total += Number(k[1]);
   return total;
@@ -144,6 +154,7 @@ const uint8Rows = (count: number, n: number, seed: number): number[][] =>
   randomInputs(count, n, seed).map((x) => Array.from(x));
 
 describe("BatchNormalization is folded into the Conv or Gemm before it", () => {
+  reseed(1);
   // [1,6,6] -> Conv 2@3x3 -> BN -> Relu -> Flatten -> Gemm 32->4 -> BN
   const bytes = graph(
     [
@@ -229,8 +240,11 @@ describe("BatchNormalization is folded into the Conv or Gemm before it", () => {
 
 describe("Softmax as the last op: the circuit proves the logits", () => {
   // 4 signed features -> Gemm 4->8 -> Relu -> Gemm 8->3 -> Softmax
+  reseed(2);
   const fc1 = rand(32, 0.8);
   const fc2 = rand(24, 0.8);
+  const b1 = rand(8, 0.1);
+  const b2 = rand(3, 0.1);
   const softmaxGraph = (extra: INodeProto[] = [], softmaxAttrs: Record<string, number> = {}, opset?: number) =>
     graph(
       [
@@ -242,9 +256,9 @@ describe("Softmax as the last op: the circuit proves the logits", () => {
       ],
       [
         floatTensor("fc1.w", [8, 4], fc1),
-        floatTensor("fc1.b", [8], rand(8, 0.1)),
+        floatTensor("fc1.b", [8], b1),
         floatTensor("fc2.w", [3, 8], fc2),
-        floatTensor("fc2.b", [3], rand(3, 0.1)),
+        floatTensor("fc2.b", [3], b2),
       ],
       [4],
       [3],
@@ -292,6 +306,8 @@ describe("Softmax as the last op: the circuit proves the logits", () => {
 
 describe("Reshape, Flatten variants, Identity, Dropout: re-indexing at no cost", () => {
   // flat [16] -> Reshape [0,1,4,4] -> Conv 2@3x3 -> Identity -> Relu -> Dropout -> Reshape [-1, 8] -> Gemm 8->3
+  reseed(3);
+  const [cw, cb, fw, fb] = [rand(18), rand(2, 0.1), rand(24), rand(3, 0.1)];
   const build = (opts: { secondShape?: number[]; flattenAxis?: number; dropoutTraining?: boolean } = {}) =>
     graph(
       [
@@ -308,10 +324,10 @@ describe("Reshape, Flatten variants, Identity, Dropout: re-indexing at no cost",
       [
         int64Tensor("shape1", [4], [0, 1, 4, 4]),
         int64Tensor("shape2", [2], opts.secondShape ?? [-1, 8]),
-        floatTensor("conv1.w", [2, 1, 3, 3], rand(18)),
-        floatTensor("conv1.b", [2], rand(2, 0.1)),
-        floatTensor("fc.w", [3, 8], rand(24)),
-        floatTensor("fc.b", [3], rand(3, 0.1)),
+        floatTensor("conv1.w", [2, 1, 3, 3], cw),
+        floatTensor("conv1.b", [2], cb),
+        floatTensor("fc.w", [3, 8], fw),
+        floatTensor("fc.b", [3], fb),
       ],
       [16],
       [3],
@@ -350,6 +366,8 @@ describe("Reshape, Flatten variants, Identity, Dropout: re-indexing at no cost",
 describe("MaxPool: comparisons in the circuit, exact in onnxruntime and the reference", () => {
   // [1,8,8] -> Conv 2@3x3 -> MaxPool 2x2 stride 1 (signed accumulators) -> Relu -> MaxPool 2x2 stride 2 (uint8)
   // -> Flatten -> Gemm 8->3
+  reseed(4);
+  const [cw, cb, fw, fb] = [rand(18), rand(2, 0.1), rand(24), rand(3, 0.1)];
   const pool = (name: string, x: string, y: string, k: number, s: number, extra: Record<string, number[]> = {}) =>
     node("MaxPool", name, [x], [y], { kernel_shape: [k, k], strides: [s, s], ...extra });
   const build = (extra: Record<string, number[]> = {}) =>
@@ -363,10 +381,10 @@ describe("MaxPool: comparisons in the circuit, exact in onnxruntime and the refe
         node("Gemm", "fc", ["f", "fc.w", "fc.b"], ["y"], { transB: 1 }),
       ],
       [
-        floatTensor("conv1.w", [2, 1, 3, 3], rand(18)),
-        floatTensor("conv1.b", [2], rand(2, 0.1)),
-        floatTensor("fc.w", [3, 8], rand(24)),
-        floatTensor("fc.b", [3], rand(3, 0.1)),
+        floatTensor("conv1.w", [2, 1, 3, 3], cw),
+        floatTensor("conv1.b", [2], cb),
+        floatTensor("fc.w", [3, 8], fw),
+        floatTensor("fc.b", [3], fb),
       ],
       [1, 8, 8],
       [3],
@@ -381,6 +399,25 @@ describe("MaxPool: comparisons in the circuit, exact in onnxruntime and the refe
     console.log(
       `MaxPool model: ${constraints} constraints (pool1 ${c.analysis.maxpool.get(1)}-bit, pool2 ${c.analysis.maxpool.get(3)}-bit comparisons)`,
     );
+  });
+
+  it("costs (k*k - 1) x (N + 1) constraints per output (the README's circuit table)", () => {
+    const d = join(tmp, "maxof");
+    mkdirSync(d, { recursive: true });
+    for (const [kk, nb] of [
+      [4, 9],
+      [4, 19],
+      [9, 9],
+    ] as const) {
+      const src = join(d, `max_${kk}_${nb}.circom`);
+      writeFileSync(
+        src,
+        `pragma circom 2.1.0;\n${CIRCOM_MAX}\ntemplate T() { signal input in[${kk}]; signal output out; ` +
+          `component c = MaxOf(${kk}, ${nb}); for (var i = 0; i < ${kk}; i++) { c.in[i] <== in[i]; } out <== c.out; }\n` +
+          "component main = T();\n",
+      );
+      expect(constraintsOf(circomCompile(src, d))).toBe((kk - 1) * (nb + 1));
+    }
   });
 
   it("refuses padding, ceil_mode, dilations and the Indices output, naming the node", () => {
@@ -399,6 +436,7 @@ describe("MaxPool: comparisons in the circuit, exact in onnxruntime and the refe
 });
 
 describe("a model with every new op, proven", () => {
+  reseed(5);
   // flat [64] -> Reshape [0,1,8,8] -> Conv 2@3x3 -> BN -> MaxPool 2x2/2 -> Relu -> Dropout -> Flatten -> Gemm 18->3
   // -> BN -> Identity -> Softmax
   const bytes = graph(
