@@ -435,10 +435,149 @@ describe("MaxPool: comparisons in the circuit, exact in onnxruntime and the refe
   });
 });
 
+describe("Add of two branches (residual): free, exact at one scale", () => {
+  reseed(6);
+  // [1,6,6] -> Conv 2@3x3 pad 1 -> Relu (h) -> Conv 2@3x3 pad 1 -> Add(h) -> Relu -> Flatten -> Gemm 72->3
+  const [aw, ab, bw, bb, fw, fb] = [rand(18), rand(2, 0.1), rand(36, 0.3), rand(2, 0.1), rand(216, 0.2), rand(3, 0.1)];
+  const convs = (secondInput: string, addInputs: [string, string], extra: INodeProto[] = []) =>
+    graph(
+      [
+        node("Conv", "conv_a", ["x", "a.w", "a.b"], ["ca"], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }),
+        node("Relu", "relu_a", ["ca"], ["h"]),
+        ...extra,
+        node("Conv", "conv_b", [secondInput, "b.w", "b.b"], ["cb"], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }),
+        node("Add", "res", addInputs, ["s"]),
+        node("Relu", "relu_s", ["s"], ["r"]),
+        node("Flatten", "flat", ["r"], ["f"], { axis: 1 }),
+        node("Gemm", "fc", ["f", "fc.w", "fc.b"], ["y"], { transB: 1 }),
+      ],
+      [
+        floatTensor("a.w", [2, 1, 3, 3], aw),
+        floatTensor("a.b", [2], ab),
+        floatTensor("b.w", [2, 2, 3, 3], bw),
+        floatTensor("b.b", [2], bb),
+        floatTensor("fc.w", [3, 72], fw),
+        floatTensor("fc.b", [3], fb),
+      ],
+      [1, 6, 6],
+      [3],
+    );
+
+  it("the float layers compute what onnxruntime computes; onnxruntime = circuit = reference bit for bit", async () => {
+    const bytes = convs("h", ["h", "cb"]);
+    const fm = readOnnx(bytes);
+    expect(fm.layers.map((l) => l.op)).toEqual(["conv", "relu", "conv", "add", "relu", "flatten", "dense"]);
+    expect(fm.layers[3]).toMatchObject({ op: "add", from: 1 });
+    const xs = uint8Rows(50, 36, 13).map(pixelsToUnit);
+    const want = await runFloat(bytes, xs, [1, 6, 6]);
+    xs.forEach((x, i) => {
+      evalFloatLayers(fm.layers, x)
+        .at(-1)!
+        .forEach((v, k) => {
+          expect(Math.abs(v - want[i]![k]!)).toBeLessThan(1e-4 * (1 + Math.abs(want[i]![k]!)));
+        });
+    });
+    const c = compileOnnx(bytes, pixelOpts(36, 14));
+    const add = c.model.layers[3]!;
+    expect(add.op).toBe("add");
+    // the two sides meet at one scale: one of them is multiplied by a power of 2
+    if (add.op === "add") expect(Math.min(add.mainShift, add.skipShift)).toBe(0);
+    // the branch order of the Add does not matter
+    expect(compileOnnx(convs("h", ["cb", "h"]), pixelOpts(36, 14)).model).toEqual(c.model);
+    for (const l of c.report!.layers) expect(l.relativeError, l.node).toBeLessThan(0.1);
+    const constraints = await expectAgreement(c, uint8Rows(300, 36, 15), "residual");
+    console.log(`residual model: ${constraints} constraints`);
+  });
+
+  it("a skip from the signed input itself (zero point subtracted) agrees too", async () => {
+    // 4 signed features -> Gemm 4->4 -> Add(x) -> Relu -> Gemm 4->3
+    const bytes = graph(
+      [
+        node("Gemm", "fc1", ["x", "fc1.w", "fc1.b"], ["a"], { transB: 1 }),
+        node("Add", "res", ["x", "a"], ["s"]),
+        node("Relu", "relu1", ["s"], ["h"]),
+        node("Gemm", "fc2", ["h", "fc2.w", "fc2.b"], ["y"], { transB: 1 }),
+      ],
+      [
+        floatTensor("fc1.w", [4, 4], rand(16, 0.8)),
+        floatTensor("fc1.b", [4], rand(4, 0.1)),
+        floatTensor("fc2.w", [3, 4], rand(12, 0.8)),
+        floatTensor("fc2.b", [3], rand(3, 0.1)),
+      ],
+      [4],
+      [3],
+    );
+    const calibration = Array.from({ length: 200 }, () => Array.from(rand(4, 2)).map((v) => v + 0.5));
+    const c = compileOnnx(bytes, { name: "ops", calibration });
+    expect(c.model.layers[1]).toMatchObject({ op: "add", from: -1 });
+    expect(c.model.input.zeroPoint).not.toBe(0);
+    const q = inputQuantOf(c.model);
+    const { min, max } = inputRange(q);
+    const rr = rng(16);
+    const inputs = Array.from({ length: 300 }, () =>
+      Array.from({ length: 4 }, () => min + Math.floor(rr() * (max - min + 1))),
+    );
+    await expectAgreement(c, inputs, "residual-input");
+  });
+
+  it("refuses an Add whose branch does not end in a Conv/Gemm, of two shapes, or of a tensor off the chain", () => {
+    // conv_b's output goes through a Relu before the Add
+    const afterRelu = graph(
+      [
+        node("Conv", "conv_a", ["x", "a.w"], ["ca"], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }),
+        node("Relu", "relu_a", ["ca"], ["h"]),
+        node("Conv", "conv_b", ["h", "b.w"], ["cb"], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }),
+        node("Relu", "relu_b", ["cb"], ["rb"]),
+        node("Add", "res", ["rb", "h"], ["y"]),
+      ],
+      [floatTensor("a.w", [2, 1, 3, 3], aw), floatTensor("b.w", [2, 2, 3, 3], bw)],
+      [1, 6, 6],
+      [2, 6, 6],
+    );
+    expect(() => readOnnx(afterRelu)).toThrow(ModelCompileError);
+    expect(() => readOnnx(afterRelu)).toThrow(
+      /^ONNX node 'res': a residual Add needs a Conv, Gemm or MatMul right before it on the branch \(found relu_b\)$/,
+    );
+    // the input [1,6,6] added to a [2,6,6] tensor
+    const shapes = graph(
+      [
+        node("Conv", "conv_a", ["x", "a.w"], ["ca"], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }),
+        node("Add", "res", ["ca", "x"], ["y"]),
+      ],
+      [floatTensor("a.w", [2, 1, 3, 3], aw)],
+      [1, 6, 6],
+      [2, 6, 6],
+    );
+    expect(() => readOnnx(shapes)).toThrow(
+      /^ONNX node 'res': a residual Add needs two tensors of one shape, got \[N,1,6,6\] and \[N,2,6,6\]$/,
+    );
+    const twice = graph(
+      [
+        node("Gemm", "fc", ["x", "w"], ["a"], { transB: 1 }),
+        node("Identity", "id", ["a"], ["b"]),
+        node("Add", "res", ["b", "a"], ["y"]),
+      ],
+      [floatTensor("w", [4, 4], rand(16))],
+      [4],
+      [4],
+    );
+    expect(() => readOnnx(twice)).toThrow(/^ONNX node 'res': adds a tensor to itself$/);
+    const offChain = graph(
+      [node("Gemm", "fc", ["x", "w"], ["a"], { transB: 1 }), node("Add", "res", ["a", "elsewhere"], ["y"])],
+      [floatTensor("w", [4, 4], rand(16))],
+      [4],
+      [4],
+    );
+    expect(() => readOnnx(offChain)).toThrow(
+      /^ONNX node 'res': adds 'elsewhere', which is not an earlier tensor of the chain$/,
+    );
+  });
+});
+
 describe("a model with every new op, proven", () => {
   reseed(5);
-  // flat [64] -> Reshape [0,1,8,8] -> Conv 2@3x3 -> BN -> MaxPool 2x2/2 -> Relu -> Dropout -> Flatten -> Gemm 18->3
-  // -> BN -> Identity -> Softmax
+  // flat [64] -> Reshape [0,1,8,8] -> Conv 2@3x3 -> BN -> MaxPool 2x2/2 -> Relu -> Dropout -> Flatten (f)
+  // -> Gemm 18->18 -> Add(f) -> Relu -> Gemm 18->3 -> BN -> Identity -> Softmax
   const bytes = graph(
     [
       node("Reshape", "to_image", ["x", "shape"], ["img"]),
@@ -448,7 +587,10 @@ describe("a model with every new op, proven", () => {
       node("Relu", "relu1", ["p"], ["h"]),
       node("Dropout", "drop", ["h"], ["hd"]),
       node("Flatten", "flat", ["hd"], ["f"], { axis: 1 }),
-      node("Gemm", "fc", ["f", "fc.w", "fc.b"], ["g"], { transB: 1 }),
+      node("Gemm", "fc0", ["f", "fc0.w", "fc0.b"], ["g0"], { transB: 1 }),
+      node("Add", "res", ["g0", "f"], ["s"]),
+      node("Relu", "relu2", ["s"], ["r"]),
+      node("Gemm", "fc", ["r", "fc.w", "fc.b"], ["g"], { transB: 1 }),
       bn("bn2", "g", "gb"),
       node("Identity", "id", ["gb"], ["logits"]),
       node("Softmax", "sm", ["logits"], ["y"]),
@@ -458,6 +600,8 @@ describe("a model with every new op, proven", () => {
       floatTensor("conv1.w", [2, 1, 3, 3], rand(18)),
       floatTensor("conv1.b", [2], rand(2, 0.1)),
       ...bnParams("bn1", 2),
+      floatTensor("fc0.w", [18, 18], rand(324, 0.3)),
+      floatTensor("fc0.b", [18], rand(18, 0.1)),
       floatTensor("fc.w", [3, 18], rand(54)),
       floatTensor("fc.b", [3], rand(3, 0.1)),
       ...bnParams("bn2", 3),
@@ -476,6 +620,9 @@ describe("a model with every new op, proven", () => {
       "maxpool",
       "requant",
       "flatten",
+      "dense",
+      "add",
+      "requant",
       "dense",
     ]);
     const manifest = modelManifestSchema.parse(JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")));

@@ -54,6 +54,8 @@ export function analyze(model: IntModel): Analysis {
   let maxAbs = Math.max(Math.abs(min - q.zeroPoint), Math.abs(max - q.zeroPoint));
   if (!(maxAbs < FLOAT_EXACT)) throw new BoundError(`the input less its zero point can reach ${maxAbs} >= 2^24`);
 
+  const input = { lo, hi };
+  const history: Array<{ lo: number[]; hi: number[] }> = [];
   model.layers.forEach((l, idx) => {
     let nlo: number[];
     let nhi: number[];
@@ -139,6 +141,23 @@ export function analyze(model: IntModel): Analysis {
         );
         break;
       }
+      case "add": {
+        const skip = l.from < 0 ? input : history[l.from];
+        if (!skip || skip.lo.length !== lo.length || l.from >= idx - 1)
+          throw new ModelCompileError("residual add shape mismatch", l.node);
+        const m = 2 ** l.mainShift;
+        const s = 2 ** l.skipShift;
+        nlo = lo.map((v, i) => v * m + skip.lo[i]! * s);
+        nhi = hi.map((v, i) => v * m + skip.hi[i]! * s);
+        for (let i = 0; i < lo.length; i++) {
+          const abs =
+            Math.max(Math.abs(lo[i]!), Math.abs(hi[i]!)) * m +
+            Math.max(Math.abs(skip.lo[i]!), Math.abs(skip.hi[i]!)) * s;
+          check(abs, l, `the sum of output ${i}`);
+          maxAbs = Math.max(maxAbs, abs);
+        }
+        break;
+      }
       case "maxpool": {
         const [c, h, w] = l.inShape;
         if (lo.length !== c * h * w) throw new ModelCompileError("maxpool shape mismatch", l.node);
@@ -186,6 +205,7 @@ export function analyze(model: IntModel): Analysis {
     }
     lo = nlo!;
     hi = nhi!;
+    history.push({ lo, hi });
     ranges.push({ lo: Math.min(...lo), hi: Math.max(...hi) });
   });
   const outputLo = Math.min(...lo);

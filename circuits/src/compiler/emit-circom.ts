@@ -270,6 +270,15 @@ export function emitCircom(model: IntModel): string {
         curN = c * oh * ow;
         break;
       }
+      case "add": {
+        // linear in the two tensors: no constraint
+        const skip = `a${l.from + 1}`;
+        out.push(`    var ${v}[${curN}];`);
+        out.push(
+          `    for (var i = 0; i < ${curN}; i++) { ${v}[i] = ${cur}[i] * ${2 ** l.mainShift} + ${skip}[i] * ${2 ** l.skipShift}; }`,
+        );
+        break;
+      }
       case "maxpool": {
         const nb = a.maxpool.get(idx)!;
         const kk = l.kernel[0] * l.kernel[1];

@@ -16,10 +16,28 @@ export function emitOnnx(model: IntModel): Uint8Array {
     nodes.push(node("Sub", "input_zero_point", [cur, "input_zero_point"], ["input_centered"]));
     cur = "input_centered";
   }
+  const input = cur; // what the first layer sees (the skip tensor of a residual add from the input)
   model.layers.forEach((l, i) => {
     const p = `l${i}`;
     const out = `${p}_out`;
     switch (l.op) {
+      case "add": {
+        // x * 2^mainShift + skip * 2^skipShift, the skip being an earlier tensor of the graph
+        let x = cur;
+        let skip = l.from < 0 ? input : `l${l.from}_out`;
+        if (l.mainShift > 0) {
+          inits.push(floatTensor(`${p}_main_scale`, [], [2 ** l.mainShift]));
+          nodes.push(node("Mul", `${p}_mulmain`, [x, `${p}_main_scale`], [`${p}_main`]));
+          x = `${p}_main`;
+        }
+        if (l.skipShift > 0) {
+          inits.push(floatTensor(`${p}_skip_scale`, [], [2 ** l.skipShift]));
+          nodes.push(node("Mul", `${p}_mulskip`, [skip, `${p}_skip_scale`], [`${p}_skip`]));
+          skip = `${p}_skip`;
+        }
+        nodes.push(node("Add", `${p}_add`, [x, skip], [out]));
+        break;
+      }
       case "dense":
         inits.push(floatTensor(`${p}_w`, [l.outSize, l.inSize], l.w), floatTensor(`${p}_b`, [l.outSize], l.b));
         nodes.push(node("Gemm", `${p}_gemm`, [cur, `${p}_w`, `${p}_b`], [out], { transB: 1 }));

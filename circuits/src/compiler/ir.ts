@@ -34,6 +34,8 @@ export type FloatLayer =
       kernel: [number, number];
       stride: [number, number];
     }
+  // Residual Add: y = x + (output of layer `from`; -1: the model's input), same shape.
+  | { op: "add"; node: string; from: number }
   // Flatten or Reshape: pure re-indexing of the row-major values (outShape has the same size as inShape).
   | { op: "flatten"; node: string; inShape: Shape; outShape: Shape }
   | { op: "relu"; node: string };
@@ -87,6 +89,16 @@ export const intLayerSchema = z.discriminatedUnion("op", [
     outShape: shape3,
     kernel: pair,
     stride: pair,
+  }),
+  // Residual Add of two branches: y = x * 2^mainShift + skip * 2^skipShift, skip = the output of layer `from` (-1: the
+  // input less its zero point). The layer before is linear with its weight scale chosen so that both sides meet at
+  // one scale by a power of 2 (quantize.ts): exact integers, free in the circuit.
+  z.object({
+    op: z.literal("add"),
+    node: z.string(),
+    from: int.min(-1),
+    mainShift: int.min(0).max(24),
+    skipShift: int.min(0).max(24),
   }),
   // pure re-indexing of the row-major values: ONNX Flatten (axis 1) when outShape is flat, else Reshape.
   z.object({

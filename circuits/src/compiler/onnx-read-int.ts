@@ -95,6 +95,23 @@ export function readIntOnnx(bytes: Uint8Array): IntModel {
       layers.push({ op: "sumpool", node: n.name, inShape: [c, h, wd], outShape, kernel, stride });
       shape = outShape;
       k++;
+    } else if (n.name === `${p}_mulmain` || n.name === `${p}_mulskip` || n.name === `${p}_add`) {
+      const shiftOf = (which: string): number => {
+        if (!inits.has(`${p}_${which}_scale`)) return 0;
+        const s = Math.log2(scalar(`${p}_${which}_scale`));
+        if (!Number.isInteger(s) || s < 1) fail(`'${p}_${which}_scale' is not a power of 2`);
+        return s;
+      };
+      const mainShift = shiftOf("main");
+      const skipShift = shiftOf("skip");
+      k += (mainShift > 0 ? 1 : 0) + (skipShift > 0 ? 1 : 0);
+      const add = next();
+      if (add.name !== `${p}_add`) fail(`expected node '${p}_add', found '${add.name}'`);
+      // the skip tensor: the first input of its Mul, else the Add's second input
+      const skipName = (skipShift > 0 ? nodes[k - 1]!.input[0] : add.input[1]) ?? fail(`'${add.name}' lacks its skip`);
+      const from = /^l(\d+)_out$/.exec(skipName)?.[1];
+      layers.push({ op: "add", node: add.name, from: from === undefined ? -1 : Number(from), mainShift, skipShift });
+      k++;
     } else if (n.name === `${p}_maxpool`) {
       const kernel = attr(n, "kernel_shape") as [number, number];
       const stride = attr(n, "strides") as [number, number];

@@ -182,6 +182,8 @@ export function readOnnx(bytes: Uint8Array): FloatModel {
   let cur = input.name;
   let shape: Shape = inputShape;
   let softmax = false;
+  // each tensor of the chain: the layer whose output it is (-1: the input) and its shape, for residual adds
+  const produced = new Map<string, { layer: number; shape: Shape }>([[input.name, { layer: -1, shape }]]);
   const layers: FloatLayer[] = [];
   const initOf = (n: OnnxNode, idx: number, what: string) => {
     const nm = n.input[idx];
@@ -198,6 +200,20 @@ export function readOnnx(bytes: Uint8Array): FloatModel {
         `op '${n.opType}' of domain '${n.domain}' is not supported (only the default ONNX domain)`,
         name,
       );
+    }
+    // An Add of two tensors of the chain (the current one and an earlier one) closes a residual branch.
+    const residual =
+      n.opType === "Add" &&
+      n.input.length === 2 &&
+      n.input.includes(cur) &&
+      n.input.every((t) => !inits.has(t)) &&
+      n.input.some((t) => t !== cur);
+    if (residual) {
+      const other = n.input.find((t) => t !== cur)!;
+      layers.push(residualAdd(layers, shape, other, produced.get(other), name));
+      cur = n.output[0]!;
+      produced.set(cur, { layer: layers.length - 1, shape });
+      continue;
     }
     if (n.input[0] !== cur) {
       throw new ModelCompileError(
@@ -427,6 +443,7 @@ export function readOnnx(bytes: Uint8Array): FloatModel {
         );
     }
     cur = n.output[0]!;
+    produced.set(cur, { layer: layers.length - 1, shape });
   }
   const output = g.output[0]!;
   if (output.name !== cur)
@@ -435,6 +452,32 @@ export function readOnnx(bytes: Uint8Array): FloatModel {
   const fm: FloatModel = { inputName: input.name, outputName: output.name, inputShape, layers };
   if (softmax) fm.softmax = true;
   return fm;
+}
+
+/** A residual Add of the current tensor and the earlier chain tensor `other`. */
+function residualAdd(
+  layers: FloatLayer[],
+  shape: Shape,
+  other: string,
+  skip: { layer: number; shape: Shape } | undefined,
+  name: string,
+): FloatLayer {
+  if (!skip) throw new ModelCompileError(`adds '${other}', which is not an earlier tensor of the chain`, name);
+  if (skip.layer === layers.length - 1) throw new ModelCompileError("adds a tensor to itself", name);
+  if (skip.shape.join() !== shape.join()) {
+    throw new ModelCompileError(
+      `a residual Add needs two tensors of one shape, got [N,${skip.shape}] and [N,${shape}]`,
+      name,
+    );
+  }
+  const prev = layers[layers.length - 1];
+  if (!prev || (prev.op !== "dense" && prev.op !== "conv")) {
+    throw new ModelCompileError(
+      `a residual Add needs a Conv, Gemm or MatMul right before it on the branch${prev ? ` (found ${prev.node})` : ""}`,
+      name,
+    );
+  }
+  return { op: "add", node: name, from: skip.layer };
 }
 
 interface BatchNorm {

@@ -25,8 +25,15 @@ export function poolWindows(
       }
 }
 
-export function evalLayer(l: IntLayer, x: ArrayLike<number>): number[] {
+/** One layer on x; `skip` is the output of layer `l.from` for a residual add. */
+export function evalLayer(l: IntLayer, x: ArrayLike<number>, skip?: ArrayLike<number>): number[] {
   switch (l.op) {
+    case "add": {
+      if (!skip || skip.length !== x.length) throw new Error(`layer ${l.node}: residual add without its skip tensor`);
+      const m = 2 ** l.mainShift;
+      const s = 2 ** l.skipShift;
+      return Array.from(x, (v, i) => v * m + skip[i]! * s);
+    }
     case "dense": {
       const y = new Array<number>(l.outSize);
       for (let o = 0; o < l.outSize; o++) {
@@ -95,11 +102,21 @@ export function evalLayer(l: IntLayer, x: ArrayLike<number>): number[] {
   }
 }
 
-/** Runs layers[from..to) on x. */
-export function evalLayers(layers: readonly IntLayer[], x: ArrayLike<number>): number[] {
+/** Runs the layers on x (the input less its zero point); returns the output of each layer. */
+export function evalLayerOutputs(layers: readonly IntLayer[], x: ArrayLike<number>): number[][] {
+  const outs: number[][] = [];
   let cur: ArrayLike<number> = x;
-  for (const l of layers) cur = evalLayer(l, cur);
-  return Array.from(cur);
+  for (const l of layers) {
+    cur = evalLayer(l, cur, l.op === "add" ? (l.from < 0 ? x : outs[l.from]) : undefined);
+    outs.push(cur as number[]);
+  }
+  return outs;
+}
+
+/** Runs the layers on x; returns the last output. */
+export function evalLayers(layers: readonly IntLayer[], x: ArrayLike<number>): number[] {
+  const outs = evalLayerOutputs(layers, x);
+  return Array.from(outs.at(-1) ?? x);
 }
 
 /** Integer output (e.g. logits) of the model for one integer input (zero point not yet subtracted). */

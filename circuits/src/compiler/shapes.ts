@@ -10,6 +10,7 @@ export function layerOutShape(l: IntLayer, inShape: Shape): Shape {
     case "flatten":
       return l.outShape;
     case "requant":
+    case "add":
       return inShape;
   }
 }

@@ -130,7 +130,8 @@ function bwd(l: Layer, x: Float64Array, y: Float64Array, gy: Float64Array): Floa
       return gx;
     }
     case "maxpool":
-      throw new Error("MaxPool is not trainable here");
+    case "add":
+      throw new Error(`${l.op} is not trainable here`);
     case "flatten":
       return gy;
     case "relu":
