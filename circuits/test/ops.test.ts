@@ -22,7 +22,7 @@ import {
 } from "../src/compiler/index.ts";
 import { CIRCOM_MAX } from "../src/compiler/emit-circom.ts";
 import { evalFloatLayers } from "../src/compiler/float-reference.ts";
-import type { INodeProto, ITensorProto } from "../src/compiler/onnx-proto.ts";
+import { type INodeProto, type ITensorProto, onnx } from "../src/compiler/onnx-proto.ts";
 import { encodeModel, floatTensor, int64Tensor, node } from "../src/compiler/onnx-write.ts";
 import { hashInput } from "../src/io/input.ts";
 import { packOutput } from "../src/io/pack.ts";
@@ -425,6 +425,23 @@ describe("MaxPool: comparisons in the circuit, exact in onnxruntime and the refe
       /^ONNX node 'pool1': only pads = 0 and ceil_mode = 0 are supported$/,
     );
     expect(() => readOnnx(build({ dilations: [2, 2] }))).toThrow(/^ONNX node 'pool1': only dilations = 1/);
+    const samePad = graph(
+      [
+        {
+          ...node("MaxPool", "mp", ["x"], ["y"], { kernel_shape: [2, 2] }),
+          attribute: [
+            { name: "kernel_shape", type: onnx.AttributeProto.AttributeType.INTS, ints: [2, 2] },
+            { name: "auto_pad", type: onnx.AttributeProto.AttributeType.STRING, s: Buffer.from("SAME_UPPER") },
+          ],
+        },
+      ],
+      [],
+      [1, 4, 4],
+      [1, 4, 4],
+    );
+    expect(() => readOnnx(samePad)).toThrow(
+      /^ONNX node 'mp': auto_pad = SAME_UPPER is not supported \(give explicit pads\)$/,
+    );
     const indices = graph(
       [node("MaxPool", "mp", ["x"], ["y", "idx"], { kernel_shape: [2, 2] })],
       [],

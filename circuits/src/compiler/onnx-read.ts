@@ -20,6 +20,7 @@ const attrSchema = z.object({
   i: z.number().optional(),
   f: z.number().optional(),
   ints: z.array(z.number()).optional(),
+  s: z.array(z.number().int()).optional(),
 });
 const nodeSchema = z.object({
   name: z.string().default(""),
@@ -117,6 +118,18 @@ function attrs(n: OnnxNode) {
     float(key: string, dflt: number): number {
       const a = map.get(key);
       return a?.f ?? dflt;
+    },
+    str(key: string, dflt: string): string {
+      const a = map.get(key);
+      return a?.s ? Buffer.from(a.s).toString("utf8") : dflt;
+    },
+    /** auto_pad other than NOTSET / VALID would pad where `pads` does not say: refused. */
+    noAutoPad(): void {
+      const v = this.str("auto_pad", "NOTSET");
+      if (v !== "NOTSET" && v !== "VALID")
+        throw new ModelCompileError(`auto_pad = ${v} is not supported (give explicit pads)`, name);
+      if (v === "VALID" && this.ints("pads", [0, 0, 0, 0]).some((p) => p !== 0))
+        throw new ModelCompileError("auto_pad = VALID with non-zero pads", name);
     },
     only(allowed: string[]): void {
       for (const k of map.keys())
@@ -282,6 +295,7 @@ export function readOnnx(bytes: Uint8Array): FloatModel {
         break;
       case "Conv": {
         a.only(["kernel_shape", "strides", "pads", "dilations", "group", "auto_pad"]);
+        a.noAutoPad();
         if (shape.length !== 3) throw new ModelCompileError(`Conv needs a [C,H,W] input, got [${shape}]`, name);
         if (a.int("group", 1) !== 1) throw new ModelCompileError("only group = 1 is supported", name);
         if (a.ints("dilations", [1, 1]).some((d) => d !== 1))
@@ -324,6 +338,7 @@ export function readOnnx(bytes: Uint8Array): FloatModel {
       }
       case "AveragePool": {
         a.only(["kernel_shape", "strides", "pads", "ceil_mode", "count_include_pad", "auto_pad"]);
+        a.noAutoPad();
         if (shape.length !== 3) throw new ModelCompileError(`AveragePool needs a [C,H,W] input, got [${shape}]`, name);
         const k = a.ints("kernel_shape", []) as [number, number];
         if (k.length !== 2) throw new ModelCompileError("kernel_shape must be 2-D", name);
@@ -410,6 +425,7 @@ export function readOnnx(bytes: Uint8Array): FloatModel {
       }
       case "MaxPool": {
         a.only(["kernel_shape", "strides", "pads", "ceil_mode", "dilations", "storage_order", "auto_pad"]);
+        a.noAutoPad();
         if (shape.length !== 3) throw new ModelCompileError(`MaxPool needs a [C,H,W] input, got [${shape}]`, name);
         const k = a.ints("kernel_shape", []) as [number, number];
         if (k.length !== 2) throw new ModelCompileError("kernel_shape must be 2-D", name);
