@@ -45,15 +45,16 @@ export function quantize(fm: FloatModel, opts: QuantizeOptions): Quantized {
   // Calibration activations at the current point, kept exact in integers (the input less its zero point).
   const input0: number[][] = opts.calibration.map((x) => quantizeValues(x, opts.input).values.map((v) => v - zp));
   let acts = input0;
-  // every layer's calibration activations, for the skip side of a residual add
-  const history: number[][][] = [];
+  // the calibration activations of the layers a residual add takes as its skip side (only those: they are large)
+  const skipped = new Set(fm.layers.flatMap((l) => (l.op === "add" ? [l.from] : [])));
+  const history = new Map<number, number[][]>();
   const scaleOf = (from: number): number => (from < 0 ? opts.input.scale : layerScales[from]!);
   const push = (l: IntLayer): void => {
     layers.push(l);
     layerScales.push(scale);
-    const skip = l.op === "add" ? (l.from < 0 ? input0 : history[l.from]!) : undefined;
+    const skip = l.op === "add" ? (l.from < 0 ? input0 : history.get(l.from)!) : undefined;
     acts = acts.map((a, r) => evalLayer(l, a, skip?.[r]));
-    history.push(acts);
+    if (skipped.has(layers.length - 1)) history.set(layers.length - 1, acts);
   };
   /** `skipScale`: the layer closes a residual branch whose skip tensor has this scale. */
   const quantWeights = (node: string, w: Float64Array, b: Float64Array, skipScale?: number) => {
