@@ -41,9 +41,9 @@ describe("compiler refuses what it cannot compile exactly", () => {
     expect(c.circom).toContain("template Model()");
   });
   it("names an unsupported op and its node", () => {
-    const bytes = graph([node("MaxPool", "pool_7", ["x"], ["y"], { kernel_shape: [2, 2] })], [], [1, 4, 4]);
+    const bytes = graph([node("LpPool", "pool_7", ["x"], ["y"], { kernel_shape: [2, 2] })], [], [1, 4, 4]);
     expect(() => readOnnx(bytes)).toThrow(ModelCompileError);
-    expect(() => readOnnx(bytes)).toThrow(/ONNX node 'pool_7': unsupported op 'MaxPool'/);
+    expect(() => readOnnx(bytes)).toThrow(/ONNX node 'pool_7': unsupported op 'LpPool'/);
   });
   it("names a node whose weight shape does not match its input", () => {
     const bytes = graph(

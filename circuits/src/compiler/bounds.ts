@@ -2,7 +2,8 @@
 // value the ONNX graph computes (partial sums included) is an integer below 2^24 in magnitude, so float32
 // holds it exactly; sizes the circuit's bit decompositions and the output lanes.
 import { BoundError, ModelCompileError } from "./errors.ts";
-import { inputQuantOf, inputRange, type IntLayer, type IntModel } from "./ir.ts";
+import { inputQuantOf, inputRange, type IntLayer, type IntModel, size } from "./ir.ts";
+import { poolWindows } from "./reference.ts";
 
 export const FLOAT_EXACT = 2 ** 24;
 
@@ -18,6 +19,11 @@ export interface Analysis {
   ranges: Array<{ lo: number; hi: number }>;
   /** per layer index of a requant layer */
   requant: Map<number, RequantBits>;
+  /**
+   * per layer index of a maxpool layer: bits N of each comparison, the decomposition of x - m + 2^(N-1) where x is
+   * a value of the window and m the running max (both in the layer's input range [L, H], so H - L < 2^(N-1))
+   */
+  maxpool: Map<number, number>;
   outputLo: number;
   outputHi: number;
   /** lane width of the packed output: v + 2^(B-1) fits in B bits */
@@ -44,9 +50,12 @@ export function analyze(model: IntModel): Analysis {
   let hi = new Array<number>(n).fill(max - q.zeroPoint);
   const ranges: Analysis["ranges"] = [];
   const requant = new Map<number, RequantBits>();
+  const maxpool = new Map<number, number>();
   let maxAbs = Math.max(Math.abs(min - q.zeroPoint), Math.abs(max - q.zeroPoint));
   if (!(maxAbs < FLOAT_EXACT)) throw new BoundError(`the input less its zero point can reach ${maxAbs} >= 2^24`);
 
+  const input = { lo, hi };
+  const history: Array<{ lo: number[]; hi: number[] }> = [];
   model.layers.forEach((l, idx) => {
     let nlo: number[];
     let nhi: number[];
@@ -132,6 +141,42 @@ export function analyze(model: IntModel): Analysis {
         );
         break;
       }
+      case "add": {
+        const skip = l.from < 0 ? input : history[l.from];
+        if (!skip || skip.lo.length !== lo.length || l.from >= idx - 1)
+          throw new ModelCompileError("residual add shape mismatch", l.node);
+        const m = 2 ** l.mainShift;
+        const s = 2 ** l.skipShift;
+        nlo = lo.map((v, i) => v * m + skip.lo[i]! * s);
+        nhi = hi.map((v, i) => v * m + skip.hi[i]! * s);
+        for (let i = 0; i < lo.length; i++) {
+          const abs =
+            Math.max(Math.abs(lo[i]!), Math.abs(hi[i]!)) * m +
+            Math.max(Math.abs(skip.lo[i]!), Math.abs(skip.hi[i]!)) * s;
+          check(abs, l, `the sum of output ${i}`);
+          maxAbs = Math.max(maxAbs, abs);
+        }
+        break;
+      }
+      case "maxpool": {
+        const [c, h, w] = l.inShape;
+        if (lo.length !== c * h * w) throw new ModelCompileError("maxpool shape mismatch", l.node);
+        const n = size(l.outShape);
+        const olo = new Array<number>(n);
+        const ohi = new Array<number>(n);
+        poolWindows(l, (o, window) => {
+          olo[o] = Math.max(...window.map((i) => lo[i]!));
+          ohi[o] = Math.max(...window.map((i) => hi[i]!));
+        });
+        const span = Math.max(...hi) - Math.min(...lo);
+        let nb = 1;
+        while (span >= 2 ** (nb - 1)) nb++;
+        if (nb > 250) throw new ModelCompileError(`comparisons need ${nb} bits`, l.node);
+        maxpool.set(idx, nb);
+        nlo = olo;
+        nhi = ohi;
+        break;
+      }
       case "flatten":
         nlo = lo;
         nhi = hi;
@@ -160,6 +205,7 @@ export function analyze(model: IntModel): Analysis {
     }
     lo = nlo!;
     hi = nhi!;
+    history.push({ lo, hi });
     ranges.push({ lo: Math.min(...lo), hi: Math.max(...hi) });
   });
   const outputLo = Math.min(...lo);
@@ -171,5 +217,5 @@ export function analyze(model: IntModel): Analysis {
     throw new ModelCompileError(
       `output shape [${model.output.shape}] does not match the last layer (${lo.length} values)`,
     );
-  return { ranges, requant, outputLo, outputHi, laneBits, maxAbs };
+  return { ranges, requant, maxpool, outputLo, outputHi, laneBits, maxAbs };
 }

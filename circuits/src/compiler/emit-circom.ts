@@ -2,7 +2,8 @@
 // expressions in `var`s (no constraint); constraints come only from the input range checks, the Poseidon
 // input hash, the fused requant/ReLU/clamp, and one packing constraint per public output element.
 import { analyze } from "./bounds.ts";
-import { inputQuantOf, type IntModel } from "./ir.ts";
+import { inputQuantOf, type IntModel, size } from "./ir.ts";
+import { poolWindows } from "./reference.ts";
 import { BYTES_PER_FIELD, CHUNK } from "../io/hash.ts";
 import { bytesPerValue } from "../io/input.ts";
 import { lanesPerField } from "../io/pack.ts";
@@ -101,6 +102,31 @@ template InputBytes(B, NB, S) {
 }
 `;
 
+// Used only by models with a MaxPool (kept out of CIRCOM_LIBRARY so that the MNIST circuits stay byte for byte).
+export const CIRCOM_MAX = `
+// out = max(in[0..KK-1]). A running max m: for each next value x, x - m + 2^(N-1) is decomposed into N bits (the
+// caller proves |x - m| < 2^(N-1)); the top bit says x >= m, and one product selects the larger. N + 1 constraints
+// per comparison, KK - 1 comparisons.
+template MaxOf(KK, N) {
+    signal input in[KK];
+    signal output out;
+    signal m[KK];
+    signal bits[KK][N];
+    m[0] <== in[0];
+    for (var j = 1; j < KK; j++) {
+        var lc = 0;
+        for (var i = 0; i < N; i++) {
+            bits[j][i] <-- ((in[j] - m[j - 1] + (1 << (N - 1))) >> i) & 1;
+            bits[j][i] * (bits[j][i] - 1) === 0;
+            lc += bits[j][i] * (1 << i);
+        }
+        lc === in[j] - m[j - 1] + (1 << (N - 1));
+        m[j] <== m[j - 1] + bits[j][N - 1] * (in[j] - m[j - 1]);
+    }
+    out <== m[KK - 1];
+}
+`;
+
 /** Circom source of the model's circuit. Deterministic: the same model gives the same text. */
 export function emitCircom(model: IntModel): string {
   const a = analyze(model);
@@ -123,6 +149,7 @@ export function emitCircom(model: IntModel): string {
   out.push('include "circomlib/circuits/poseidon.circom";');
   out.push(CIRCOM_LIBRARY);
   if (!uint8) out.push(CIRCOM_INPUT_BYTES);
+  if (model.layers.some((l) => l.op === "maxpool")) out.push(CIRCOM_MAX);
   out.push("template Model() {");
   out.push(`    signal input in[${nIn}];`);
   out.push(`    signal output out[${F}];`);
@@ -241,6 +268,28 @@ export function emitCircom(model: IntModel): string {
               sum(`${v}[${(ch * oh + oy) * ow + ox}]`, 0, terms);
             }
         curN = c * oh * ow;
+        break;
+      }
+      case "add": {
+        // linear in the two tensors: no constraint
+        const skip = `a${l.from + 1}`;
+        out.push(`    var ${v}[${curN}];`);
+        out.push(
+          `    for (var i = 0; i < ${curN}; i++) { ${v}[i] = ${cur}[i] * ${2 ** l.mainShift} + ${skip}[i] * ${2 ** l.skipShift}; }`,
+        );
+        break;
+      }
+      case "maxpool": {
+        const nb = a.maxpool.get(idx)!;
+        const kk = l.kernel[0] * l.kernel[1];
+        const n = size(l.outShape);
+        out.push(`    component mp${idx}[${n}];`);
+        out.push(`    var ${v}[${n}];`);
+        poolWindows(l, (o, window) => {
+          const ins = window.map((i, j) => `mp${idx}[${o}].in[${j}] <== ${cur}[${i}];`).join(" ");
+          out.push(`    mp${idx}[${o}] = MaxOf(${kk}, ${nb}); ${ins} ${v}[${o}] = mp${idx}[${o}].out;`);
+        });
+        curN = n;
         break;
       }
       case "flatten":

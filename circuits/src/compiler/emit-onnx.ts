@@ -1,7 +1,7 @@
 // IntModel -> ONNX graph with exact integer semantics in float32 (bounds.ts proves every value < 2^24).
 import { analyze } from "./bounds.ts";
 import type { IntModel } from "./ir.ts";
-import { encodeModel, floatTensor, node } from "./onnx-write.ts";
+import { encodeModel, floatTensor, int64Tensor, node } from "./onnx-write.ts";
 import type { INodeProto, ITensorProto } from "./onnx-proto.ts";
 
 export function emitOnnx(model: IntModel): Uint8Array {
@@ -16,10 +16,28 @@ export function emitOnnx(model: IntModel): Uint8Array {
     nodes.push(node("Sub", "input_zero_point", [cur, "input_zero_point"], ["input_centered"]));
     cur = "input_centered";
   }
+  const input = cur; // what the first layer sees (the skip tensor of a residual add from the input)
   model.layers.forEach((l, i) => {
     const p = `l${i}`;
     const out = `${p}_out`;
     switch (l.op) {
+      case "add": {
+        // x * 2^mainShift + skip * 2^skipShift, the skip being an earlier tensor of the graph
+        let x = cur;
+        let skip = l.from < 0 ? input : `l${l.from}_out`;
+        if (l.mainShift > 0) {
+          inits.push(floatTensor(`${p}_main_scale`, [], [2 ** l.mainShift]));
+          nodes.push(node("Mul", `${p}_mulmain`, [x, `${p}_main_scale`], [`${p}_main`]));
+          x = `${p}_main`;
+        }
+        if (l.skipShift > 0) {
+          inits.push(floatTensor(`${p}_skip_scale`, [], [2 ** l.skipShift]));
+          nodes.push(node("Mul", `${p}_mulskip`, [skip, `${p}_skip_scale`], [`${p}_skip`]));
+          skip = `${p}_skip`;
+        }
+        nodes.push(node("Add", `${p}_add`, [x, skip], [out]));
+        break;
+      }
       case "dense":
         inits.push(floatTensor(`${p}_w`, [l.outSize, l.inSize], l.w), floatTensor(`${p}_b`, [l.outSize], l.b));
         nodes.push(node("Gemm", `${p}_gemm`, [cur, `${p}_w`, `${p}_b`], [out], { transB: 1 }));
@@ -51,8 +69,18 @@ export function emitOnnx(model: IntModel): Uint8Array {
         );
         break;
       }
+      case "maxpool":
+        // max of integers held exactly in float32 is exact
+        nodes.push(node("MaxPool", `${p}_maxpool`, [cur], [out], { kernel_shape: l.kernel, strides: l.stride }));
+        break;
       case "flatten":
-        nodes.push(node("Flatten", `${p}_flatten`, [cur], [out], { axis: 1 }));
+        if (l.outShape.length === 1) {
+          nodes.push(node("Flatten", `${p}_flatten`, [cur], [out], { axis: 1 }));
+        } else {
+          // 0 keeps the batch dimension
+          inits.push(int64Tensor(`${p}_shape`, [l.outShape.length + 1], [0, ...l.outShape]));
+          nodes.push(node("Reshape", `${p}_reshape`, [cur, `${p}_shape`], [out]));
+        }
         break;
       case "requant": {
         let x = cur;
@@ -94,5 +122,6 @@ export function intOnnxDocString(model: IntModel): string {
   const { bits, scale } = model.input;
   const zp = model.input.zeroPoint ?? 0;
   const input = `${model.input.signed ? "int" : "uint"}${bits} (scale ${scale}${zp !== 0 ? `, zero point ${zp}` : ""})`;
-  return `Sovra integer model '${model.name}': exact integer semantics in float32; input ${input}, output scale ${model.output.scale}`;
+  const softmax = model.output.softmax ? " (logits: the float model's Softmax is left to the buyer)" : "";
+  return `Sovra integer model '${model.name}': exact integer semantics in float32; input ${input}, output scale ${model.output.scale}${softmax}`;
 }

@@ -2,8 +2,12 @@
 // measures the quantization error of each layer (compiler report).
 import type { FloatLayer } from "./ir.ts";
 
-export function evalFloatLayer(l: FloatLayer, x: Float64Array): Float64Array {
+/** One layer on x; `skip` is the output of layer `l.from` for a residual add. */
+export function evalFloatLayer(l: FloatLayer, x: Float64Array, skip?: Float64Array): Float64Array {
   switch (l.op) {
+    case "add":
+      if (!skip || skip.length !== x.length) throw new Error(`layer ${l.node}: residual add without its skip tensor`);
+      return x.map((v, i) => v + skip[i]!);
     case "dense": {
       const y = new Float64Array(l.outSize);
       for (let o = 0; o < l.outSize; o++) {
@@ -53,6 +57,21 @@ export function evalFloatLayer(l: FloatLayer, x: Float64Array): Float64Array {
           }
       return y;
     }
+    case "maxpool": {
+      const [c, h, w] = l.inShape;
+      const [, oh, ow] = l.outShape;
+      const y = new Float64Array(c * oh * ow);
+      for (let ch = 0; ch < c; ch++)
+        for (let oy = 0; oy < oh; oy++)
+          for (let ox = 0; ox < ow; ox++) {
+            let m = -Infinity;
+            for (let ky = 0; ky < l.kernel[0]; ky++)
+              for (let kx = 0; kx < l.kernel[1]; kx++)
+                m = Math.max(m, x[(ch * h + oy * l.stride[0] + ky) * w + ox * l.stride[1] + kx]!);
+            y[(ch * oh + oy) * ow + ox] = m;
+          }
+      return y;
+    }
     case "flatten":
       return x;
     case "relu":
@@ -63,9 +82,10 @@ export function evalFloatLayer(l: FloatLayer, x: Float64Array): Float64Array {
 /** Runs every layer on x; returns the output of each layer (index i = after layer i). */
 export function evalFloatLayers(layers: readonly FloatLayer[], x: ArrayLike<number>): Float64Array[] {
   const outs: Float64Array[] = [];
-  let cur: Float64Array = Float64Array.from(x);
+  const input = Float64Array.from(x);
+  let cur: Float64Array = input;
   for (const l of layers) {
-    cur = evalFloatLayer(l, cur);
+    cur = evalFloatLayer(l, cur, l.op === "add" ? (l.from < 0 ? input : outs[l.from]) : undefined);
     outs.push(cur);
   }
   return outs;
@@ -76,7 +96,7 @@ export function floatOutputSize(inputShape: readonly number[], layers: readonly 
   let n = inputShape.reduce((a, b) => a * b, 1);
   for (const l of layers) {
     if (l.op === "dense") n = l.outSize;
-    else if (l.op !== "relu") n = l.outShape.reduce((a, b) => a * b, 1);
+    else if (l.op !== "relu" && l.op !== "add") n = l.outShape.reduce((a, b) => a * b, 1);
   }
   return n;
 }

@@ -26,6 +26,17 @@ export type FloatLayer =
       kernel: [number, number];
       stride: [number, number];
     }
+  | {
+      op: "maxpool";
+      node: string;
+      inShape: [number, number, number];
+      outShape: [number, number, number];
+      kernel: [number, number];
+      stride: [number, number];
+    }
+  // Residual Add: y = x + (output of layer `from`; -1: the model's input), same shape.
+  | { op: "add"; node: string; from: number }
+  // Flatten or Reshape: pure re-indexing of the row-major values (outShape has the same size as inShape).
   | { op: "flatten"; node: string; inShape: Shape; outShape: Shape }
   | { op: "relu"; node: string };
 
@@ -34,6 +45,8 @@ export interface FloatModel {
   outputName: string;
   inputShape: Shape;
   layers: FloatLayer[];
+  /** the graph ended in a Softmax over the flat output: the layers compute its logits (the Softmax is not in them) */
+  softmax?: boolean;
 }
 
 const int = z.number().int();
@@ -68,6 +81,26 @@ export const intLayerSchema = z.discriminatedUnion("op", [
     kernel: pair,
     stride: pair,
   }),
+  // y = max over each kernel window (no padding): comparisons in the circuit, exact in float32.
+  z.object({
+    op: z.literal("maxpool"),
+    node: z.string(),
+    inShape: shape3,
+    outShape: shape3,
+    kernel: pair,
+    stride: pair,
+  }),
+  // Residual Add of two branches: y = x * 2^mainShift + skip * 2^skipShift, skip = the output of layer `from` (-1: the
+  // input less its zero point). The layer before is linear with its weight scale chosen so that both sides meet at
+  // one scale by a power of 2 (quantize.ts): exact integers, free in the circuit.
+  z.object({
+    op: z.literal("add"),
+    node: z.string(),
+    from: int.min(-1),
+    mainShift: int.min(0).max(24),
+    skipShift: int.min(0).max(24),
+  }),
+  // pure re-indexing of the row-major values: ONNX Flatten (axis 1) when outShape is flat, else Reshape.
   z.object({
     op: z.literal("flatten"),
     node: z.string(),
@@ -100,6 +133,11 @@ export const intModelSchema = z.object({
     shape: z.array(int.positive()),
     /** real value (float logits) ~= integer * scale */
     scale: z.number().positive(),
+    /**
+     * the float model ended in a Softmax: the output is its logits (the argmax is the same); the buyer may compute
+     * softmax(integer * scale). Absent (false) for the MNIST models.
+     */
+    softmax: z.literal(true).optional(),
   }),
 });
 export type IntModel = z.infer<typeof intModelSchema>;

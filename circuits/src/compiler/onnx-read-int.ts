@@ -4,10 +4,10 @@
 import { ModelCompileError } from "./errors.ts";
 import { emitOnnx } from "./emit-onnx.ts";
 import { type IntLayer, type IntModel, intModelSchema, type Shape, size } from "./ir.ts";
-import { decodeTensor, parseOnnxModel, type Tensor } from "./onnx-read.ts";
+import { decodeInt64Tensor, decodeTensor, parseOnnxModel, type Tensor } from "./onnx-read.ts";
 
 const DOC =
-  /^Sovra integer model '([a-z][a-z0-9_]*)': exact integer semantics in float32; input (u?)int(\d+) \(scale ([^,)]+)(?:, zero point (-?\d+))?\), output scale (\S+)$/;
+  /^Sovra integer model '([a-z][a-z0-9_]*)': exact integer semantics in float32; input (u?)int(\d+) \(scale ([^,)]+)(?:, zero point (-?\d+))?\), output scale (\S+?)( \(logits: the float model's Softmax is left to the buyer\))?$/;
 
 const fail = (why: string): never => {
   throw new ModelCompileError(`not a quantized model written by this compiler: ${why}`);
@@ -23,10 +23,10 @@ const ints = (t: Tensor, what: string): number[] => {
 export function readIntOnnx(bytes: Uint8Array): IntModel {
   const m = parseOnnxModel(bytes);
   const doc = DOC.exec(m.docString) ?? fail("its doc string is not the compiler's");
-  const [, name, unsigned, bits, scale, zeroPoint, outScale] = doc;
+  const [, name, unsigned, bits, scale, zeroPoint, outScale, softmax] = doc;
   const g = m.graph;
-  const inits = new Map(g.initializer.map((t) => [t.name, decodeTensor(t)]));
-  const init = (n: string): Tensor => inits.get(n) ?? fail(`initializer '${n}' is missing`);
+  const inits = new Map(g.initializer.map((t) => [t.name, t]));
+  const init = (n: string): Tensor => decodeTensor(inits.get(n) ?? fail(`initializer '${n}' is missing`));
   const scalar = (n: string): number => {
     const t = init(n);
     if (t.data.length !== 1) fail(`'${n}' is not a scalar`);
@@ -95,6 +95,42 @@ export function readIntOnnx(bytes: Uint8Array): IntModel {
       layers.push({ op: "sumpool", node: n.name, inShape: [c, h, wd], outShape, kernel, stride });
       shape = outShape;
       k++;
+    } else if (n.name === `${p}_mulmain` || n.name === `${p}_mulskip` || n.name === `${p}_add`) {
+      const shiftOf = (which: string): number => {
+        if (!inits.has(`${p}_${which}_scale`)) return 0;
+        const s = Math.log2(scalar(`${p}_${which}_scale`));
+        if (!Number.isInteger(s) || s < 1) fail(`'${p}_${which}_scale' is not a power of 2`);
+        return s;
+      };
+      const mainShift = shiftOf("main");
+      const skipShift = shiftOf("skip");
+      k += (mainShift > 0 ? 1 : 0) + (skipShift > 0 ? 1 : 0);
+      const add = next();
+      if (add.name !== `${p}_add`) fail(`expected node '${p}_add', found '${add.name}'`);
+      // the skip tensor: the first input of its Mul, else the Add's second input
+      const skipName = (skipShift > 0 ? nodes[k - 1]!.input[0] : add.input[1]) ?? fail(`'${add.name}' lacks its skip`);
+      const from = /^l(\d+)_out$/.exec(skipName)?.[1];
+      layers.push({ op: "add", node: add.name, from: from === undefined ? -1 : Number(from), mainShift, skipShift });
+      k++;
+    } else if (n.name === `${p}_maxpool`) {
+      const kernel = attr(n, "kernel_shape") as [number, number];
+      const stride = attr(n, "strides") as [number, number];
+      const [c, h, wd] = shape as [number, number, number];
+      const outShape: [number, number, number] = [
+        c,
+        Math.floor((h - kernel[0]) / stride[0]) + 1,
+        Math.floor((wd - kernel[1]) / stride[1]) + 1,
+      ];
+      layers.push({ op: "maxpool", node: n.name, inShape: [c, h, wd], outShape, kernel, stride });
+      shape = outShape;
+      k++;
+    } else if (n.name === `${p}_reshape`) {
+      const t = decodeInt64Tensor(inits.get(`${p}_shape`) ?? fail(`initializer '${p}_shape' is missing`));
+      const outShape = t.slice(1);
+      if (t[0] !== 0 || outShape.some((d) => d <= 0)) fail(`'${p}_shape' is not a per-example shape`);
+      layers.push({ op: "flatten", node: n.name, inShape: shape, outShape });
+      shape = outShape;
+      k++;
     } else if (n.name === `${p}_flatten`) {
       layers.push({ op: "flatten", node: n.name, inShape: shape, outShape: [size(shape)] });
       shape = [size(shape)];
@@ -127,6 +163,7 @@ export function readIntOnnx(bytes: Uint8Array): IntModel {
       name: "output",
       shape: outDims.slice(1).map((d) => d.dimValue ?? fail("the output shape is not fixed")),
       scale: Number(outScale),
+      ...(softmax ? { softmax: true } : {}),
     },
   });
   if (!parsed.success) fail(parsed.error.issues[0]?.message ?? "invalid integer model");

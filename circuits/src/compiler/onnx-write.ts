@@ -12,6 +12,15 @@ export function floatTensor(name: string, dims: number[], values: ArrayLike<numb
   return { name, dims, dataType: FLOAT, rawData: raw };
 }
 
+export function int64Tensor(name: string, dims: number[], values: readonly number[]): ITensorProto {
+  const n = dims.reduce((a, b) => a * b, 1);
+  if (values.length !== n) throw new Error(`tensor ${name}: ${values.length} values for dims [${dims}]`);
+  const raw = new Uint8Array(n * 8);
+  const view = new DataView(raw.buffer);
+  for (let i = 0; i < n; i++) view.setBigInt64(i * 8, BigInt(values[i]!), true);
+  return { name, dims, dataType: onnx.TensorProto.DataType.INT64, rawData: raw };
+}
+
 type AttrValue = number | number[] | { f: number };
 export function node(
   opType: string,

@@ -43,19 +43,33 @@ export function quantize(fm: FloatModel, opts: QuantizeOptions): Quantized {
   const layers: IntLayer[] = [];
   const layerScales: number[] = [];
   // Calibration activations at the current point, kept exact in integers (the input less its zero point).
-  let acts: number[][] = opts.calibration.map((x) => quantizeValues(x, opts.input).values.map((v) => v - zp));
+  const input0: number[][] = opts.calibration.map((x) => quantizeValues(x, opts.input).values.map((v) => v - zp));
+  let acts = input0;
+  // the calibration activations of the layers a residual add takes as its skip side (only those: they are large)
+  const skipped = new Set(fm.layers.flatMap((l) => (l.op === "add" ? [l.from] : [])));
+  const history = new Map<number, number[][]>();
+  const scaleOf = (from: number): number => (from < 0 ? opts.input.scale : layerScales[from]!);
   const push = (l: IntLayer): void => {
     layers.push(l);
     layerScales.push(scale);
-    acts = acts.map((a) => evalLayer(l, a));
+    const skip = l.op === "add" ? (l.from < 0 ? input0 : history.get(l.from)!) : undefined;
+    acts = acts.map((a, r) => evalLayer(l, a, skip?.[r]));
+    if (skipped.has(layers.length - 1)) history.set(layers.length - 1, acts);
   };
-  const quantWeights = (node: string, w: Float64Array, b: Float64Array) => {
+  /** `skipScale`: the layer closes a residual branch whose skip tensor has this scale. */
+  const quantWeights = (node: string, w: Float64Array, b: Float64Array, skipScale?: number) => {
     let max = 0;
     for (const v of w) max = Math.max(max, Math.abs(v));
     if (max === 0) throw new ModelCompileError("all weights are zero", node);
-    const sw = max / 127;
+    let sw = max / 127;
+    if (skipScale !== undefined) {
+      // The finest weight step (>= max/127) that puts the accumulator at the skip's scale times a power of 2, so the
+      // add is exact in integers: at worst half the usual int8 resolution.
+      const e = Math.ceil(Math.log2((scale * sw) / skipScale) - 1e-12);
+      sw = (skipScale * 2 ** e) / scale;
+    }
     const accScale = scale * sw;
-    const wq = Array.from(w, (v) => Math.round(v / sw));
+    const wq = Array.from(w, (v) => Math.max(-127, Math.min(127, Math.round(v / sw))));
     const bq = Array.from(b, (v) => Math.round(v / accScale));
     // One huge weight sets the int8 step for the whole tensor: refuse when it erases most of the others.
     const nonZero: number[] = [];
@@ -75,15 +89,17 @@ export function quantize(fm: FloatModel, opts: QuantizeOptions): Quantized {
     scale = accScale;
     return { wq, bq };
   };
-  for (const l of fm.layers) {
+  fm.layers.forEach((l, idx) => {
+    const next = fm.layers[idx + 1];
+    const skipScale = next?.op === "add" ? scaleOf(next.from) : undefined;
     switch (l.op) {
       case "dense": {
-        const { wq, bq } = quantWeights(l.node, l.w, l.b);
+        const { wq, bq } = quantWeights(l.node, l.w, l.b, skipScale);
         push({ op: "dense", node: l.node, inSize: l.inSize, outSize: l.outSize, w: wq, b: bq });
         break;
       }
       case "conv": {
-        const { wq, bq } = quantWeights(l.node, l.w, l.b);
+        const { wq, bq } = quantWeights(l.node, l.w, l.b, skipScale);
         push({
           op: "conv",
           node: l.node,
@@ -108,6 +124,29 @@ export function quantize(fm: FloatModel, opts: QuantizeOptions): Quantized {
           stride: l.stride,
         });
         break;
+      case "add": {
+        const prev = layers[layers.length - 1];
+        if (!prev || (prev.op !== "dense" && prev.op !== "conv"))
+          throw new ModelCompileError("a residual Add needs a Conv, Gemm or MatMul right before it", l.node);
+        // both sides at the finer of the two scales; their ratio is a power of 2 (quantWeights above)
+        const ratio = Math.round(Math.log2(scale / scaleOf(l.from)));
+        const mainShift = Math.max(0, ratio);
+        const skipShift = Math.max(0, -ratio);
+        scale = Math.min(scale, scaleOf(l.from));
+        push({ op: "add", node: l.node, from: l.from, mainShift, skipShift });
+        break;
+      }
+      case "maxpool":
+        // max commutes with a positive scale: the scale stays
+        push({
+          op: "maxpool",
+          node: l.node,
+          inShape: l.inShape,
+          outShape: l.outShape,
+          kernel: l.kernel,
+          stride: l.stride,
+        });
+        break;
       case "flatten":
         push({ op: "flatten", node: l.node, inShape: l.inShape, outShape: l.outShape });
         break;
@@ -124,7 +163,7 @@ export function quantize(fm: FloatModel, opts: QuantizeOptions): Quantized {
         break;
       }
     }
-  }
+  });
   const outShape = shapeAfter(layers, fm.inputShape);
   const q = opts.input;
   // Key order and absent defaults keep the MNIST models' model.json byte for byte.
@@ -138,6 +177,7 @@ export function quantize(fm: FloatModel, opts: QuantizeOptions): Quantized {
     layers,
     output: { name: fm.outputName, shape: outShape, scale },
   };
+  if (fm.softmax) model.output.softmax = true;
   analyze(model); // refuses anything not exact in float32
   return { model, layerScales };
 }

@@ -1,9 +1,39 @@
 // Plain TypeScript evaluator of the integer model: the third implementation the tests compare against the
 // quantized ONNX graph and the circuit witness. Values stay far below 2^53, so JS numbers are exact.
-import { inputQuantOf, inputRange, type IntLayer, type IntModel } from "./ir.ts";
+import { inputQuantOf, inputRange, type IntLayer, type IntModel, size } from "./ir.ts";
 
-export function evalLayer(l: IntLayer, x: ArrayLike<number>): number[] {
+/** Calls f(o, window) for each output o of a pool (no padding): window = the input indices it covers, row-major. */
+export function poolWindows(
+  l: {
+    inShape: [number, number, number];
+    outShape: [number, number, number];
+    kernel: [number, number];
+    stride: [number, number];
+  },
+  f: (o: number, window: number[]) => void,
+): void {
+  const [c, h, w] = l.inShape;
+  const [, oh, ow] = l.outShape;
+  for (let ch = 0; ch < c; ch++)
+    for (let oy = 0; oy < oh; oy++)
+      for (let ox = 0; ox < ow; ox++) {
+        const window: number[] = [];
+        for (let ky = 0; ky < l.kernel[0]; ky++)
+          for (let kx = 0; kx < l.kernel[1]; kx++)
+            window.push((ch * h + oy * l.stride[0] + ky) * w + ox * l.stride[1] + kx);
+        f((ch * oh + oy) * ow + ox, window);
+      }
+}
+
+/** One layer on x; `skip` is the output of layer `l.from` for a residual add. */
+export function evalLayer(l: IntLayer, x: ArrayLike<number>, skip?: ArrayLike<number>): number[] {
   switch (l.op) {
+    case "add": {
+      if (!skip || skip.length !== x.length) throw new Error(`layer ${l.node}: residual add without its skip tensor`);
+      const m = 2 ** l.mainShift;
+      const s = 2 ** l.skipShift;
+      return Array.from(x, (v, i) => v * m + skip[i]! * s);
+    }
     case "dense": {
       const y = new Array<number>(l.outSize);
       for (let o = 0; o < l.outSize; o++) {
@@ -53,6 +83,15 @@ export function evalLayer(l: IntLayer, x: ArrayLike<number>): number[] {
           }
       return y;
     }
+    case "maxpool": {
+      const y = new Array<number>(size(l.outShape));
+      poolWindows(l, (o, window) => {
+        let m = x[window[0]!]!;
+        for (const i of window) m = Math.max(m, x[i]!);
+        y[o] = m;
+      });
+      return y;
+    }
     case "flatten":
       return Array.from(x);
     case "requant": {
@@ -63,11 +102,21 @@ export function evalLayer(l: IntLayer, x: ArrayLike<number>): number[] {
   }
 }
 
-/** Runs layers[from..to) on x. */
-export function evalLayers(layers: readonly IntLayer[], x: ArrayLike<number>): number[] {
+/** Runs the layers on x (the input less its zero point); returns the output of each layer. */
+export function evalLayerOutputs(layers: readonly IntLayer[], x: ArrayLike<number>): number[][] {
+  const outs: number[][] = [];
   let cur: ArrayLike<number> = x;
-  for (const l of layers) cur = evalLayer(l, cur);
-  return Array.from(cur);
+  for (const l of layers) {
+    cur = evalLayer(l, cur, l.op === "add" ? (l.from < 0 ? x : outs[l.from]) : undefined);
+    outs.push(cur as number[]);
+  }
+  return outs;
+}
+
+/** Runs the layers on x; returns the last output. */
+export function evalLayers(layers: readonly IntLayer[], x: ArrayLike<number>): number[] {
+  const outs = evalLayerOutputs(layers, x);
+  return Array.from(outs.at(-1) ?? x);
 }
 
 /** Integer output (e.g. logits) of the model for one integer input (zero point not yet subtracted). */

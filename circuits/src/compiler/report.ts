@@ -4,7 +4,7 @@ import { evalFloatLayers } from "./float-reference.ts";
 import { quantizeValues } from "./input-quant.ts";
 import type { FloatModel, InputQuant } from "./ir.ts";
 import type { Quantized } from "./quantize.ts";
-import { argmax, evalLayer } from "./reference.ts";
+import { argmax, evalLayerOutputs } from "./reference.ts";
 
 /** A layer whose largest error exceeds this share of its largest float value is reported as a warning. */
 export const WARN_RELATIVE_ERROR = 0.1;
@@ -44,9 +44,13 @@ export function quantReport(fm: FloatModel, q: Quantized, rows: ReadonlyArray<Ar
   let same = 0;
   for (const row of rows) {
     const f = evalFloatLayers(fm.layers, row);
-    let cur = quantizeValues(row, input).values.map((v) => v - input.zeroPoint);
-    il.forEach((l, i) => {
-      cur = evalLayer(l, cur);
+    const outs = evalLayerOutputs(
+      il,
+      quantizeValues(row, input).values.map((v) => v - input.zeroPoint),
+    );
+    let cur: number[] = [];
+    il.forEach((_, i) => {
+      cur = outs[i]!;
       const s = q.layerScales[i]!;
       const fi = f[i]!;
       for (let k = 0; k < cur.length; k++) {

@@ -6,9 +6,11 @@ export function layerOutShape(l: IntLayer, inShape: Shape): Shape {
       return [l.outSize];
     case "conv":
     case "sumpool":
+    case "maxpool":
     case "flatten":
       return l.outShape;
     case "requant":
+    case "add":
       return inShape;
   }
 }

@@ -196,6 +196,7 @@ export async function compileModelDir(o: CompileDirOptions): Promise<CompileDirR
         laneBits: B,
         lanesPerField: lanesPerField(B),
         packedLength: packedLength(count, B),
+        ...(c.model.output.softmax ? { softmax: true } : {}),
       },
     },
     circuit: {

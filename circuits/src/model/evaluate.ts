@@ -54,14 +54,23 @@ export async function floatOutputs(floatOnnx: Uint8Array, inputs: number[][], sh
   }
 }
 
-/** Quantized outputs in real units (integer x output scale), and how many rows needed clamping. */
+/** softmax(v), shifted by max(v) so that exp cannot overflow */
+export function softmax(v: readonly number[]): number[] {
+  const m = Math.max(...v);
+  const e = v.map((x) => Math.exp(x - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((x) => x / s);
+}
+
+/** Quantized outputs in real units (softmax applied when the float model ends in one) (integer x output scale), and how many rows needed clamping. */
 export function quantizedOutputs(model: IntModel, inputs: number[][]): { outputs: number[][]; clampedRows: number } {
   const q = inputQuantOf(model);
   let clampedRows = 0;
   const outputs = inputs.map((x) => {
     const { values, clamped } = quantizeValues(x, q);
     if (clamped.length > 0) clampedRows++;
-    return evaluate(model, values).map((v) => v * model.output.scale);
+    const real = evaluate(model, values).map((v) => v * model.output.scale);
+    return model.output.softmax ? softmax(real) : real;
   });
   return { outputs, clampedRows };
 }

@@ -46,6 +46,11 @@ export const modelManifestSchema = z.object({
       laneBits: z.number().int().positive(),
       lanesPerField: z.number().int().positive(),
       packedLength: z.number().int().positive(),
+      /**
+       * true: the float model ended in a Softmax. The proven output is its logits (real logits ~= integer * scale,
+       * same argmax); the buyer may compute softmax(integer * scale) itself. Absent: the output is the float model's.
+       */
+      softmax: z.boolean().optional(),
     }),
   }),
   circuit: z.object({

@@ -43,6 +43,15 @@ export function exportFloatOnnx(
         nodes.push(node("AveragePool", l.node, [cur], [out], { kernel_shape: l.kernel, strides: l.stride }));
         outShape = l.outShape;
         break;
+      case "add": {
+        const skip = l.from < 0 ? inputName : `${layers[l.from]!.node}_out`;
+        nodes.push(node("Add", l.node, [cur, skip], [out]));
+        break;
+      }
+      case "maxpool":
+        nodes.push(node("MaxPool", l.node, [cur], [out], { kernel_shape: l.kernel, strides: l.stride }));
+        outShape = l.outShape;
+        break;
       case "flatten":
         nodes.push(node("Flatten", l.node, [cur], [out], { axis: 1 }));
         outShape = l.outShape;

@@ -129,6 +129,9 @@ function bwd(l: Layer, x: Float64Array, y: Float64Array, gy: Float64Array): Floa
           }
       return gx;
     }
+    case "maxpool":
+    case "add":
+      throw new Error(`${l.op} is not trainable here`);
     case "flatten":
       return gy;
     case "relu":
