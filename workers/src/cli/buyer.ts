@@ -64,6 +64,12 @@ async function connect(config: Config, deployment: Deployment, options: BuyerOpt
   return { config, deployment, account, publicClient, walletClient: walletClientFor(config, account), tokens };
 }
 
+/** Reads the options, config and deployment, then unlocks the buyer's key: what every sending command needs. */
+async function signedSession(): Promise<Session> {
+  const base = await setup();
+  return connect(base.config, base.deployment, base.options);
+}
+
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
 program
@@ -333,12 +339,7 @@ program
   )
   .action(async (orderIdText: string) => {
     const orderId = idArgument(orderIdText, "order id");
-    const base = await setup();
-    const { config, deployment, account, publicClient, walletClient, tokens } = await connect(
-      base.config,
-      base.deployment,
-      base.options,
-    );
+    const { config, deployment, account, publicClient, walletClient, tokens } = await signedSession();
     const market = deployment.contracts.spotMarket;
     const order = await publicClient.readContract({
       address: market,
@@ -387,12 +388,7 @@ program
   )
   .action(async (jobIdText: string) => {
     const jobId = idArgument(jobIdText, "job id");
-    const base = await setup();
-    const { config, deployment, account, publicClient, walletClient, tokens } = await connect(
-      base.config,
-      base.deployment,
-      base.options,
-    );
+    const { config, deployment, account, publicClient, walletClient, tokens } = await signedSession();
     const market = deployment.contracts.spotMarket;
     const fromBlock = BigInt(deployment.startBlock);
     const [placed, matched] = await Promise.all([
@@ -454,12 +450,7 @@ program
   .description("withdraw what the market owes you (refunds of expired jobs and cancelled bids)")
   .option("--to <address>", "recipient (default: your address)")
   .action(async (options: { to?: string }) => {
-    const base = await setup();
-    const { config, deployment, account, publicClient, walletClient, tokens } = await connect(
-      base.config,
-      base.deployment,
-      base.options,
-    );
+    const { config, deployment, account, publicClient, walletClient, tokens } = await signedSession();
     const market = deployment.contracts.spotMarket;
     const to = (options.to ?? account.address) as Address;
     if (!/^0x[0-9a-fA-F]{40}$/.test(to)) throw new Error(`--to ${to} is not an address (0x followed by 40 hex digits)`);
@@ -491,12 +482,7 @@ program
   .command("faucet")
   .description("get test payment tokens (the local chain's test stablecoin; once an hour per address)")
   .action(async () => {
-    const base = await setup();
-    const { config, deployment, account, publicClient, walletClient, tokens } = await connect(
-      base.config,
-      base.deployment,
-      base.options,
-    );
+    const { config, deployment, account, publicClient, walletClient, tokens } = await signedSession();
     const token = deployment.contracts.paymentToken;
     const tx = await send(publicClient, walletClient, {
       address: token,
