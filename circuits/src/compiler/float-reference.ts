@@ -26,16 +26,19 @@ export function evalFloatLayer(l: FloatLayer, x: Float64Array, skip?: Float64Arr
       for (let m = 0; m < co; m++)
         for (let oy = 0; oy < oh; oy++)
           for (let ox = 0; ox < ow; ox++) {
+            // the kernel taps inside the input (the rest read padding zeros), in the same order as a plain loop
+            const y0 = oy * l.stride[0] - l.pads[0];
+            const x0 = ox * l.stride[1] - l.pads[1];
+            const kyLo = Math.max(0, -y0);
+            const kyHi = Math.min(kh, h - y0);
+            const kxLo = Math.max(0, -x0);
+            const kxHi = Math.min(kw, w - x0);
             let s = l.b[m]!;
             for (let c = 0; c < ci; c++)
-              for (let ky = 0; ky < kh; ky++) {
-                const iy = oy * l.stride[0] + ky - l.pads[0];
-                if (iy < 0 || iy >= h) continue;
-                for (let kx = 0; kx < kw; kx++) {
-                  const ix = ox * l.stride[1] + kx - l.pads[1];
-                  if (ix < 0 || ix >= w) continue;
-                  s += l.w[((m * ci + c) * kh + ky) * kw + kx]! * x[(c * h + iy) * w + ix]!;
-                }
+              for (let ky = kyLo; ky < kyHi; ky++) {
+                const wr = ((m * ci + c) * kh + ky) * kw;
+                const xr = (c * h + y0 + ky) * w + x0;
+                for (let kx = kxLo; kx < kxHi; kx++) s += l.w[wr + kx]! * x[xr + kx]!;
               }
             y[(m * oh + oy) * ow + ox] = s;
           }

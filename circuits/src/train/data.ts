@@ -43,3 +43,17 @@ export function shuffle<T>(xs: T[], rand: () => number): T[] {
   }
   return a;
 }
+
+/** The digit moved by (dx, dy) pixels (right, down), zeros shifted in: the augmentation of the digits-cnn training. */
+export function shiftDigit(pixels: Uint8Array, dx: number, dy: number, side = 28): Uint8Array {
+  const out = new Uint8Array(pixels.length);
+  for (let y = 0; y < side; y++) {
+    const sy = y - dy;
+    if (sy < 0 || sy >= side) continue;
+    for (let x = 0; x < side; x++) {
+      const sx = x - dx;
+      if (sx >= 0 && sx < side) out[y * side + x] = pixels[sy * side + sx]!;
+    }
+  }
+  return out;
+}
