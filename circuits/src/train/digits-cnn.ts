@@ -1,9 +1,10 @@
 // digits-cnn: the larger MNIST CNN of the ZK tier (a 2^17 ptau), with a MaxPool. Its cost in constraints is where
 // a value is rescaled (every ReLU output) or compared (every MaxPool comparison), so each pool sits before its
-// ReLU: the first one a sum pool (free), the second a max pool on 4x4 = 256 values instead of a ReLU on 1,024.
+// ReLU: the first one a sum pool (free), the second a max pool on 4x4 values per channel instead of a ReLU on 8x8.
+// The Gemms cost only their outputs' ReLUs, hence a hidden layer. With the shape of DIGITS_CNN_TRAINING:
 //   conv1 8@5x5 (8x24x24) -> AveragePool 2x2/2 (8x12x12) -> Relu
-//   conv2 16@5x5 (16x8x8) -> MaxPool 2x2/2 (16x4x4) -> Relu -> Flatten (256)
-//   Gemm 256->64 -> Relu -> Gemm 64->10
+//   conv2 24@5x5 (24x8x8) -> MaxPool 2x2/2 (24x4x4) -> Relu -> Flatten (384)
+//   Gemm 384->96 -> Relu -> Gemm 96->10
 import type { FloatLayer } from "../compiler/ir.ts";
 import { argmax } from "../compiler/reference.ts";
 import { type Sample, rng, shiftDigit, shuffle } from "./data.ts";
@@ -87,13 +88,13 @@ export interface TrainOptions {
 }
 
 export const DIGITS_CNN_TRAINING: TrainOptions = {
-  shape: { c1: 8, c2: 16, hidden: 64 },
-  epochs: 12,
+  shape: { c1: 8, c2: 24, hidden: 96 },
+  epochs: 15,
   batch: 32,
   lr: 2e-3,
-  lrDecay: 0.8,
+  lrDecay: 0.82,
   weightDecay: 1e-4,
-  maxShift: 2,
+  maxShift: 1,
   seed: DIGITS_CNN_SEED,
 };
 
