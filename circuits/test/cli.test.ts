@@ -59,7 +59,7 @@ const writeJson = (file: string, v: unknown) => writeFileSync(at(file), typeof v
 beforeAll(() => {
   mkdirSync(tmp, { recursive: true });
   writeFileSync(at("tabular.onnx"), tab.onnx);
-  writeJson("calib.json", { inputs: tab.train.inputs, features: TABULAR_FEATURES });
+  writeJson("calib.json", { inputs: tab.train.inputs, features: TABULAR_FEATURES, outputNames: ["a", "b", "c"] });
   writeJson("data.json", tab.heldOut);
   writeJson("input.json", { input: tab.heldOut.inputs[3] });
   // the tabular graph with one weight of fc1 set to 1e30 (float32 little-endian in raw_data)
@@ -144,6 +144,26 @@ describe("sovra-model errors: one line, exit code 1", () => {
       { inputs: [[1, 2, null, 0]] },
       /^sovra-model: bad\.json: calibration row 0, value 2 is null, not a number$/,
     ],
+    [
+      "output names of another length",
+      { inputs: [[1, 2, 0, 0]], outputNames: ["a", "b"] },
+      /^sovra-model: bad\.json: calibration: "outputNames" names 2 values, the model gives 3$/,
+    ],
+    [
+      "feature names of another length",
+      { inputs: [[1, 2, 0, 0]], features: ["a"] },
+      /^sovra-model: bad\.json: calibration: 1 feature names for an input of 4 values$/,
+    ],
+    [
+      "an image of another size",
+      { inputs: [[1, 2, 0, 0]], image: { height: 3, width: 1, channels: 1 } },
+      /^sovra-model: bad\.json: calibration: "image" 1x3x1 is 3 values, the model takes 4$/,
+    ],
+    [
+      "an unknown task",
+      { inputs: [[1, 2, 0, 0]], task: "rank" },
+      /^sovra-model: bad\.json: "task" must be "classify" or "regress"$/,
+    ],
   ])("names the calibration file and the row: %s", async (_, content, msg) => {
     writeJson("bad.json", content);
     expectOneLineError(await compile("tabular.onnx", "bad.json"), msg);
@@ -203,6 +223,7 @@ describe("sovra-model on the tabular 4-8-3 MLP", () => {
     });
     expect(manifest.io.input.bits).toBeGreaterThan(8);
     expect(manifest.io.output.count).toBe(3);
+    expect(manifest.io.output).toMatchObject({ task: "classify", labels: ["a", "b", "c"] });
     expect(manifest.accuracy.heldOut).toBe(300);
     expect(manifest.circuit.constraints).toBeGreaterThan(300);
     for (const f of [

@@ -71,7 +71,7 @@ program
   .argument("<model>", "float ONNX model (Gemm/MatMul+Add, Conv, AveragePool, Flatten, Relu; one chain; opset 7-23)")
   .requiredOption(
     "--calibration <file>",
-    'JSON {"inputs": [[...], ...], "features"?: [...]}: rows in the model\'s own input units',
+    'JSON {"inputs": [[...], ...], "features"?, "outputNames"?, "task"?, "image"?}: rows in the model\'s own input units',
   )
   .requiredOption("--out <dir>", "model directory to write")
   .option("--name <name>", "model name: lowercase letters, digits, '_' (default: from the file name)")
@@ -111,6 +111,7 @@ program
             name: o.name ?? nameFromFile(modelPath),
             calibration: calib.inputs,
             features: calib.features,
+            meta: { outputNames: calib.outputNames, task: calib.task, image: calib.image },
             out: o.out,
             ptau: o.ptau,
             data,

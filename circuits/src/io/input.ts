@@ -10,6 +10,12 @@ export interface InputEncoding {
   signed: boolean;
 }
 
+/** An encoding plus the affine map to the model's own units: real value = (q - zeroPoint) * scale. */
+export interface InputQuantization extends InputEncoding {
+  scale: number;
+  zeroPoint: number;
+}
+
 export type InputDtype = "uint8" | "int8" | "uint16" | "int16";
 
 /** Bytes per value: 1 up to 8 bits, else 2. */
@@ -74,3 +80,24 @@ export function decodeInput(bytes: ArrayLike<number>, e: InputEncoding): number[
 export function hashInput(values: ArrayLike<number>, e: InputEncoding): Promise<bigint> {
   return hashBytes(encodeInput(values, e));
 }
+
+/**
+ * Real values in the model's own units -> the integers the circuit takes: `q = clamp(round(x / scale) + zeroPoint)`
+ * (`clamped` lists the indices that were outside the range). The buyer's side does this (CLI, dApp); the compiler
+ * calibrated with the same rule. Throws on a non-finite value.
+ */
+export function quantizeReal(x: ArrayLike<number>, q: InputQuantization): { values: number[]; clamped: number[] } {
+  const { min, max } = valueRange(q);
+  const clamped: number[] = [];
+  const values = Array.from(x, (v, i) => {
+    if (!Number.isFinite(v)) throw new Error(`input[${i}] = ${v} is not a finite number`);
+    const r = Math.round(v / q.scale) + q.zeroPoint;
+    if (r < min || r > max) clamped.push(i);
+    return Math.min(max, Math.max(min, r));
+  });
+  return { values, clamped };
+}
+
+/** The integers' real values: `(q - zeroPoint) * scale`. */
+export const dequantize = (values: ArrayLike<number>, q: InputQuantization): number[] =>
+  Array.from(values, (v) => (v - q.zeroPoint) * q.scale);

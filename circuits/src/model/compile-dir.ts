@@ -19,7 +19,8 @@ import { modelIdOf } from "../prover/prover.ts";
 import { adapterSource, contractBase, renameGroth16Verifier } from "../prover/solidity.ts";
 import { compileCircom } from "./circom.ts";
 import { type EvalReport, evaluateModel } from "./evaluate.ts";
-import type { DataSet } from "./files.ts";
+import { DataError } from "../compiler/errors.ts";
+import type { DataSet, ModelMeta } from "./files.ts";
 import { DEV_PTAU, GROTH16_SOL_TEMPLATE, MODEL_FILES, sha256, sha256File, ZKEY_BEACON } from "./paths.ts";
 import { type Reporter, silent } from "./progress.ts";
 import { groth16Setup } from "./setup.ts";
@@ -35,6 +36,8 @@ export interface CompileDirOptions {
   calibration: unknown;
   /** one name per input value */
   features?: string[];
+  /** the rest of what the author says about the io (output names, task, image size): into the manifest */
+  meta?: Omit<ModelMeta, "features">;
   /** the model directory to write */
   out: string;
   /** powers-of-tau file (default: the repository's DEV ptau, NOT a trusted setup) */
@@ -79,6 +82,20 @@ async function selfCheck(dir: string, c: Compiled, rows: number[][]): Promise<vo
   }
 }
 
+/** The author's output names and image size must fit the model's shapes (one-line errors, before minutes of circom). */
+function checkMeta(o: CompileDirOptions, c: Compiled): void {
+  const inputs = c.model.input.shape.reduce((a, b) => a * b, 1);
+  const outputs = c.model.output.shape.reduce((a, b) => a * b, 1);
+  const names = o.meta?.outputNames;
+  if (names && names.length !== outputs)
+    throw new DataError(`calibration: "outputNames" names ${names.length} values, the model gives ${outputs}`);
+  const img = o.meta?.image;
+  if (img && img.height * img.width * img.channels !== inputs)
+    throw new DataError(
+      `calibration: "image" ${img.channels}x${img.height}x${img.width} is ${img.height * img.width * img.channels} values, the model takes ${inputs}`,
+    );
+}
+
 export async function compileModelDir(o: CompileDirOptions): Promise<CompileDirResult> {
   const rep = o.reporter ?? silent;
   if (!MODEL_NAME.test(o.name)) {
@@ -99,6 +116,7 @@ export async function compileModelDir(o: CompileDirOptions): Promise<CompileDirR
     featureNames: o.features,
   });
   times.compileModelMs = Math.round(performance.now() - t);
+  checkMeta(o, c);
   for (const line of formatReport(c.report!)) rep.info(line);
   for (const w of c.warnings) rep.warn(w);
   let evaluation: EvalReport | undefined;
@@ -185,6 +203,7 @@ export async function compileModelDir(o: CompileDirOptions): Promise<CompileDirR
         scale: q.scale,
         zeroPoint: q.zeroPoint,
         ...(o.features ? { features: o.features } : {}),
+        ...(o.meta?.image ? { image: o.meta.image } : {}),
         hash: "poseidon(n_bytes, 31-byte LE field elements, chunks of 15)",
       },
       output: {
@@ -197,6 +216,8 @@ export async function compileModelDir(o: CompileDirOptions): Promise<CompileDirR
         lanesPerField: lanesPerField(B),
         packedLength: packedLength(count, B),
         ...(c.model.output.softmax ? { softmax: true } : {}),
+        task: o.meta?.task ?? (o.data?.kind === "regressor" ? "regress" : "classify"),
+        ...(o.meta?.outputNames ? { labels: o.meta.outputNames } : {}),
       },
     },
     circuit: {

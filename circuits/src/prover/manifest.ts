@@ -31,8 +31,16 @@ export const modelManifestSchema = z.object({
       /** real value = (integer - zeroPoint) * scale */
       scale: z.number().positive(),
       zeroPoint: z.number().int().default(0),
-      /** one name per value, when the model's author gave them */
+      /** one name per value, when the model's author gave them (a tabular model's form shows them) */
       features: z.array(z.string()).optional(),
+      /** an image model: values are its pixels, row-major channels x height x width (a drawing/upload field) */
+      image: z
+        .object({
+          height: z.number().int().positive(),
+          width: z.number().int().positive(),
+          channels: z.number().int().positive(),
+        })
+        .optional(),
       /** over the input's bytes (`dtype`): n_bytes, then the bytes packed 31 per field element, 15 elements a call */
       hash: z.literal("poseidon(n_bytes, 31-byte LE field elements, chunks of 15)"),
     }),
@@ -51,6 +59,10 @@ export const modelManifestSchema = z.object({
        * same argmax); the buyer may compute softmax(integer * scale) itself. Absent: the output is the float model's.
        */
       softmax: z.boolean().optional(),
+      /** classify: the outputs are class scores (the answer is the argmax); regress: real value = integer * scale */
+      task: z.enum(["classify", "regress"]).default("classify"),
+      /** one name per output value: class labels (classify) or quantities (regress), when the author gave them */
+      labels: z.array(z.string()).optional(),
     }),
   }),
   circuit: z.object({
