@@ -1,6 +1,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { manifestSchema } from "@sovra/circuits/manifest";
+import { ioSpecOf, manifestSchema } from "@sovra/circuits/manifest";
+import { multihashOfCid } from "@sovra/circuits/io/multihash";
+import { vkeyHash } from "@sovra/circuits/io/vkey";
 import type { ModelConfig } from "../ignition/modules/Sovra.ts";
 import { repoRoot } from "./paths.ts";
 
@@ -10,7 +12,7 @@ const modelsDir = path.join(repoRoot, "circuits", "models");
 
 /**
  * The models the circuits package ships (one folder per model with a `manifest.json`): each is registered with its
- * weights CID and the verifier generated from its circuit, and gets a market in the open policy class (0) and in the
+ * weights CID (as a multihash), its verifying key's hash and the verifier generated from its circuit, and gets a market in the open policy class (0) and in the
  * GDPR + SOC2 class (1). The io spec stored on-chain is the manifest's `io`
  * section plus the quantized model's held-out accuracy.
  */
@@ -30,13 +32,16 @@ export async function localModels(): Promise<LocalModel[]> {
       continue; // a model folder that is not built yet
     }
     const manifest = manifestSchema.parse(JSON.parse(text));
+    const vkey: unknown = JSON.parse(await readFile(path.join(modelsDir, entry, manifest.files.vkey), "utf8"));
     models.push({
       name: manifest.name,
       config: {
         modelId: manifest.modelId as `0x${string}`,
         verifierContract: manifest.verifier.contract,
         weightsCid: manifest.weightsCid,
-        ioSpec: JSON.stringify({ ...manifest.io, accuracy: manifest.accuracy.quantized }),
+        weightsMultihash: multihashOfCid(manifest.weightsCid),
+        vkeyHash: vkeyHash(vkey),
+        ioSpec: ioSpecOf(manifest),
         minVramMb: 0,
         policyClasses: [0, 1],
       },
