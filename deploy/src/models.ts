@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { ioSpecOf, manifestSchema } from "@sovra/circuits/manifest";
-import { multihashOfCid } from "@sovra/circuits/io/multihash";
+import { multihashOfCid } from "@sovra/contracts";
 import { vkeyHash } from "@sovra/circuits/io/vkey";
 import type { ModelConfig } from "../ignition/modules/Sovra.ts";
 import { repoRoot } from "./paths.ts";

@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { keccak256, parseEventLogs, toHex, type Address, type Hex } from "viem";
 import { modelRegistryAbi, sovraGovernorAbi, spotMarketAbi } from "@sovra/contracts";
-import { cidOfMultihash } from "@sovra/circuits/io/multihash";
+import { cidOfMultihash, listedModelName, withListings } from "@sovra/contracts";
 import { vkeyHash } from "@sovra/circuits/io/vkey";
 import { localAccount } from "@sovra/deploy";
 import { readFile } from "node:fs/promises";
@@ -149,5 +149,18 @@ describe("listing a new model through governance", () => {
     expect(JSON.parse(onChain.ioSpec)).toMatchObject({ input: { shape: [4], signed: true }, output: { count: 3 } });
     const markets = parseEventLogs({ abi: spotMarketAbi, logs: executed.logs, eventName: "MarketCreated" });
     expect(markets.map((event) => [event.args.modelId, event.args.policyClass])).toEqual([[proposed.modelId, 0]]);
+
+    // Clients (CLI, provider node, dApp) see the listed model and its market from the chain's events.
+    const listed = await withListings(sys.deployment, sys.client);
+    expect(listed.models.find((m) => m.modelId === proposed.modelId)).toMatchObject({
+      name: "tabular",
+      weightsCid: manifest.weightsCid,
+      verifier: proposed.verifier,
+    });
+    expect(listed.markets.filter((m) => m.model === "tabular").map((m) => m.policyClass)).toEqual([0]);
+    // An io spec cannot borrow a launch model's name: the name must hash to the model id.
+    expect(listedModelName(proposed.modelId, JSON.stringify({ name: "mlp" }))).toBe(
+      `model-${proposed.modelId.slice(2, 10)}`,
+    );
   });
 });

@@ -25,7 +25,7 @@ import {
   type Deployment,
 } from "@sovra/contracts";
 import { weightsCid } from "@sovra/circuits/io/cid";
-import { cidOfMultihash } from "@sovra/circuits/io/multihash";
+import { cidOfMultihash } from "@sovra/contracts";
 import { vkeyHash } from "@sovra/circuits/io/vkey";
 import { deploySystem, fundLocalAccounts, localAccount, startLocalChain, type LocalChain } from "@sovra/deploy";
 

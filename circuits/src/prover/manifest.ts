@@ -89,11 +89,13 @@ export const manifestSchema = modelManifestSchema.extend({ accuracy: heldOutSche
 export type Manifest = z.infer<typeof manifestSchema>;
 
 /**
- * The io spec a model is registered with (ModelRegistry `ioSpec`): the manifest's io section plus its published
- * held-out figures (a classifier's accuracy, a regressor's mean absolute error), as compact JSON.
+ * The io spec a model is registered with (ModelRegistry `ioSpec`): its name (clients show it; they accept it only
+ * when keccak256 of it is the model id), the manifest's io section and its published held-out figures (a
+ * classifier's accuracy, a regressor's mean absolute error), as compact JSON.
  */
 export function ioSpecOf(manifest: ModelManifest): string {
   return JSON.stringify({
+    name: manifest.name,
     ...manifest.io,
     ...(manifest.accuracy ? { accuracy: manifest.accuracy.quantized } : {}),
     ...(manifest.meanAbsError ? { meanAbsError: manifest.meanAbsError.quantized } : {}),

@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Address, Hex } from "viem";
 import { matchesCid } from "@sovra/circuits/io/cid";
-import { multihashOfCid } from "@sovra/circuits/io/multihash";
+import { multihashOfCid } from "@sovra/contracts";
 import { vkeyHash } from "@sovra/circuits/io/vkey";
 import { ioSpecOf, type ModelManifest, modelManifestSchema } from "@sovra/circuits/manifest";
 

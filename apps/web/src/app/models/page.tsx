@@ -9,7 +9,7 @@ import { usePolicyClasses } from "@/lib/ledger-data";
 import { useMarketsOverview } from "@/lib/market-data";
 import { describeIoSpec, formatMinVram, modelArchitecture, modelPurpose } from "@/lib/models";
 import type { Deployment } from "@/lib/runtime-config";
-import { cidOfMultihash } from "@sovra/circuits/io/multihash";
+import { cidOfMultihash } from "@sovra/contracts";
 
 export default function ModelsPage() {
   return (

@@ -1,6 +1,6 @@
 // Weights CIDs as the model registry stores them: the CID's multihash (hash code, digest length, digest), bytes
 // rather than a free string, so the chain can check their form. A weights CID is a CIDv1 with the `raw` codec
-// (io/cid.ts), so the multihash alone gives the CID back. Browser-safe (no node: imports): the dApp uses it.
+// (`@sovra/circuits/io/cid`), so the multihash alone gives the CID back. Browser-safe (no node: imports).
 import { base32 } from "multiformats/bases/base32";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
