@@ -21,11 +21,21 @@ import {
   type Queues,
   type Workers,
 } from "./pipeline/runtime.ts";
+import { encodingOf, inputBytesOf, inputCount } from "./io-spec.ts";
 import type { Prover } from "./prover.ts";
 import { createWeightStore } from "./weights/store.ts";
 
-/** A model this node serves: its deployment entry plus what the loaded ONNX says about its input. */
-export type ServedModel = { name: string; weightsCid: string; inputBytes: number; marketIds: number[] };
+/**
+ * A model this node serves: its deployment entry plus its manifest's input: the bytes an inline inputRef holds
+ * (values x bytes per value) and their encoding.
+ */
+export type ServedModel = {
+  name: string;
+  weightsCid: string;
+  inputBytes: number;
+  input: { bits: number; signed: boolean };
+  marketIds: number[];
+};
 
 export type ProviderNodeOptions = {
   config: Config;
@@ -54,7 +64,7 @@ export type ProviderNode = {
 export function modelsToServe(
   config: Pick<Config, "models">,
   deployment: Deployment,
-): Omit<ServedModel, "inputBytes">[] {
+): Omit<ServedModel, "inputBytes" | "input">[] {
   return config.models.map((name) => {
     const entry = deployment.models.find((m) => m.name === name);
     if (entry === undefined) {
@@ -82,9 +92,20 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
   const warmup: ProviderNode["warmup"] = [];
   const models: ServedModel[] = [];
   for (const [i, model] of wanted.entries()) {
+    const manifest = await prover.manifest(model.name);
+    if (manifest.weightsCid !== model.weightsCid)
+      throw new Error(
+        `model '${model.name}': the prover's manifest has weights ${manifest.weightsCid}, the deployment registers ${model.weightsCid}: its proofs would not verify; point "modelDirs" at the registered model's folder`,
+      );
     const loaded = await engine.load(model.weightsCid);
+    const onnxSize = await engine.inputSize(model.weightsCid);
+    const count = inputCount(manifest.io.input);
+    if (onnxSize !== count)
+      throw new Error(
+        `model '${model.name}': its ONNX takes ${onnxSize} input values, its manifest's io spec ${count}`,
+      );
     warmup.push({ name: model.name, ...loaded });
-    models.push({ ...model, inputBytes: await engine.inputSize(model.weightsCid) });
+    models.push({ ...model, inputBytes: inputBytesOf(manifest.io.input), input: encodingOf(manifest.io.input) });
     options.onPrewarm?.(i + 1, wanted.length);
     logger.info(
       { model: model.name, cid: model.weightsCid, ...loaded, start: loaded.from === "cache" ? "warm" : "cold" },
