@@ -107,7 +107,13 @@ describe.skipIf(missing !== undefined)(`a verified job on ${IO_MODEL} (generic i
       const best = expected.indexOf(Math.max(...expected));
       expect(answer.predicted).toBe(best);
       expect(answer.label).toBe(names[best]);
-      expect(result.stderr).toContain(`answer: ${names[best]}`);
+      const shown =
+        output.labels === undefined
+          ? `class ${best}`
+          : names[best] === String(best)
+            ? String(best)
+            : `${names[best]} (class ${best})`;
+      expect(result.stderr).toContain(`\nanswer: ${shown}\n`);
     } else {
       expect(answer.predicted).toBe(null);
       expect(Object.values(answer.values)).toEqual(expected.map((v) => Number((v * output.scale).toPrecision(6))));

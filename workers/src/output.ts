@@ -30,7 +30,7 @@ export function describeOutput(spec: OutputSpec, packed: readonly bigint[]): Ans
   });
   const listed = (limit: number): string => {
     const entries = Object.entries(values);
-    const shown = entries.slice(0, limit).map(([k, v]) => `${k} ${formatReal(v)}`);
+    const shown = entries.slice(0, limit).map(([k, v]) => `${k} = ${formatReal(v)}`);
     return entries.length > limit ? `${shown.join(", ")}, ... (${entries.length} in all)` : shown.join(", ");
   };
   if (spec.task === "regress") {
@@ -42,13 +42,19 @@ export function describeOutput(spec: OutputSpec, packed: readonly bigint[]): Ans
   }
   const predicted = argmax(scores);
   const label = nameOf(spec, predicted);
-  const named = spec.labels !== undefined && label !== String(predicted) ? ` (class ${predicted})` : "";
+  // A label that is not the index says which class it is; without labels the index is the class.
+  const shown =
+    spec.labels === undefined
+      ? `class ${predicted}`
+      : label === String(predicted)
+        ? label
+        : `${label} (class ${predicted})`;
   return {
     task: "classify",
     predicted,
     label,
     scores,
     values,
-    lines: [`answer: ${label}${named}`, `scores${spec.softmax === true ? " (logits)" : ""}: ${listed(16)}`],
+    lines: [`answer: ${shown}`, `scores${spec.softmax === true ? " (logits)" : ""}: ${listed(16)}`],
   };
 }

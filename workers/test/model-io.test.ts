@@ -273,9 +273,9 @@ describe("the answer printed from a settled output", () => {
       scores: [120, -300, 2500],
       values: { Adelie: 0.12, Chinstrap: -0.3, Gentoo: 2.5 },
     });
-    expect(answer.lines).toEqual(["answer: Gentoo (class 2)", "scores: Adelie 0.12, Chinstrap -0.3, Gentoo 2.5"]);
+    expect(answer.lines).toEqual(["answer: Gentoo (class 2)", "scores: Adelie = 0.12, Chinstrap = -0.3, Gentoo = 2.5"]);
     const unlabelled = describeOutput(rgb.output, packOutput([5, 9, 1], rgb.output.laneBits));
-    expect(unlabelled.lines[0]).toBe("answer: 1");
+    expect(unlabelled.lines[0]).toBe("answer: class 1");
     expect(unlabelled.label).toBe("1");
   });
 
