@@ -83,12 +83,14 @@ describe.skipIf(missing !== undefined)(`a verified job on ${IO_MODEL} (generic i
     const real = dequantize(values, spec);
     const file = path.join(sys.dir, "input.csv");
     const header = spec.features !== undefined ? `${spec.features.join(",")}\n` : "";
-    await writeFile(file, `${header}${real.map(String).join(",")}\n`);
+    const csv = `${header}${real.map(String).join(",")}\n`;
+    await writeFile(file, csv);
 
     const config = await sys.writeConfig({ name: "buyer" });
     const args = ["--config", config, "bid", "--model", IO_MODEL, "--input", file, "--max-price", "0.05"];
     const result = await runCli(buyerBin, args, { account: sys.buyer });
-    if (process.env.SOVRA_E2E_ECHO === "1") console.log(`$ sovra ${args.join(" ")}\n${result.stderr}${result.stdout}`);
+    if (process.env.SOVRA_E2E_ECHO === "1")
+      console.log(`$ cat input.csv\n${csv}$ sovra ${args.join(" ")}\n${result.stderr}${result.stdout}`);
     expect(result.code, result.stderr).toBe(0);
     const answer = JSON.parse(result.stdout) as {
       jobId: string;
