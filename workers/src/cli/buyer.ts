@@ -18,16 +18,20 @@ import {
   modelRegistryAbi,
   sovraGovernorAbi,
   type Deployment,
+  withListings,
 } from "@sovra/contracts";
 import { erc20PermitAbi, spotMarketAbi, testStablecoinAbi } from "../chain/abis.ts";
 import { deploymentFor, publicClientFor, txLink, walletClientFor } from "../chain/context.ts";
 import type { Config } from "../config.ts";
-import { asciiPreview, readMnistInput } from "../image.ts";
-import { argmax, encodeMnistInput } from "../input.ts";
-import { loadCircuitsProver } from "../prover.ts";
+import { hashInput } from "@sovra/circuits/io/input";
+import { asciiPreview } from "../image.ts";
+import { encodeInputRef } from "../input.ts";
+import { encodingOf, readIoSpec } from "../io-spec.ts";
+import { clampWarning, describeInput, readModelInput } from "../model-input.ts";
+import { describeOutput, type Answer } from "../output.ts";
 import { configFrom, errorContext, fail, json, oneLineUsageErrors, send, type GlobalOptions } from "./common.ts";
 import { formatAmount, formatDuration, formatTime } from "./errors.ts";
-import { inputConcerns, inputRefusal } from "./input-check.ts";
+import { modelInputConcerns, modelInputRefusal } from "./input-check.ts";
 import { parsePolicyClasses, readModelFolder, verifierMismatch } from "./model-listing.ts";
 import { parseCount, priceToTicks, selectMarket } from "./market.ts";
 import { buyerAccount, chainNow, readTokens, type Tokens } from "./session.ts";
@@ -97,7 +101,10 @@ program
   )
   .option("-m, --model <name>", "model", "mlp")
   .option("--policy-class <n>", "policy class of the market (default: the model's lowest, 0 = open)")
-  .requiredOption("-i, --input <file>", "input: a PNG of a digit, or JSON with 784 pixels 0..255")
+  .requiredOption(
+    "-i, --input <file>",
+    'input: .json {"input": [...]} in the model\'s units, .csv (one row, optional header of feature names), .png (image models; MNIST models also take JSON with 784 pixels 0..255)',
+  )
   .requiredOption("-p, --max-price <amount>", "most you pay, in the payment token (e.g. 0.05)")
   .option(
     "--deadline <seconds>",
@@ -106,6 +113,23 @@ program
   )
   .option("-y, --yes", "send an input that had to be rescaled, or is blank, without stopping to ask")
   .option("--no-wait", "return after the bid is placed")
+  .addHelpText(
+    "after",
+    `
+Input formats (the model's io spec is read from the chain's ModelRegistry; no model files needed):
+  FILE.json  {"input": [v1, v2, ...]}: every value in the model's own units (sovra-model's INPUT.json); they are
+             quantized here as the compiler did, values outside the calibrated range are clamped with a warning
+  FILE.csv   one row of numbers in the model's units, optionally after a header row of the model's feature
+             names (checked, in order), e.g.
+               length_cm,weight_kg,ratio,price_usd
+               -0.27,-1.54,0.5,-0.14
+  FILE.png   image models only: scaled to the model's height x width (a 28x28x1 digit model: MNIST's layout,
+             white ink on black, inverted/cropped/centred when needed); image models also take JSON pixels 0..255
+             ([...], rows of pixels, or {"pixels": [...]})
+Before sending, a tabular model's input is printed feature by feature as the model will see it. The result is
+printed by the model's task: a classifier's label (argmax) and scores, a regressor's value(s) (integer x scale);
+stdout gets one JSON line: {jobId, task, predicted, label, values, scores, output, provider, paid, bidTx, settleTx}.`,
+  )
   .action(
     async (options: {
       model: string;
@@ -119,16 +143,29 @@ program
       const base = await setup();
       const policyClass =
         options.policyClass === undefined ? undefined : Number(parseCount(options.policyClass, "--policy-class"));
+      // Models and markets governance listed after the deploy come from the chain's events; an unreachable chain
+      // leaves the file's view, and the io spec read below names the chain's error.
+      base.deployment = await withListings(base.deployment, publicClientFor(base.config)).catch(() => base.deployment);
       const entry = selectMarket(base.deployment, options.model, policyClass);
       const deadlineSeconds = parseCount(options.deadline, "--deadline", { min: 1n });
-      const input = readMnistInput(options.input);
-      const concerns = inputConcerns(options.input, input);
+      // The io spec comes from the chain (the market's model), so a buyer needs no model files.
+      const spec = await readIoSpec(publicClientFor(base.config), base.deployment, entry.model);
+      const input = readModelInput(options.input, spec, entry.model);
+      const concerns = modelInputConcerns(options.input, input);
       if (concerns.length > 0) {
-        say(`what would be sent (28x28, ${input.blank ? "blank" : "white ink on black"}):`);
-        for (const line of asciiPreview(input.pixels)) say(`  ${line}`);
+        if (input.mnist !== undefined) {
+          say(`what would be sent (28x28, ${input.mnist.blank ? "blank" : "white ink on black"}):`);
+          for (const line of asciiPreview(input.mnist.pixels)) say(`  ${line}`);
+        }
         for (const concern of concerns) say(`note: ${concern}`);
-        if (options.yes !== true) throw new Error(inputRefusal(options.input, input));
-        say("sending it as shown (--yes)");
+        if (options.yes !== true) throw new Error(modelInputRefusal(options.input, input));
+        say(`sending it as ${input.mnist !== undefined ? "shown" : "scaled"} (--yes)`);
+      }
+      const clamped = clampWarning(options.input, spec, input);
+      if (clamped !== undefined) say(`warning: ${clamped}`);
+      if (spec.input.image === undefined) {
+        say(`what will be sent to ${entry.model} (in the model's units, after quantization):`);
+        for (const line of describeInput(spec, input)) say(`  ${line}`);
       }
       const { config, deployment, account, publicClient, walletClient, tokens } = await connect(
         base.config,
@@ -166,157 +203,155 @@ program
         throw new Error(
           `your balance ${formatAmount(balance, token)} is below the max price ${formatAmount(escrow, token)}, which the bid holds in escrow (test tokens: \`sovra faucet\`)`,
         );
-      const prover = await loadCircuitsProver();
-      try {
-        const inputHash = await prover.inputHash(options.model, input.pixels);
-        const inputRef = encodeMnistInput(input.pixels);
-        const allowance = await publicClient.readContract({
+      const encoding = encodingOf(spec.input);
+      const inputHash = await hashInput(input.values, encoding);
+      const inputRef = encodeInputRef(input.values, encoding);
+      const allowance = await publicClient.readContract({
+        address: token.address,
+        abi: erc20PermitAbi,
+        functionName: "allowance",
+        args: [account.address, market],
+      });
+      if (allowance < escrow)
+        await send(publicClient, walletClient, {
           address: token.address,
           abi: erc20PermitAbi,
-          functionName: "allowance",
-          args: [account.address, market],
+          functionName: "approve",
+          args: [market, escrow],
         });
-        if (allowance < escrow)
-          await send(publicClient, walletClient, {
-            address: token.address,
-            abi: erc20PermitAbi,
-            functionName: "approve",
-            args: [market, escrow],
-          });
-        // The deadline counts from the chain's "now" as the next block will see it: an idle local chain's latest
-        // block may be much older than the wall clock.
-        const deadline = (await chainNow(publicClient)) + deadlineSeconds;
-        const bid = await send(publicClient, walletClient, {
+      // The deadline counts from the chain's "now" as the next block will see it: an idle local chain's latest
+      // block may be much older than the wall clock.
+      const deadline = (await chainNow(publicClient)) + deadlineSeconds;
+      const bid = await send(publicClient, walletClient, {
+        address: market,
+        abi: spotMarketAbi,
+        functionName: "placeBid",
+        args: [entry.marketId, Number(maxTick), inputHash, inputRef, deadline, false],
+      });
+      // The ids come from the mined transaction's events, not from the simulation: another bid landing in between
+      // would shift the simulated ids.
+      const receipt = await publicClient.getTransactionReceipt({ hash: bid.hash });
+      const placed = parseEventLogs({ abi: spotMarketAbi, eventName: "BidPlaced", logs: receipt.logs }).find(
+        (l) => l.address.toLowerCase() === market.toLowerCase(),
+      );
+      const orderId = placed?.args.orderId ?? 0n;
+      if (orderId === 0n)
+        throw new Error(
+          `bid not placed: the market first removed stale asks and ran out of its sweep budget; place it again (tx ${txLink(config, bid.hash)})`,
+        );
+      const matchedLog = parseEventLogs({ abi: spotMarketAbi, eventName: "JobMatched", logs: receipt.logs }).find(
+        (l) => l.args.jobId === orderId,
+      );
+      const matched: MatchInfo | undefined =
+        matchedLog === undefined
+          ? undefined
+          : {
+              provider: matchedLog.args.provider,
+              price: matchedLog.args.price,
+              blockNumber: receipt.blockNumber,
+              tx: bid.hash,
+            };
+      say(
+        `bid placed: order ${orderId} on market ${entry.marketId} (${entry.model}, policy class ${entry.policyClass}), max ${formatAmount(escrow, token)}, deadline ${formatTime(deadline)}, tx ${txLink(config, bid.hash)}`,
+      );
+      if (!options.wait) {
+        process.stdout.write(
+          `${json({
+            orderId,
+            jobId: matched !== undefined ? orderId : 0n,
+            tx: txLink(config, bid.hash),
+            inputHash,
+            deadline,
+          })}\n`,
+        );
+        return;
+      }
+      if (matched === undefined) {
+        const [hasAsk, bestAskTick] = await publicClient.readContract({
           address: market,
           abi: spotMarketAbi,
-          functionName: "placeBid",
-          args: [entry.marketId, Number(maxTick), inputHash, inputRef, deadline, false],
+          functionName: "bestTick",
+          args: [entry.marketId, 0],
         });
-        // The ids come from the mined transaction's events, not from the simulation: another bid landing in between
-        // would shift the simulated ids.
-        const receipt = await publicClient.getTransactionReceipt({ hash: bid.hash });
-        const placed = parseEventLogs({ abi: spotMarketAbi, eventName: "BidPlaced", logs: receipt.logs }).find(
-          (l) => l.address.toLowerCase() === market.toLowerCase(),
-        );
-        const orderId = placed?.args.orderId ?? 0n;
-        if (orderId === 0n)
-          throw new Error(
-            `bid not placed: the market first removed stale asks and ran out of its sweep budget; place it again (tx ${txLink(config, bid.hash)})`,
-          );
-        const matchedLog = parseEventLogs({ abi: spotMarketAbi, eventName: "JobMatched", logs: receipt.logs }).find(
-          (l) => l.args.jobId === orderId,
-        );
-        const matched: MatchInfo | undefined =
-          matchedLog === undefined
-            ? undefined
-            : {
-                provider: matchedLog.args.provider,
-                price: matchedLog.args.price,
-                blockNumber: receipt.blockNumber,
-                tx: bid.hash,
-              };
+        const best = hasAsk ? `best ask ${formatAmount(BigInt(bestAskTick) * tickSize, token)}` : "no asks in the book";
         say(
-          `bid placed: order ${orderId} on market ${entry.marketId} (${entry.model}, policy class ${entry.policyClass}), max ${formatAmount(escrow, token)}, deadline ${formatTime(deadline)}, tx ${txLink(config, bid.hash)}`,
+          `bid ${orderId} rests in the book (${best}): waiting until ${formatTime(deadline - BigInt(minJobWindow))} for an ask at or below ${formatAmount(escrow, token)} (the deadline less the market's ${formatDuration(minJobWindow)} minimum job window); Ctrl-C stops waiting, \`sovra cancel ${orderId}\` takes the bid back`,
         );
-        if (!options.wait) {
+      }
+      const ticker = statusLine();
+      const outcome = await waitForJob({
+        publicClient,
+        market,
+        jobId: orderId,
+        fromBlock: bid.blockNumber,
+        deadline,
+        minJobWindow: BigInt(minJobWindow),
+        ...(matched !== undefined ? { matched } : {}),
+        pollIntervalMs: Math.min(config.pollIntervalMs, 1000),
+        onProgress: (progress) => {
+          ticker.clear();
+          if (progress.stage === "matched") {
+            say(
+              `matched: job ${orderId} with provider ${progress.match.provider} at ${formatAmount(progress.match.price, token)} (tx ${txLink(config, progress.match.tx)})`,
+            );
+            say(`proving: the provider runs the model and proves the result; deadline ${formatTime(deadline)}`);
+          }
+        },
+        onTick: (progress) => ticker.show(tickText(progress, deadline)),
+      });
+      ticker.clear();
+      switch (outcome.kind) {
+        case "settled": {
+          const s = outcome.settled;
+          let answer: Answer | undefined;
+          try {
+            answer = describeOutput(spec.output, [...s.output]);
+          } catch (error) {
+            say(`note: the output does not unpack by the model's io spec: ${(error as Error).message}`);
+          }
+          say(
+            `settled: the proof verified on-chain in block ${s.blockNumber}; paid ${formatAmount(s.providerAmount + s.fee, token)}`,
+          );
+          for (const line of answer?.lines ?? []) say(line);
           process.stdout.write(
             `${json({
-              orderId,
-              jobId: matched !== undefined ? orderId : 0n,
-              tx: txLink(config, bid.hash),
-              inputHash,
-              deadline,
+              jobId: orderId,
+              task: spec.output.task,
+              predicted: answer?.predicted ?? null,
+              label: answer?.label ?? null,
+              values: answer?.values ?? null,
+              scores: answer?.scores ?? null,
+              output: s.output,
+              provider: s.provider,
+              paid: formatUnits(s.providerAmount + s.fee, token.decimals),
+              bidTx: txLink(config, bid.hash),
+              settleTx: txLink(config, s.tx),
             })}\n`,
           );
           return;
         }
-        if (matched === undefined) {
-          const [hasAsk, bestAskTick] = await publicClient.readContract({
-            address: market,
-            abi: spotMarketAbi,
-            functionName: "bestTick",
-            args: [entry.marketId, 0],
-          });
-          const best = hasAsk
-            ? `best ask ${formatAmount(BigInt(bestAskTick) * tickSize, token)}`
-            : "no asks in the book";
-          say(
-            `bid ${orderId} rests in the book (${best}): waiting until ${formatTime(deadline - BigInt(minJobWindow))} for an ask at or below ${formatAmount(escrow, token)} (the deadline less the market's ${formatDuration(minJobWindow)} minimum job window); Ctrl-C stops waiting, \`sovra cancel ${orderId}\` takes the bid back`,
+        case "expired":
+          throw new Error(
+            `job ${orderId} expired (tx ${txLink(config, outcome.tx)}): the market owes you the price back and the provider's collateral was slashed; \`sovra withdraw\` pays you out`,
           );
-        }
-        const ticker = statusLine();
-        const outcome = await waitForJob({
-          publicClient,
-          market,
-          jobId: orderId,
-          fromBlock: bid.blockNumber,
-          deadline,
-          minJobWindow: BigInt(minJobWindow),
-          ...(matched !== undefined ? { matched } : {}),
-          pollIntervalMs: Math.min(config.pollIntervalMs, 1000),
-          onProgress: (progress) => {
-            ticker.clear();
-            if (progress.stage === "matched") {
-              say(
-                `matched: job ${orderId} with provider ${progress.match.provider} at ${formatAmount(progress.match.price, token)} (tx ${txLink(config, progress.match.tx)})`,
-              );
-              say(`proving: the provider runs the model and proves the result; deadline ${formatTime(deadline)}`);
-            }
-          },
-          onTick: (progress) => ticker.show(tickText(progress, deadline)),
-        });
-        ticker.clear();
-        switch (outcome.kind) {
-          case "settled": {
-            const s = outcome.settled;
-            let values: number[] | undefined;
-            try {
-              values = await prover.decodeOutput?.(options.model, [...s.output]);
-            } catch {
-              values = undefined;
-            }
-            say(
-              `settled: the proof verified on-chain in block ${s.blockNumber}; paid ${formatAmount(s.providerAmount + s.fee, token)}`,
-            );
-            process.stdout.write(
-              `${json({
-                jobId: orderId,
-                predicted: values !== undefined ? argmax(values) : null,
-                scores: values ?? null,
-                output: s.output,
-                provider: s.provider,
-                paid: formatUnits(s.providerAmount + s.fee, token.decimals),
-                bidTx: txLink(config, bid.hash),
-                settleTx: txLink(config, s.tx),
-              })}\n`,
-            );
-            return;
-          }
-          case "expired":
-            throw new Error(
-              `job ${orderId} expired (tx ${txLink(config, outcome.tx)}): the market owes you the price back and the provider's collateral was slashed; \`sovra withdraw\` pays you out`,
-            );
-          case "declined":
-            throw new Error(
-              `job ${orderId} was declined by the provider, which could not obtain or prove the input (tx ${txLink(config, outcome.tx)}): the market owes you the price back; \`sovra withdraw\` pays you out`,
-            );
-          case "voided":
-            throw new Error(
-              `job ${orderId} was voided: governance retired the market's verifier before it settled (tx ${txLink(config, outcome.tx)}): the market owes you the price back; \`sovra withdraw\` pays you out`,
-            );
-          case "unsettled":
-            throw new Error(
-              `job ${orderId} was not settled by its deadline ${formatTime(deadline)}: run \`sovra expire ${orderId}\` to get the price back (the provider's collateral is slashed), then \`sovra withdraw\``,
-            );
-          case "unmatched":
-            throw new Error(
-              outcome.resting
-                ? `bid ${orderId} was not matched by its deadline: no ask at or below ${formatAmount(escrow, token)} came before ${formatTime(outcome.matchableUntil)}, the last moment a provider could take it; its ${formatAmount(escrow, token)} escrow stays in the book until you cancel it: run \`sovra cancel ${orderId}\`, then \`sovra withdraw\``
-                : `bid ${orderId} was not matched by its deadline and the market removed it as stale: its ${formatAmount(escrow, token)} escrow is owed to you: run \`sovra withdraw\``,
-            );
-        }
-      } finally {
-        await prover.close();
+        case "declined":
+          throw new Error(
+            `job ${orderId} was declined by the provider, which could not obtain or prove the input (tx ${txLink(config, outcome.tx)}): the market owes you the price back; \`sovra withdraw\` pays you out`,
+          );
+        case "voided":
+          throw new Error(
+            `job ${orderId} was voided: governance retired the market's verifier before it settled (tx ${txLink(config, outcome.tx)}): the market owes you the price back; \`sovra withdraw\` pays you out`,
+          );
+        case "unsettled":
+          throw new Error(
+            `job ${orderId} was not settled by its deadline ${formatTime(deadline)}: run \`sovra expire ${orderId}\` to get the price back (the provider's collateral is slashed), then \`sovra withdraw\``,
+          );
+        case "unmatched":
+          throw new Error(
+            outcome.resting
+              ? `bid ${orderId} was not matched by its deadline: no ask at or below ${formatAmount(escrow, token)} came before ${formatTime(outcome.matchableUntil)}, the last moment a provider could take it; its ${formatAmount(escrow, token)} escrow stays in the book until you cancel it: run \`sovra cancel ${orderId}\`, then \`sovra withdraw\``
+              : `bid ${orderId} was not matched by its deadline and the market removed it as stale: its ${formatAmount(escrow, token)} escrow is owed to you: run \`sovra withdraw\``,
+          );
       }
     },
   );
