@@ -1,6 +1,7 @@
 "use client";
 import { useReadContracts } from "wagmi";
 import { PolicyNote } from "@/components/MarketAbout";
+import { ProposeModel } from "@/components/ProposeModel";
 import { Card, Empty, Loading, WithDeployment } from "@/components/ui";
 import { modelRegistryAbi } from "@/lib/abis";
 import { formatAmount, shortAddress, tickToPrice } from "@/lib/format";
@@ -15,7 +16,14 @@ export default function ModelsPage() {
   return (
     <>
       <h1>Models</h1>
-      <WithDeployment>{(deployment) => <Models deployment={deployment} />}</WithDeployment>
+      <WithDeployment>
+        {(deployment) => (
+          <>
+            <Models deployment={deployment} />
+            <ProposeModel deployment={deployment} />
+          </>
+        )}
+      </WithDeployment>
     </>
   );
 }
