@@ -103,6 +103,15 @@ describe("tabular models: signed int9 values, two bytes each", () => {
     expect(() => inputRefOf([1, 2, 3], tabular)).toThrow("expected 4 input values, got 3");
     expect(() => inputRefOf([0, 0, 0, 256], tabular)).toThrow("input[3] = 256 is not an integer in [-256, 255] (int9)");
   });
+  it("full 16-bit signed values: the extremes and their bytes", () => {
+    const int16 = io({ ...tabularIo, input: { ...tabularIo.input, bits: 16, scale: 0.001, zeroPoint: 0 } }).input;
+    const { values, clamped } = quantizeInput([-32.768, 32.767, -0.001, 40], int16);
+    expect(values).toEqual([-32768, 32767, -1, 32767]);
+    expect(clamped).toEqual([3]);
+    const ref = inputRefOf(values, int16);
+    expect(ref).toBe("0x0080ff7fffffff7f");
+    expect(valuesFromInputRef(ref, int16)).toEqual(values);
+  });
   it("reads each form field: a number, its integer, or a message", () => {
     expect(readFeatureField(" 1 ", tabular)).toEqual({ ok: true, real: 1, integer: 73, clamped: false });
     expect(readFeatureField("-1e3", tabular)).toEqual({ ok: true, real: -1000, integer: -256, clamped: true });

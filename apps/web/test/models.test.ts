@@ -56,7 +56,7 @@ describe("output decoding", () => {
     expect(decoded.scores[1]?.real).toBeCloseTo(2318 * 0.0008629246033260609, 12);
     // softmax of (-1.0002, 2.0003, 0): the buyer's probabilities, since the float model ended in a Softmax.
     expect(describeScores(decoded, spec.io.output.scale)).toBe(
-      "Adelie -1.0001 (4.2%) · Chinstrap 2.0003 (84.4%) · Gentoo 0 (11.4%)",
+      "Adelie: -1.0001 (4.2%) · Chinstrap: 2.0003 (84.4%) · Gentoo: 0 (11.4%)",
     );
     // Without labels the class is its index.
     const unlabelled = { ...tabularIo, output: { ...tabularIo.output, labels: undefined } };

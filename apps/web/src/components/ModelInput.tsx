@@ -94,7 +94,7 @@ export function ModelInput({
           />
         </label>
         <span className="field-hint" id={hintId}>
-          {`{"input": [...]}: ${count} numbers in the model's own units, as \`sovra-model prove\` reads them.`}
+          {`{"input": [...]}: ${count} numbers in the model's own units (the INPUT.json of sovra-model prove).`}
         </span>
       </div>
       {jsonError && (

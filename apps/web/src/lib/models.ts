@@ -140,7 +140,7 @@ export function describeOutput(output: readonly bigint[], ioSpec?: string): stri
   return output.map((value) => value.toString()).join(", ");
 }
 
-/** Scores (or values) in one line: `Adelie 2.31 (93%) · Chinstrap -0.5 (2%) · …`. */
+/** Scores (or values) in one line: `Adelie: 2.31 (93%) · Chinstrap: -0.5 (2%) · …`. */
 export function describeScores(decoded: DecodedOutput, scale: number): string {
   const rows = decoded.task === "classify" ? decoded.scores : decoded.values;
   return rows
@@ -149,7 +149,7 @@ export function describeScores(decoded: DecodedOutput, scale: number): string {
         decoded.task === "classify" && decoded.probabilities
           ? ` (${((decoded.probabilities[index] ?? 0) * 100).toFixed(1)}%)`
           : "";
-      return `${row.label} ${formatReal(row.real, scale)}${probability}`;
+      return `${row.label}: ${formatReal(row.real, scale)}${probability}`;
     })
     .join(" · ");
 }
