@@ -1,8 +1,8 @@
 // Input bytes: how a model's integer input travels and is hashed. Each value takes 1 byte (8 bits) or 2 bytes
 // (9 to 16 bits), little-endian, two's complement when signed: numpy's '<u1', '<i1', '<u2', '<i2'. A uint8
 // input's bytes are its values, so the MNIST models' input hash is unchanged. A light entry point
-// (`@sovra/circuits/io/input`): it loads no prover.
-import { hashBytes } from "./hash.ts";
+// (`@sovra/circuits/io/input`): it loads no prover, and Poseidon (circomlibjs, a Node package) only when
+// `hashInput` is called, so a browser bundle of the encoding helpers does not carry it.
 
 export interface InputEncoding {
   /** bits of each value, 1 to 16 */
@@ -77,8 +77,10 @@ export function decodeInput(bytes: ArrayLike<number>, e: InputEncoding): number[
 }
 
 /** Poseidon hash of the input values, as the model's circuit computes it (the hash of their bytes). */
-export function hashInput(values: ArrayLike<number>, e: InputEncoding): Promise<bigint> {
-  return hashBytes(encodeInput(values, e));
+export async function hashInput(values: ArrayLike<number>, e: InputEncoding): Promise<bigint> {
+  const bytes = encodeInput(values, e);
+  const { hashBytes } = await import("./hash.ts");
+  return hashBytes(bytes);
 }
 
 /**

@@ -69,8 +69,17 @@ function Models({ deployment }: { deployment: Deployment }) {
                   <dd>{purpose.output}</dd>
                   <dt>Status</dt>
                   <dd>{onChain.approved ? "approved" : "not approved"}</dd>
-                  <dt>Accuracy</dt>
-                  <dd>{spec?.accuracy ? `${spec.accuracy} on held-out test data` : "not published"}</dd>
+                  {spec?.meanAbsError ? (
+                    <>
+                      <dt>Mean abs. error</dt>
+                      <dd>{spec.meanAbsError} on held-out test data</dd>
+                    </>
+                  ) : (
+                    <>
+                      <dt>Accuracy</dt>
+                      <dd>{spec?.accuracy ? `${spec.accuracy} on held-out test data` : "not published"}</dd>
+                    </>
+                  )}
                   <dt>Min. VRAM</dt>
                   <dd data-testid="min-vram">{formatMinVram(onChain.minVramMb)}</dd>
                   <dt>I/O spec</dt>
