@@ -159,7 +159,7 @@ function mlp(sizes: number[], rand: () => number): Net {
 }
 
 /** Minibatch SGD with momentum and a decaying step; `loss` accumulates one row's gradients. */
-function fit(net: Net, rows: number, rand: () => number, epochs: number, lr: number, loss: (i: number) => void): void {
+function sgd(net: Net, rows: number, rand: () => number, epochs: number, lr: number, loss: (i: number) => void): void {
   const idx = Array.from({ length: rows }, (_, i) => i);
   const batch = 16;
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -182,7 +182,7 @@ export function trainPenguins(seed = 7): TrainedTabular<number> {
   const rand = rng(seed);
   const net = mlp([4, 8, 3], rand);
   const { inputs, ys } = data.train;
-  fit(net, inputs.length, rand, 80, 0.05, (i) => {
+  sgd(net, inputs.length, rand, 80, 0.05, (i) => {
     net.backward(net.forward(Float64Array.from(inputs[i]!)), ys[i]!);
   });
   const ok = data.heldOut.inputs.filter(
@@ -211,7 +211,7 @@ export function trainMpg(seed = 11): TrainedTabular<number> {
   const { inputs, ys } = data.train;
   const my = ys.reduce((a, v) => a + v, 0) / ys.length;
   const sy = Math.sqrt(ys.reduce((a, v) => a + (v - my) ** 2, 0) / ys.length);
-  fit(net, inputs.length, rand, 150, 0.01, (i) => {
+  sgd(net, inputs.length, rand, 150, 0.01, (i) => {
     net.backwardSquared(net.forward(Float64Array.from(inputs[i]!)), [(ys[i]! - my) / sy]);
   });
   const layers = net.floatLayers();
