@@ -110,7 +110,8 @@ async function startProvider(options: {
     config,
     account,
     reportFile: path.join(scratch, "benchmark-report.json"),
-    stake: "2500",
+    // each ask reserves capacity (100) x collateralPerJob (10 SOV); 500 SOV stay free
+    stake: String(asks.length * 1_000 + 500),
     asks,
   });
   const logFile = path.join(scratch, "provider.log");
