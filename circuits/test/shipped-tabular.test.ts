@@ -1,27 +1,30 @@
 // The two shipped tabular models (models/penguins, a classifier, and models/mpg, a regressor), onboarded with
 // `sovra-model compile` from sources/<name>/ (scripts/train-tabular.ts): the sources are what the trainer writes
-// today; onnxruntime on the quantized model.onnx, the circuit's witness and the TS reference agree bit for bit on
-// every held-out row, the edges of the input range and random inputs; the held-out figure in the manifest is the one
-// `sovra-model eval` prints; a real proof verifies and a changed output does not.
+// today and compile again to the committed model; onnxruntime on the quantized model.onnx, the circuit's witness and
+// the TS reference agree bit for bit on every held-out row, the edges of the input range and random inputs; the
+// held-out figure in the manifest is the one `sovra-model eval` prints; a real proof verifies, a changed output not.
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { WitnessCalculatorBuilder } from "circom_runtime";
 import * as ort from "onnxruntime-node";
 import { afterAll, describe, expect, it } from "vitest";
-import { evaluate, inputQuantOf, inputRange, quantizeValues, readIntOnnx } from "../src/compiler/index.ts";
+import { compileOnnx, evaluate, inputQuantOf, inputRange, quantizeValues, readIntOnnx } from "../src/compiler/index.ts";
 import { hashInput } from "../src/io/input.ts";
 import { packOutput } from "../src/io/pack.ts";
 import { parseCalibration, parseDataSet } from "../src/model/files.ts";
 import { modelManifestSchema } from "../src/prover/manifest.ts";
-import { modelDir, PACKAGE_ROOT } from "../src/prover/paths.ts";
+import { modelDir, PACKAGE_ROOT, VERIFIERS_DIR } from "../src/prover/paths.ts";
 import { close, loadModel, prove, verify } from "../src/prover/prover.ts";
+import { contractBase } from "../src/prover/solidity.ts";
 import { rng } from "../src/train/data.ts";
 import { trainMpg, trainPenguins } from "../src/train/vega.ts";
 
 const BIN = join(PACKAGE_ROOT, "bin", "sovra-model.js");
 const source = (name: string, file: string) => join(PACKAGE_ROOT, "sources", name, file);
 const readJsonFile = (p: string): unknown => JSON.parse(readFileSync(p, "utf8"));
+const sha = (b: Uint8Array | string) => createHash("sha256").update(b).digest("hex");
 
 function cliStdout(...args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -84,6 +87,24 @@ for (const c of cases) {
       // standardized features are signed: the compiler chose a signed affine input
       expect(manifest.io.input.signed).toBe(true);
       expect(manifest.verifier.source).toBe(`contracts/contracts/verifiers/${manifest.verifier.contract}.sol`);
+    });
+
+    it("compiling the sources again gives the committed model; every committed file has its build.json hash", () => {
+      const again = compileOnnx(new Uint8Array(readFileSync(source(c.name, "float.onnx"))), {
+        name: c.name,
+        calibration: calib.inputs as number[][],
+        featureNames: calib.features,
+      });
+      expect(JSON.stringify(again.model)).toBe(readFileSync(join(dir, "model.json"), "utf8"));
+      expect(Buffer.from(again.onnx).equals(readFileSync(join(dir, "model.onnx")))).toBe(true);
+      expect(again.circom).toBe(readFileSync(join(dir, "circuit.circom"), "utf8"));
+      const build = readJsonFile(join(dir, "build.json")) as { sha256: Record<string, string>; constraints: number };
+      const base = contractBase(c.name);
+      const files = ["float.onnx", "model.json", "model.onnx", "circuit.circom", "circuit.wasm", "circuit.zkey"];
+      for (const f of [...files, "vkey.json"]) expect(sha(readFileSync(join(dir, f))), f).toBe(build.sha256[f]);
+      for (const f of [`${base}Groth16Verifier.sol`, `${base}InferenceVerifier.sol`])
+        expect(sha(readFileSync(join(VERIFIERS_DIR, f))), f).toBe(build.sha256[f]);
+      expect(manifest.circuit.constraints).toBe(build.constraints);
     });
 
     it("onnxruntime on the quantized model.onnx = the TS reference, bit for bit", async () => {
