@@ -87,3 +87,15 @@ export type ModelManifest = z.infer<typeof modelManifestSchema>;
 /** A manifest fit for the market's model registry: it publishes the model's held-out accuracy. */
 export const manifestSchema = modelManifestSchema.extend({ accuracy: heldOutSchema });
 export type Manifest = z.infer<typeof manifestSchema>;
+
+/**
+ * The io spec a model is registered with (ModelRegistry `ioSpec`): the manifest's io section plus its published
+ * held-out figures (a classifier's accuracy, a regressor's mean absolute error), as compact JSON.
+ */
+export function ioSpecOf(manifest: ModelManifest): string {
+  return JSON.stringify({
+    ...manifest.io,
+    ...(manifest.accuracy ? { accuracy: manifest.accuracy.quantized } : {}),
+    ...(manifest.meanAbsError ? { meanAbsError: manifest.meanAbsError.quantized } : {}),
+  });
+}

@@ -1,7 +1,24 @@
 import { Command } from "commander";
-import { formatUnits, parseEventLogs, type Address, type Hex, type PublicClient } from "viem";
+import {
+  formatUnits,
+  getAddress,
+  isAddress,
+  parseEventLogs,
+  zeroHash,
+  type Address,
+  type Hex,
+  type PublicClient,
+} from "viem";
 import type { LocalAccount } from "viem/accounts";
-import { jobTermsFromEvents, type Deployment } from "@sovra/contracts";
+import {
+  inferenceVerifierAbi,
+  jobTermsFromEvents,
+  modelIdOfName,
+  modelProposal,
+  modelRegistryAbi,
+  sovraGovernorAbi,
+  type Deployment,
+} from "@sovra/contracts";
 import { erc20PermitAbi, spotMarketAbi, testStablecoinAbi } from "../chain/abis.ts";
 import { deploymentFor, publicClientFor, txLink, walletClientFor } from "../chain/context.ts";
 import type { Config } from "../config.ts";
@@ -11,6 +28,7 @@ import { loadCircuitsProver } from "../prover.ts";
 import { configFrom, errorContext, fail, json, oneLineUsageErrors, send, type GlobalOptions } from "./common.ts";
 import { formatAmount, formatDuration, formatTime } from "./errors.ts";
 import { inputConcerns, inputRefusal } from "./input-check.ts";
+import { parsePolicyClasses, readModelFolder, verifierMismatch } from "./model-listing.ts";
 import { parseCount, priceToTicks, selectMarket } from "./market.ts";
 import { buyerAccount, chainNow, readTokens, type Tokens } from "./session.ts";
 import { waitForJob, type JobProgress, type MatchInfo } from "./wait-job.ts";
@@ -502,6 +520,100 @@ program
         balance: formatUnits(balance, tokens.payment.decimals),
         symbol: tokens.payment.symbol,
         tx: txLink(config, tx.hash as Hex),
+      })}\n`,
+    );
+  });
+
+program
+  .command("propose-model <dir>")
+  .description(
+    "propose to governance to list the model in DIR (a folder written by sovra-model compile): deploys its verifier " +
+      "(unless --verifier), then proposes register + approve + one market per policy class; voters check it with " +
+      "sovra-model rebuild DIR and vote on the dApp's Governance page",
+  )
+  .option("--verifier <address>", "an already deployed verifier of this model (default: compile and deploy it)")
+  .option("--classes <list>", "policy classes to open markets in, comma-separated", "0")
+  .option("--min-vram <mb>", "minimum VRAM a provider must declare (MB)", "0")
+  .option("--like-market <id>", "copy the market parameters of this market (default: the deployment's first market)")
+  .action(async (dir: string, opts: { verifier?: string; classes: string; minVram: string; likeMarket?: string }) => {
+    const folder = await readModelFolder(dir);
+    const policyClasses = parsePolicyClasses(opts.classes);
+    const minVramMb = Number(parseCount(opts.minVram, "--min-vram", { max: 0xffffffffn }));
+    if (opts.verifier !== undefined && !isAddress(opts.verifier))
+      throw new Error(`--verifier '${opts.verifier}' is not an address`);
+    const { config, deployment, publicClient, walletClient } = await signedSession();
+    const name = folder.manifest.name;
+    const modelId = modelIdOfName(name);
+    const registered = await publicClient.readContract({
+      address: deployment.contracts.modelRegistry,
+      abi: modelRegistryAbi,
+      functionName: "isRegistered",
+      args: [modelId],
+    });
+    if (registered) throw new Error(`model '${name}' (${modelId}) is already registered`);
+    const likeMarket = opts.likeMarket === undefined ? deployment.markets[0]?.marketId : Number(opts.likeMarket);
+    if (likeMarket === undefined || !Number.isInteger(likeMarket))
+      throw new Error("--like-market: no market to copy the parameters of; pass a market id");
+    const market = await publicClient.readContract({
+      address: deployment.contracts.spotMarket,
+      abi: spotMarketAbi,
+      functionName: "marketOf",
+      args: [likeMarket],
+    });
+
+    let verifier: Address;
+    if (opts.verifier !== undefined) {
+      verifier = getAddress(opts.verifier);
+    } else {
+      say(`compiling ${folder.manifest.verifier.contract} (solc 0.8.34)...`);
+      const { compileModelVerifier } = await import("@sovra/circuits/verifier-build");
+      const compiled = compileModelVerifier(dir);
+      const hash = await walletClient.deployContract({ abi: compiled.abi, bytecode: compiled.bytecode });
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== "success" || !receipt.contractAddress)
+        throw new Error(`verifier deployment ${hash} failed`);
+      verifier = getAddress(receipt.contractAddress);
+      say(`deployed ${compiled.contract} at ${verifier} (${txLink(config, hash)})`);
+    }
+    const reported = await publicClient
+      .readContract({ address: verifier, abi: inferenceVerifierAbi, functionName: "verifyingKeyHash" })
+      .catch(() => zeroHash);
+    if (reported !== folder.vkeyHash)
+      throw new Error(verifierMismatch({ verifier, reported, expected: folder.vkeyHash }));
+
+    const proposal = modelProposal(deployment.contracts, {
+      name,
+      weightsMultihash: folder.weightsMultihash,
+      vkeyHash: folder.vkeyHash,
+      verifier,
+      ioSpec: folder.ioSpec,
+      minVramMb,
+      policyClasses,
+      marketParams: market.params,
+    });
+    const tx = await send(publicClient, walletClient, {
+      address: deployment.contracts.governor,
+      abi: sovraGovernorAbi,
+      functionName: "propose",
+      args: [proposal.targets, proposal.values, proposal.calldatas, proposal.description],
+    });
+    const proposalId = tx.result as bigint;
+    say(`proposed: list '${name}' (proposal ${proposalId})`);
+    say(`  weights ${folder.manifest.weightsCid} (multihash ${folder.weightsMultihash})`);
+    say(`  verifying key hash ${folder.vkeyHash}, verifier ${verifier}`);
+    say(`  markets in policy class ${policyClasses.join(", ")}, parameters of market ${likeMarket}`);
+    say("voters: check with `npx sovra-model rebuild DIR` (same hashes) and vote on the dApp's Governance page");
+    process.stdout.write(
+      `${json({
+        proposalId: proposalId.toString(),
+        modelId,
+        verifier,
+        weightsCid: folder.manifest.weightsCid,
+        weightsMultihash: folder.weightsMultihash,
+        vkeyHash: folder.vkeyHash,
+        policyClasses,
+        description: proposal.description,
+        tx: txLink(config, tx.hash),
       })}\n`,
     );
   });

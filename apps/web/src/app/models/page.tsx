@@ -9,6 +9,7 @@ import { usePolicyClasses } from "@/lib/ledger-data";
 import { useMarketsOverview } from "@/lib/market-data";
 import { describeIoSpec, formatMinVram, modelArchitecture, modelPurpose } from "@/lib/models";
 import type { Deployment } from "@/lib/runtime-config";
+import { cidOfMultihash } from "@sovra/circuits/io/multihash";
 
 export default function ModelsPage() {
   return (
@@ -69,7 +70,13 @@ function Models({ deployment }: { deployment: Deployment }) {
                   <dt>Model id</dt>
                   <dd className="mono">{model.modelId}</dd>
                   <dt>Weights CID</dt>
-                  <dd className="mono">{onChain.weightsCid}</dd>
+                  <dd className="mono" data-testid="weights-cid">
+                    {weightsCidOf(onChain.weightsMultihash)}
+                  </dd>
+                  <dt>Verifying key hash</dt>
+                  <dd className="mono" data-testid="vkey-hash" title={onChain.vkeyHash}>
+                    {onChain.vkeyHash}
+                  </dd>
                   <dt>Verifier</dt>
                   <dd className="mono" title={onChain.verifier}>
                     {shortAddress(onChain.verifier)}
@@ -136,4 +143,13 @@ function Models({ deployment }: { deployment: Deployment }) {
       })}
     </div>
   );
+}
+
+/** The registry stores the weights' multihash; people compare CIDs. */
+function weightsCidOf(multihash: `0x${string}`): string {
+  try {
+    return cidOfMultihash(multihash);
+  } catch {
+    return multihash;
+  }
 }
