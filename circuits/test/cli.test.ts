@@ -2,7 +2,7 @@
 // trace) with exit code 1, and the whole path on the tabular 4-8-3 MLP: compile (real circom2 and Groth16 setup on
 // the dev ptau), eval, prove, verify, rebuild; then the compiled circuit at the edges of its input range.
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { WitnessCalculatorBuilder } from "circom_runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -81,7 +81,15 @@ describe("sovra-model --help", () => {
     [[], ["compile", "eval", "prove", "verify", "rebuild"]],
     [
       ["compile"],
-      ["--calibration <file>", "--out <dir>", "--name <name>", "--ptau <file>", "--data <file>", "--input-bits <n>"],
+      [
+        "--calibration <file>",
+        "--out <dir>",
+        "--name <name>",
+        "--ptau <file>",
+        "--data <file>",
+        "--input-bits <n>",
+        "--verifiers <dir>",
+      ],
     ],
     [["eval"], ["<dir>", "--data <file>"]],
     [["prove"], ["<dir>", "--input <file>", "--out <outdir>"]],
@@ -201,6 +209,8 @@ describe("sovra-model on the tabular 4-8-3 MLP", () => {
       "model",
       "--data",
       "data.json",
+      "--verifiers",
+      "sol",
     );
   });
 
@@ -226,15 +236,15 @@ describe("sovra-model on the tabular 4-8-3 MLP", () => {
     expect(manifest.io.output).toMatchObject({ task: "classify", labels: ["a", "b", "c"] });
     expect(manifest.accuracy.heldOut).toBe(300);
     expect(manifest.circuit.constraints).toBeGreaterThan(300);
-    for (const f of [
-      "model.onnx",
-      "circuit.zkey",
-      "vkey.json",
-      "TabularGroth16Verifier.sol",
-      "TabularInferenceVerifier.sol",
-    ]) {
+    for (const f of ["model.onnx", "circuit.zkey", "vkey.json"]) {
       expect(readFileSync(at("model", f)).length).toBeGreaterThan(0);
     }
+    // --verifiers: the Solidity goes there, and the manifest finds it from the model directory
+    for (const f of ["TabularGroth16Verifier.sol", "TabularInferenceVerifier.sol"]) {
+      expect(readFileSync(at("sol", f), "utf8")).toMatch(/^\/\/ SPDX-License-Identifier/);
+      expect(existsSync(at("model", f))).toBe(false);
+    }
+    expect(manifest.verifier.source).toBe("../sol/TabularInferenceVerifier.sol");
   });
 
   it("eval prints float and quantized accuracy and their agreement", async () => {
@@ -310,6 +320,7 @@ describe("sovra-model on the tabular 4-8-3 MLP", () => {
       "circuit.zkey",
       "vkey.json",
       "TabularGroth16Verifier.sol",
+      "TabularInferenceVerifier.sol",
     ]) {
       expect(r.stdout).toMatch(new RegExp(`^${f.replace(".", "\\.")} +same +[0-9a-f]{64}$`, "m"));
     }

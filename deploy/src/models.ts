@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { ioSpecOf, manifestSchema } from "@sovra/circuits/manifest";
+import { ioSpecOf, type ModelManifest, modelManifestSchema } from "@sovra/circuits/manifest";
 import { multihashOfCid } from "@sovra/contracts";
 import { vkeyHash } from "@sovra/circuits/io/vkey";
 import type { ModelConfig } from "../ignition/modules/Sovra.ts";
@@ -10,11 +10,20 @@ export type LocalModel = { name: string; config: ModelConfig };
 
 const modelsDir = path.join(repoRoot, "circuits", "models");
 
+/** The market publishes a model's held-out figure: a model compiled without held-out data stops the deploy. */
+function checkHeldOut(m: ModelManifest, folder: string): void {
+  if (m.accuracy === undefined && m.meanAbsError === undefined)
+    throw new Error(
+      `circuits/models/${folder}/manifest.json publishes neither accuracy nor meanAbsError: compile it with --data`,
+    );
+}
+
 /**
  * The models the circuits package ships (one folder per model with a `manifest.json`): each is registered with its
- * weights CID (as a multihash), its verifying key's hash and the verifier generated from its circuit, and gets a market in the open policy class (0) and in the
- * GDPR + SOC2 class (1). The io spec stored on-chain is the manifest's `io`
- * section plus the quantized model's held-out accuracy.
+ * weights CID (as a multihash), its verifying key's hash and the verifier generated from its circuit, and gets a
+ * market in the open policy class (0) and in the GDPR + SOC2 class (1). The io spec stored on-chain is the manifest's
+ * `io` section plus the quantized model's held-out figure (`ioSpecOf`): `accuracy` for a classifier, `meanAbsError`
+ * for a regressor.
  */
 export async function localModels(): Promise<LocalModel[]> {
   let entries: string[];
@@ -31,7 +40,8 @@ export async function localModels(): Promise<LocalModel[]> {
     } catch {
       continue; // a model folder that is not built yet
     }
-    const manifest = manifestSchema.parse(JSON.parse(text));
+    const manifest = modelManifestSchema.parse(JSON.parse(text));
+    checkHeldOut(manifest, entry);
     const vkey: unknown = JSON.parse(await readFile(path.join(modelsDir, entry, manifest.files.vkey), "utf8"));
     models.push({
       name: manifest.name,

@@ -68,9 +68,10 @@ describe("real proofs on the deployed system", () => {
     return model.verifier;
   };
 
-  it("registers both models with their own verifier", () => {
-    expect(deployment.models.map((model) => model.name).sort()).toEqual(["cnn", "mlp"]);
-    expect(verifierOf("mlp")).not.toBe(verifierOf("cnn"));
+  it("registers every shipped model with its own verifier", () => {
+    const names = ["cnn", "mlp", "mpg", "penguins"];
+    expect(deployment.models.map((model) => model.name).sort()).toEqual(names);
+    expect(new Set(names.map(verifierOf)).size).toBe(names.length);
   });
 
   // What anyone can check from the registry alone: the weights it names are the model.onnx the circuit was built

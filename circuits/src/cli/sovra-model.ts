@@ -1,6 +1,6 @@
 // sovra-model: bring your own ONNX model to the ZK tier (README, "Bring your own model"). Every error is one line
 // on stderr naming the ONNX node or the file, with exit code 1; results go to stdout as JSON.
-import { basename, extname } from "node:path";
+import { basename, extname, isAbsolute, relative, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { DataError, ModelCompileError } from "../compiler/errors.ts";
 import { floatOutputSize } from "../compiler/float-reference.ts";
@@ -9,6 +9,7 @@ import { readIntOnnx } from "../compiler/onnx-read-int.ts";
 import { compileModelDir } from "../model/compile-dir.ts";
 import { evaluateModel } from "../model/evaluate.ts";
 import { parseCalibration, parseDataSet, parseInput, readBytes, readJson } from "../model/files.ts";
+import { REPO_ROOT } from "../model/paths.ts";
 import { proveDir, verifyDir } from "../model/prove-dir.ts";
 import { rebuildDir } from "../model/rebuild-dir.ts";
 import { modelManifestSchema } from "../prover/manifest.ts";
@@ -49,6 +50,20 @@ const bits = (v: string): number => {
   return n;
 };
 
+/**
+ * `--verifiers DIR`: where the Solidity verifiers go, and how the manifest (and so `rebuild`) finds them again: from
+ * the repository root when DIR is in this repository's contracts/ (like the MNIST models'), else from the model
+ * directory, else (a relative path that would read as the repository's contracts/) absolute.
+ */
+function verifiersAt(dir: string, out: string): { dir: string; ref: string } {
+  const abs = resolve(dir);
+  const fromRepo = relative(REPO_ROOT, abs);
+  if (fromRepo === "contracts" || fromRepo.startsWith("contracts/")) return { dir: abs, ref: `${fromRepo}/` };
+  const fromOut = relative(resolve(out), abs);
+  if (fromOut === "") return { dir: abs, ref: "" };
+  return { dir: abs, ref: isAbsolute(fromOut) || fromOut.startsWith("contracts/") ? `${abs}/` : `${fromOut}/` };
+}
+
 function readModelDir(dir: string) {
   const parsed = modelManifestSchema.safeParse(readJson(`${dir}/manifest.json`, "model directory manifest"));
   if (!parsed.success) throw new DataError(`${dir}/manifest.json: not a model manifest`);
@@ -81,6 +96,10 @@ program
     'held-out JSON {"inputs", "labels"|"targets"}: accuracy float vs quantized, into the manifest',
   )
   .option("--input-bits <n>", "force the input width (default: chosen from the calibration range, 8 to 16)", bits)
+  .option(
+    "--verifiers <dir>",
+    "write the Solidity verifiers there instead of --out (e.g. contracts/contracts/verifiers, where Hardhat compiles them)",
+  )
   .option("--force", "rerun circom even when build/ holds the output of the same circuit source")
   .action(
     (
@@ -92,6 +111,7 @@ program
         ptau?: string;
         data?: string;
         inputBits?: number;
+        verifiers?: string;
         force?: boolean;
       },
     ) =>
@@ -116,6 +136,7 @@ program
             ptau: o.ptau,
             data,
             input: o.inputBits === undefined ? undefined : { bits: o.inputBits },
+            ...(o.verifiers === undefined ? {} : { solidity: verifiersAt(o.verifiers, o.out) }),
             force: o.force,
             reporter,
           });

@@ -1,4 +1,5 @@
-// A tiny float network with backprop, enough to train the two Sovra MNIST models in TypeScript.
+// A tiny float network with backprop, enough to train the Sovra models in TypeScript (softmax
+// cross-entropy for classifiers, squared error for regressors).
 import { evalFloatLayer as fwd } from "../compiler/float-reference.ts";
 import type { FloatLayer } from "../compiler/ir.ts";
 
@@ -41,11 +42,24 @@ export class Net {
     let sum = 0;
     const p = logits.map((v) => Math.exp(v - max));
     for (const v of p) sum += v;
-    let g: Float64Array = p.map((v) => v / sum);
+    const g: Float64Array = p.map((v) => v / sum);
     const loss = -Math.log(g[label]! + 1e-12);
     g[label]! -= 1;
-    for (let i = this.layers.length - 1; i >= 0; i--) g = bwd(this.layers[i]!, acts[i]!, acts[i + 1]!, g);
+    this.backprop(acts, g);
     return loss;
+  }
+
+  /** Accumulates gradients of half the squared error against `target` (a regressor); returns that loss. */
+  backwardSquared(acts: Float64Array[], target: readonly number[]): number {
+    const y = acts[acts.length - 1]!;
+    const g = y.map((v, k) => v - target[k]!);
+    this.backprop(acts, g);
+    return g.reduce((a, d) => a + (d * d) / 2, 0);
+  }
+
+  private backprop(acts: Float64Array[], gOut: Float64Array): void {
+    let g = gOut;
+    for (let i = this.layers.length - 1; i >= 0; i--) g = bwd(this.layers[i]!, acts[i]!, acts[i + 1]!, g);
   }
 
   step(lr: number, momentum: number, batch: number, decay: number): void {
