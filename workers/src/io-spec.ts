@@ -32,6 +32,7 @@ export const quantizationOf = (input: InputSpec): InputQuantization => ({
   ...encodingOf(input),
   scale: input.scale,
   zeroPoint: input.zeroPoint,
+  ...(input.standardize ? { standardize: input.standardize } : {}),
 });
 
 /** Bytes of the inline `inputRef`: values x bytes per value. */

@@ -68,16 +68,13 @@ describe("stages with the real circuits prover (mlp)", () => {
   });
 });
 
-// A model with signed multi-byte inputs, by name through one variable: `tabular` is sovra-model's example
-// (`node circuits/scripts/example-tabular.ts DIR` then `npx sovra-model compile ... --out circuits/models/tabular`),
-// any model folder of circuits/models with a signed input does (SOVRA_IO_MODEL=penguins).
-const IO_MODEL = process.env.SOVRA_IO_MODEL ?? "tabular";
+// A shipped model with signed multi-byte inputs (penguins: 4 int16 values), by name through one variable.
+const IO_MODEL = process.env.SOVRA_IO_MODEL ?? "penguins";
 const ioModelDir = path.join(modelDir, "..", IO_MODEL);
-const ioModelMissing = !existsSync(path.join(ioModelDir, "manifest.json"));
-if (ioModelMissing)
-  console.warn(`skipping the int16 stage test: circuits/models/${IO_MODEL} is not built (set SOVRA_IO_MODEL)`);
+if (!existsSync(path.join(ioModelDir, "manifest.json")))
+  throw new Error(`circuits/models/${IO_MODEL} is not a model folder (SOVRA_IO_MODEL names a shipped model)`);
 
-describe.skipIf(ioModelMissing)(`stages with the real prover on ${IO_MODEL} (signed, multi-byte input)`, () => {
+describe(`stages with the real prover on ${IO_MODEL} (signed, multi-byte input)`, () => {
   it("decodes the inputRef by the manifest's encoding, infers and proves it, and declines out-of-range bytes", async () => {
     const root = mkdtempSync(path.join(os.tmpdir(), "sovra-prover-io-"));
     copyFileSync(path.join(ioModelDir, "model.onnx"), path.join(root, "model.onnx"));

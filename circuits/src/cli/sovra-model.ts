@@ -131,7 +131,12 @@ program
             name: o.name ?? nameFromFile(modelPath),
             calibration: calib.inputs,
             features: calib.features,
-            meta: { outputNames: calib.outputNames, task: calib.task, image: calib.image },
+            meta: {
+              outputNames: calib.outputNames,
+              task: calib.task,
+              image: calib.image,
+              standardize: calib.standardize,
+            },
             out: o.out,
             ptau: o.ptau,
             data,

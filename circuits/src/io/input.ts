@@ -14,6 +14,22 @@ export interface InputEncoding {
 export interface InputQuantization extends InputEncoding {
   scale: number;
   zeroPoint: number;
+  /**
+   * The model takes each value standardized, `(x - mean[i]) / std[i]`: buyers give x in its own units (the
+   * manifest's `io.input.standardize`). Absent: buyers give the model's units.
+   */
+  standardize?: Standardize;
+}
+
+/** Per-value standardization a model's author declared (CALIB.json `standardize`). */
+export interface Standardize {
+  mean: readonly number[];
+  std: readonly number[];
+}
+
+function checkStandardize(s: Standardize, n: number): void {
+  if (s.mean.length !== n || s.std.length !== n)
+    throw new Error(`the model standardizes ${s.mean.length} values, the input has ${n}`);
 }
 
 export type InputDtype = "uint8" | "int8" | "uint16" | "int16";
@@ -91,15 +107,23 @@ export async function hashInput(values: ArrayLike<number>, e: InputEncoding): Pr
 export function quantizeReal(x: ArrayLike<number>, q: InputQuantization): { values: number[]; clamped: number[] } {
   const { min, max } = valueRange(q);
   const clamped: number[] = [];
+  const s = q.standardize;
+  if (s) checkStandardize(s, x.length);
   const values = Array.from(x, (v, i) => {
     if (!Number.isFinite(v)) throw new Error(`input[${i}] = ${v} is not a finite number`);
-    const r = Math.round(v / q.scale) + q.zeroPoint;
+    const r = Math.round((s ? (v - s.mean[i]!) / s.std[i]! : v) / q.scale) + q.zeroPoint;
     if (r < min || r > max) clamped.push(i);
     return Math.min(max, Math.max(min, r));
   });
   return { values, clamped };
 }
 
-/** The integers' real values: `(q - zeroPoint) * scale`. */
-export const dequantize = (values: ArrayLike<number>, q: InputQuantization): number[] =>
-  Array.from(values, (v) => (v - q.zeroPoint) * q.scale);
+/** The integers' real values: `(q - zeroPoint) * scale`, in the buyer's units when the model standardizes. */
+export function dequantize(values: ArrayLike<number>, q: InputQuantization): number[] {
+  const s = q.standardize;
+  if (s) checkStandardize(s, values.length);
+  return Array.from(values, (v, i) => {
+    const z = (v - q.zeroPoint) * q.scale;
+    return s ? z * s.std[i]! + s.mean[i]! : z;
+  });
+}

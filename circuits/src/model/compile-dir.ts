@@ -89,6 +89,9 @@ function checkMeta(o: CompileDirOptions, c: Compiled): void {
   const names = o.meta?.outputNames;
   if (names && names.length !== outputs)
     throw new DataError(`calibration: "outputNames" names ${names.length} values, the model gives ${outputs}`);
+  const st = o.meta?.standardize;
+  if (st && st.mean.length !== inputs)
+    throw new DataError(`calibration: "standardize" has ${st.mean.length} values, the model takes ${inputs}`);
   const img = o.meta?.image;
   if (img && img.height * img.width * img.channels !== inputs)
     throw new DataError(
@@ -204,6 +207,7 @@ export async function compileModelDir(o: CompileDirOptions): Promise<CompileDirR
         zeroPoint: q.zeroPoint,
         ...(o.features ? { features: o.features } : {}),
         ...(o.meta?.image ? { image: o.meta.image } : {}),
+        ...(o.meta?.standardize ? { standardize: o.meta.standardize } : {}),
         hash: "poseidon(n_bytes, 31-byte LE field elements, chunks of 15)",
       },
       output: {

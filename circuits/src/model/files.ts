@@ -46,6 +46,8 @@ export interface ModelMeta {
   task?: "classify" | "regress";
   /** an image model: its input is channels x height x width pixels */
   image?: { height: number; width: number; channels: number };
+  /** the float model takes `(x - mean[i]) / std[i]`; buyers give x (calibration rows stay in the model's units) */
+  standardize?: { mean: number[]; std: number[] };
 }
 
 const names = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === "string" && s.length > 0);
@@ -58,7 +60,7 @@ const positiveInt = (v: unknown): v is number => typeof v === "number" && Number
 export function parseCalibration(json: unknown, path: string): { inputs: unknown } & ModelMeta {
   if (!isObject(json) || !("inputs" in json)) throw new DataError(`${path}: expected {"inputs": [[...], ...]}`);
   const out: { inputs: unknown } & ModelMeta = { inputs: json.inputs };
-  const { features, outputNames, task, image } = json;
+  const { features, outputNames, task, image, standardize } = json;
   if (features !== undefined) {
     if (!names(features)) throw new DataError(`${path}: "features" must be an array of names`);
     out.features = features;
@@ -77,6 +79,20 @@ export function parseCalibration(json: unknown, path: string): { inputs: unknown
       throw new DataError(`${path}: "image" must be {"height": n, "width": n, "channels": n} (positive integers)`);
     }
     out.image = { height: image.height, width: image.width, channels: image.channels };
+  }
+  if (standardize !== undefined) {
+    const finite = (v: unknown): v is number[] =>
+      Array.isArray(v) && v.every((x) => typeof x === "number" && Number.isFinite(x));
+    if (
+      !isObject(standardize) ||
+      !finite(standardize.mean) ||
+      !finite(standardize.std) ||
+      standardize.std.some((x) => x <= 0) ||
+      standardize.mean.length !== standardize.std.length
+    ) {
+      throw new DataError(`${path}: "standardize" must be {"mean": [...], "std": [...]} of equal length, std > 0`);
+    }
+    out.standardize = { mean: standardize.mean, std: standardize.std };
   }
   return out;
 }

@@ -33,6 +33,8 @@ export const modelManifestSchema = z.object({
       zeroPoint: z.number().int().default(0),
       /** one name per value, when the model's author gave them (a tabular model's form shows them) */
       features: z.array(z.string()).optional(),
+      /** the model takes `(x - mean[i]) / std[i]`: buyers give x in the feature's own units, clients standardize */
+      standardize: z.object({ mean: z.array(z.number()), std: z.array(z.number().positive()) }).optional(),
       /** an image model: values are its pixels, row-major channels x height x width (a drawing/upload field) */
       image: z
         .object({

@@ -6,10 +6,9 @@ import { keccak256, toHex } from "viem";
 import { WitnessCalculatorBuilder } from "circom_runtime";
 import { groth16, type Groth16Proof } from "snarkjs";
 import { parseIntModel } from "../compiler/index.ts";
-import { quantizeValues } from "../compiler/input-quant.ts";
 import { inputQuantOf, type IntModel } from "../compiler/ir.ts";
 import { evaluate } from "../compiler/reference.ts";
-import { checkValues, hashInput, type InputEncoding } from "../io/input.ts";
+import { checkValues, hashInput, type InputEncoding, quantizeReal } from "../io/input.ts";
 import { packOutput, unpackOutput } from "../io/pack.ts";
 import { encodeProofCalldata } from "./calldata.ts";
 import { modelManifestSchema, type ModelManifest } from "./manifest.ts";
@@ -73,11 +72,12 @@ export async function inputHash(model: Model, input: ArrayLike<number>): Promise
 }
 
 /**
- * Float input in the model's own units -> the integers the circuit takes: `(q - zeroPoint) * scale` ~ x, clamped
- * to the input range (`clamped` lists the indices that were outside it).
+ * A buyer's input -> the integers the circuit takes: `(q - zeroPoint) * scale` ~ x (or ~ `(x - mean) / std` when the
+ * manifest declares a standardization), clamped to the input range (`clamped` lists the indices that were outside).
  */
 export function quantizeInput(model: Model, x: ArrayLike<number>): { values: number[]; clamped: number[] } {
-  return quantizeValues(x, inputQuantOf(model.intModel));
+  const standardize = model.manifest.io.input.standardize;
+  return quantizeReal(x, { ...inputQuantOf(model.intModel), ...(standardize ? { standardize } : {}) });
 }
 
 function checkInput(model: Model, input: ArrayLike<number>): void {

@@ -17,6 +17,10 @@ const inputSchema = z.object({
   zeroPoint: z.number().int().default(0),
   features: z.array(z.string()).optional(),
   image: z.object({ height: positiveInt, width: positiveInt, channels: positiveInt }).optional(),
+  // The model takes (x - mean) / std: the form asks for x in the feature's own units.
+  standardize: z
+    .object({ mean: z.array(z.number().finite()), std: z.array(z.number().positive().finite()) })
+    .optional(),
 });
 
 const outputSchema = z.object({
@@ -51,6 +55,7 @@ export const quantizationOf = (input: ModelInput): InputQuantization => ({
   signed: input.signed,
   scale: input.scale,
   zeroPoint: input.zeroPoint,
+  ...(input.standardize ? { standardize: input.standardize } : {}),
 });
 
 /** What the parts of a parsed spec must agree on; the first disagreement in words, or undefined. */
@@ -68,6 +73,8 @@ function disagreement(io: ModelIo): string | undefined {
     return `the input is ${count * bytesPerValue(input)} bytes, more than a bid carries (${MAX_INPUT_BYTES})`;
   if (input.features && input.features.length !== count)
     return `${input.features.length} feature names for ${count} input values`;
+  if (input.standardize && (input.standardize.mean.length !== count || input.standardize.std.length !== count))
+    return `a standardization of ${input.standardize.mean.length} values for ${count} input values`;
   if (input.image && product([input.image.height, input.image.width, input.image.channels]) !== count)
     return `an image of ${input.image.height}x${input.image.width}x${input.image.channels} is not ${count} input values`;
   if (product(output.shape) !== output.count)
