@@ -78,7 +78,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("sovra-model --help", () => {
   it.each([
-    [[], ["compile", "eval", "prove", "verify", "rebuild"]],
+    [[], ["compile", "eval", "prove", "verify", "rebuild", "setup"]],
     [
       ["compile"],
       [
@@ -95,6 +95,7 @@ describe("sovra-model --help", () => {
     [["prove"], ["<dir>", "--input <file>", "--out <outdir>"]],
     [["verify"], ["<dir>", "<outdir>"]],
     [["rebuild"], ["<dir>", "--ptau <file>"]],
+    [["setup"], ["<dir>", "SOVRA_CACHE_DIR"]],
   ])("%j prints its usage", async (cmd, words) => {
     const r = await cli(...cmd, "--help");
     expect(r.code).toBe(0);

@@ -6,6 +6,8 @@ import { DataError, ModelCompileError } from "../compiler/errors.ts";
 import { floatOutputSize } from "../compiler/float-reference.ts";
 import { readOnnx } from "../compiler/onnx-read.ts";
 import { readIntOnnx } from "../compiler/onnx-read-int.ts";
+import { ensureArtifacts } from "../model/artifacts.ts";
+import { cacheDir } from "../model/cache.ts";
 import { compileModelDir } from "../model/compile-dir.ts";
 import { evaluateModel } from "../model/evaluate.ts";
 import { parseCalibration, parseDataSet, parseInput, readBytes, readJson } from "../model/files.ts";
@@ -90,7 +92,10 @@ program
   )
   .requiredOption("--out <dir>", "model directory to write")
   .option("--name <name>", "model name: lowercase letters, digits, '_' (default: from the file name)")
-  .option("--ptau <file>", "powers of tau (default: the repository's DEV ptau, NOT a trusted setup)")
+  .option(
+    "--ptau <file>",
+    "powers of tau, e.g. a ceremony's (default: the smallest dev power that fits: 2^14 committed, 2^15..2^20 UNSAFE known-tau files made in the cache; NOT a trusted setup)",
+  )
   .option(
     "--data <file>",
     'held-out JSON {"inputs", "labels"|"targets"}: accuracy float vs quantized, into the manifest',
@@ -229,6 +234,26 @@ program
         process.stderr.write(`sovra-model: the rebuild differs: ${bad.join(", ")}\n`);
       }
       return r.same ? 0 : 1;
+    }),
+  );
+
+program
+  .command("setup")
+  .description(
+    "finds DIR's circuit.wasm and circuit.zkey (directory, then cache) or rebuilds them from model.onnx into the cache; prints their paths",
+  )
+  .argument("<dir>", "model directory written by compile")
+  .addHelpText(
+    "after",
+    "\nThe cache: $SOVRA_CACHE_DIR, else ~/.cache/sovra. Models built on a powers of tau above 2^14 keep their\n" +
+      "wasm, zkey and r1cs there (by the sha256 in build.json), not in git; the first setup rebuilds them (minutes).",
+  )
+  .action((dir: string) =>
+    run(async () => {
+      readModelDir(dir);
+      const r = await ensureArtifacts(dir, { reporter });
+      print({ ...r, cache: cacheDir() });
+      return 0;
     }),
   );
 
