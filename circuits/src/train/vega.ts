@@ -24,7 +24,7 @@ export interface Split<Y> {
 }
 
 export interface TabularSource<Y> {
-  /** one name per feature, with its unit and the standardization the model expects */
+  /** one name per feature, with its unit (buyers give raw values; clients standardize with mean/std) */
   features: string[];
   /** the training split's mean and std of each raw feature (the model takes (x - mean) / std) */
   mean: number[];
@@ -91,7 +91,7 @@ function standardize<Y>(raw: number[][], ys: Y[], names: readonly string[]): Tab
   );
   const z = (i: number) => raw[i]!.map((v, j) => (v - mean[j]!) / std[j]!);
   return {
-    features: names.map((name, j) => `${name}, standardized: (x - ${mean[j]}) / ${std[j]}`),
+    features: [...names],
     mean,
     std,
     train: { inputs: trainIdx.map(z), ys: trainIdx.map((i) => ys[i]!) },
