@@ -31,6 +31,7 @@ if (ptau === undefined || unknown.length > 0) {
 }
 const selected = names.length ? names : [...MODEL_NAMES];
 const { train, heldOut } = loadDigits();
+const DIGITS = Array.from({ length: 10 }, (_, d) => String(d));
 
 async function buildOne(name: string): Promise<void> {
   const dir = modelDir(name);
@@ -38,6 +39,7 @@ async function buildOne(name: string): Promise<void> {
     onnx: new Uint8Array(readFileSync(join(dir, "float.onnx"))),
     name,
     calibration: mnistCalibration(train),
+    meta: { image: { height: 28, width: 28, channels: 1 }, outputNames: DIGITS, task: "classify" },
     out: dir,
     ptau,
     data: {

@@ -17,7 +17,8 @@ import { exportFloatOnnx } from "../src/train/export.ts";
 import { rng } from "../src/train/data.ts";
 import { PIXELS, pixelsToUnit } from "../src/train/calibration.ts";
 import { circomCompile, DEV_PTAU, REPO_ROOT } from "./lib.ts";
-import { compileSolidity, deployAndMeasure } from "./gas.ts";
+import { compileSolidity } from "../src/model/verifier-build.ts";
+import { deployAndMeasure } from "./gas.ts";
 import { encodeFunctionData } from "viem";
 
 const tmp = join(PACKAGE_ROOT, ".tmp-test", "compare");
@@ -172,7 +173,7 @@ async function measureSmall(r1csPath: string) {
         args: [sys === "plonk" ? proofArr.map(BigInt) : proofArr, pubArr.map(BigInt)],
       });
     }
-    const gas = await deployAndMeasure(art.evm.bytecode.object, data);
+    const gas = await deployAndMeasure(art.bytecode.slice(2), data);
     const pc = logs.map((l) => /Plonk constraints: (\d+)/.exec(l)).find(Boolean);
     return {
       setupMs: Math.round(setupMs),

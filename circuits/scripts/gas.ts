@@ -1,18 +1,11 @@
 // Measures verifyInference gas: compiles the generated verifiers with solc 0.8.34 (the contracts package's
 // settings: optimizer 10,000 runs, cancun) and runs them on an in-process Hardhat (EDR) chain.
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { createHardhatRuntimeEnvironment } from "hardhat/hre";
 import { encodeFunctionData, type Abi } from "viem";
+import { compileSolidity } from "../src/model/verifier-build.ts";
 import { PACKAGE_ROOT, VERIFIERS_DIR } from "../src/prover/paths.ts";
-
-const require = createRequire(import.meta.url);
-interface SolcOutput {
-  errors?: Array<{ severity: string; formattedMessage: string }>;
-  contracts: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string } } }>>;
-}
-const solc = require("solc") as { compile(input: string): string };
 
 export interface GasResult {
   /** gasUsed of a transaction calling verifyInference (21,000 base + calldata + execution) */
@@ -20,26 +13,6 @@ export interface GasResult {
   /** txGas minus the 21,000 transaction base cost */
   callGas: number;
   deployGas: number;
-}
-
-/** Compiles Solidity sources (path -> content) with solc-js; returns the named contract's abi and bytecode. */
-export function compileSolidity(sources: Record<string, { content: string }>, file: string, contract: string) {
-  const out = JSON.parse(
-    solc.compile(
-      JSON.stringify({
-        language: "Solidity",
-        sources,
-        settings: {
-          optimizer: { enabled: true, runs: 10_000 },
-          evmVersion: "cancun",
-          outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } },
-        },
-      }),
-    ),
-  ) as SolcOutput;
-  const errs = (out.errors ?? []).filter((e) => e.severity === "error");
-  if (errs.length) throw new Error(errs.map((e) => e.formattedMessage).join("\n"));
-  return out.contracts[file]![contract]!;
 }
 
 /** Deploys `bytecode` on a fresh in-process chain, checks eth_call(data) returns true, returns tx gas. */
@@ -98,5 +71,5 @@ export async function measureVerifyGas(
     functionName: "verifyInference",
     args: [args.inputHash, args.output, args.calldata],
   });
-  return deployAndMeasure(art.evm.bytecode.object, data);
+  return deployAndMeasure(art.bytecode.slice(2), data);
 }

@@ -2,7 +2,7 @@
 // trace) with exit code 1, and the whole path on the tabular 4-8-3 MLP: compile (real circom2 and Groth16 setup on
 // the dev ptau), eval, prove, verify, rebuild; then the compiled circuit at the edges of its input range.
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { WitnessCalculatorBuilder } from "circom_runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -59,7 +59,7 @@ const writeJson = (file: string, v: unknown) => writeFileSync(at(file), typeof v
 beforeAll(() => {
   mkdirSync(tmp, { recursive: true });
   writeFileSync(at("tabular.onnx"), tab.onnx);
-  writeJson("calib.json", { inputs: tab.train.inputs, features: TABULAR_FEATURES });
+  writeJson("calib.json", { inputs: tab.train.inputs, features: TABULAR_FEATURES, outputNames: ["a", "b", "c"] });
   writeJson("data.json", tab.heldOut);
   writeJson("input.json", { input: tab.heldOut.inputs[3] });
   // the tabular graph with one weight of fc1 set to 1e30 (float32 little-endian in raw_data)
@@ -78,15 +78,24 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("sovra-model --help", () => {
   it.each([
-    [[], ["compile", "eval", "prove", "verify", "rebuild"]],
+    [[], ["compile", "eval", "prove", "verify", "rebuild", "setup"]],
     [
       ["compile"],
-      ["--calibration <file>", "--out <dir>", "--name <name>", "--ptau <file>", "--data <file>", "--input-bits <n>"],
+      [
+        "--calibration <file>",
+        "--out <dir>",
+        "--name <name>",
+        "--ptau <file>",
+        "--data <file>",
+        "--input-bits <n>",
+        "--verifiers <dir>",
+      ],
     ],
     [["eval"], ["<dir>", "--data <file>"]],
     [["prove"], ["<dir>", "--input <file>", "--out <outdir>"]],
     [["verify"], ["<dir>", "<outdir>"]],
     [["rebuild"], ["<dir>", "--ptau <file>"]],
+    [["setup"], ["<dir>", "SOVRA_CACHE_DIR"]],
   ])("%j prints its usage", async (cmd, words) => {
     const r = await cli(...cmd, "--help");
     expect(r.code).toBe(0);
@@ -144,6 +153,26 @@ describe("sovra-model errors: one line, exit code 1", () => {
       { inputs: [[1, 2, null, 0]] },
       /^sovra-model: bad\.json: calibration row 0, value 2 is null, not a number$/,
     ],
+    [
+      "output names of another length",
+      { inputs: [[1, 2, 0, 0]], outputNames: ["a", "b"] },
+      /^sovra-model: bad\.json: calibration: "outputNames" names 2 values, the model gives 3$/,
+    ],
+    [
+      "feature names of another length",
+      { inputs: [[1, 2, 0, 0]], features: ["a"] },
+      /^sovra-model: bad\.json: calibration: 1 feature names for an input of 4 values$/,
+    ],
+    [
+      "an image of another size",
+      { inputs: [[1, 2, 0, 0]], image: { height: 3, width: 1, channels: 1 } },
+      /^sovra-model: bad\.json: calibration: "image" 1x3x1 is 3 values, the model takes 4$/,
+    ],
+    [
+      "an unknown task",
+      { inputs: [[1, 2, 0, 0]], task: "rank" },
+      /^sovra-model: bad\.json: "task" must be "classify" or "regress"$/,
+    ],
   ])("names the calibration file and the row: %s", async (_, content, msg) => {
     writeJson("bad.json", content);
     expectOneLineError(await compile("tabular.onnx", "bad.json"), msg);
@@ -181,6 +210,8 @@ describe("sovra-model on the tabular 4-8-3 MLP", () => {
       "model",
       "--data",
       "data.json",
+      "--verifiers",
+      "sol",
     );
   });
 
@@ -203,17 +234,18 @@ describe("sovra-model on the tabular 4-8-3 MLP", () => {
     });
     expect(manifest.io.input.bits).toBeGreaterThan(8);
     expect(manifest.io.output.count).toBe(3);
+    expect(manifest.io.output).toMatchObject({ task: "classify", labels: ["a", "b", "c"] });
     expect(manifest.accuracy.heldOut).toBe(300);
     expect(manifest.circuit.constraints).toBeGreaterThan(300);
-    for (const f of [
-      "model.onnx",
-      "circuit.zkey",
-      "vkey.json",
-      "TabularGroth16Verifier.sol",
-      "TabularInferenceVerifier.sol",
-    ]) {
+    for (const f of ["model.onnx", "circuit.zkey", "vkey.json"]) {
       expect(readFileSync(at("model", f)).length).toBeGreaterThan(0);
     }
+    // --verifiers: the Solidity goes there, and the manifest finds it from the model directory
+    for (const f of ["TabularGroth16Verifier.sol", "TabularInferenceVerifier.sol"]) {
+      expect(readFileSync(at("sol", f), "utf8")).toMatch(/^\/\/ SPDX-License-Identifier/);
+      expect(existsSync(at("model", f))).toBe(false);
+    }
+    expect(manifest.verifier.source).toBe("../sol/TabularInferenceVerifier.sol");
   });
 
   it("eval prints float and quantized accuracy and their agreement", async () => {
@@ -289,6 +321,7 @@ describe("sovra-model on the tabular 4-8-3 MLP", () => {
       "circuit.zkey",
       "vkey.json",
       "TabularGroth16Verifier.sol",
+      "TabularInferenceVerifier.sol",
     ]) {
       expect(r.stdout).toMatch(new RegExp(`^${f.replace(".", "\\.")} +same +[0-9a-f]{64}$`, "m"));
     }

@@ -4,6 +4,7 @@ import { hashBytes, packBytes } from "../src/io/hash.ts";
 import { lanesPerField, packOutput, unpackOutput } from "../src/io/pack.ts";
 import { decodeProofCalldata, encodeProofCalldata, fromField, FIELD_P } from "../src/prover/calldata.ts";
 import { modelIdOf } from "../src/prover/prover.ts";
+import { dequantize, quantizeReal } from "../src/io/input.ts";
 
 describe("output packing", () => {
   it("packs v + 2^(B-1) in B-bit lanes, lane 0 least significant", () => {
@@ -75,5 +76,22 @@ describe("proof calldata", () => {
   it("maps p - v back to -v", () => {
     expect(fromField((FIELD_P - 5n).toString())).toBe(-5n);
     expect(fromField("5")).toBe(5n);
+  });
+});
+
+describe("buyer's units", () => {
+  const q = { bits: 9, signed: true, scale: 0.01, zeroPoint: 0 };
+  const standardize = { mean: [40, 4000], std: [5, 800] };
+  it("standardizes raw values before quantizing, and inverts it", () => {
+    // 45 mm -> (45 - 40) / 5 = 1 -> 100 steps; 3200 g -> -1 -> -100 steps
+    expect(quantizeReal([45, 3200], { ...q, standardize })).toEqual({ values: [100, -100], clamped: [] });
+    expect(quantizeReal([1, -1], q)).toEqual({ values: [100, -100], clamped: [] });
+    expect(dequantize([100, -100], { ...q, standardize })).toEqual([45, 3200]);
+    // beyond +/- 2.55 standard deviations the 9-bit range clamps
+    expect(quantizeReal([60, 4000], { ...q, standardize })).toEqual({ values: [255, 0], clamped: [0] });
+  });
+  it("refuses a standardization of another length and non-finite values", () => {
+    expect(() => quantizeReal([1, 2, 3], { ...q, standardize })).toThrow(/standardizes 2 values, the input has 3/);
+    expect(() => quantizeReal([Number.NaN, 1], q)).toThrow(/input\[0\] = NaN is not a finite number/);
   });
 });

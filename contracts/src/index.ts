@@ -13,3 +13,6 @@ export {
 } from "./job-terms.ts";
 export type { MarketParams } from "./market-params.ts";
 export { type PaymentTokenCheck, checkPaymentToken } from "./payment-token.ts";
+export { type ModelListing, type ModelProposal, modelIdOfName, modelProposal } from "./model-proposal.ts";
+export { cidOfMultihash, multihashOfCid } from "./multihash.ts";
+export { listedModelName, withListings } from "./listings.ts";

@@ -65,7 +65,14 @@ contract MarketWorld {
         sels[2] = ProviderRegistry.slashCollateral.selector;
         manager.setTargetFunctionRole(address(registry), sels, 1);
         manager.grantRole(1, address(market), 0);
-        models.registerModel(MODEL, "bafkrei", IInferenceVerifier(address(verifier)), "", 0);
+        models.registerModel(
+            MODEL,
+            abi.encodePacked(hex"1220", keccak256("weights")),
+            verifier.verifyingKeyHash(),
+            IInferenceVerifier(address(verifier)),
+            "",
+            0
+        );
         models.setModelApproved(MODEL, true);
         market.createMarket(MODEL, 0, params(1e18));
     }

@@ -138,7 +138,8 @@ try {
       config,
       account: provider,
       reportFile: path.join(settings.stateDir, "benchmark-report.json"),
-      stake: "2500",
+      // each ask reserves capacity (100) x collateralPerJob (10 SOV); 500 SOV stay free
+      stake: String(asks.length * 1_000 + 500),
       asks,
     }),
   );
@@ -190,8 +191,9 @@ try {
   console.log("\nContracts");
   for (const [name, address] of Object.entries(deployment.contracts)) console.log(`  ${name.padEnd(20)} ${address}`);
   console.log("\nModels and markets");
+  const nameWidth = Math.max(6, ...deployment.models.map((model) => model.name.length));
   for (const model of deployment.models)
-    console.log(`  ${model.name.padEnd(6)} ${model.weightsCid}  verifier ${model.verifier}`);
+    console.log(`  ${model.name.padEnd(nameWidth)} ${model.weightsCid}  verifier ${model.verifier}`);
   for (const market of deployment.markets)
     console.log(`  market ${market.marketId}: ${market.model}, policy class ${market.policyClass}`);
   console.log(

@@ -17,12 +17,16 @@ import { hardhat } from "viem/chains";
 import {
   inferenceVerifierAbi,
   jobTermsFromEvents,
+  modelRegistryAbi,
   providerRegistryAbi,
   sovraTokenAbi,
   spotMarketAbi,
   testStablecoinAbi,
   type Deployment,
 } from "@sovra/contracts";
+import { weightsCid } from "@sovra/circuits/io/cid";
+import { cidOfMultihash } from "@sovra/contracts";
+import { vkeyHash } from "@sovra/circuits/io/vkey";
 import { deploySystem, fundLocalAccounts, localAccount, startLocalChain, type LocalChain } from "@sovra/deploy";
 
 const fixtureSchema = z.object({
@@ -64,9 +68,34 @@ describe("real proofs on the deployed system", () => {
     return model.verifier;
   };
 
-  it("registers both models with their own verifier", () => {
-    expect(deployment.models.map((model) => model.name).sort()).toEqual(["cnn", "mlp"]);
-    expect(verifierOf("mlp")).not.toBe(verifierOf("cnn"));
+  it("registers every shipped model with its own verifier", () => {
+    const names = ["cnn", "mlp", "mpg", "penguins"];
+    expect(deployment.models.map((model) => model.name).sort()).toEqual(names);
+    expect(new Set(names.map(verifierOf)).size).toBe(names.length);
+  });
+
+  // What anyone can check from the registry alone: the weights it names are the model.onnx the circuit was built
+  // from, and the verifier it points to checks proofs against the key `sovra-model rebuild` derives from them.
+  it("registers each model bound to its weights' multihash and its verifier's key", async () => {
+    for (const model of deployment.models) {
+      const dir = new URL(`../../circuits/models/${model.name}/`, import.meta.url);
+      const onChain = await client.readContract({
+        address: deployment.contracts.modelRegistry,
+        abi: modelRegistryAbi,
+        functionName: "modelOf",
+        args: [model.modelId],
+      });
+      const onnx = new Uint8Array(await readFile(new URL("model.onnx", dir)));
+      expect(cidOfMultihash(onChain.weightsMultihash)).toBe(weightsCid(onnx));
+      const key = vkeyHash(JSON.parse(await readFile(new URL("vkey.json", dir), "utf8")));
+      expect(onChain.vkeyHash).toBe(key);
+      const reported = await client.readContract({
+        address: onChain.verifier,
+        abi: inferenceVerifierAbi,
+        functionName: "verifyingKeyHash",
+      });
+      expect(reported).toBe(key);
+    }
   });
 
   it("each verifier accepts its model's proof and rejects tampering and the other model's proof", async () => {

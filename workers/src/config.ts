@@ -33,6 +33,11 @@ export const configSchema = z.object({
     .default("redis://127.0.0.1:6379"),
   /** Model names (as in the deployment) this node serves and pre-warms. */
   models: z.array(z.string().min(1)).min(1).default(["mlp"]),
+  /**
+   * Model name -> the folder `sovra-model compile` wrote (manifest, circuit, zkey), for models outside the
+   * circuits package's `models/<name>`.
+   */
+  modelDirs: z.record(z.string(), z.string().min(1)).default({}),
   weights: z
     .object({
       cacheDir: z.string().default(path.join(os.homedir(), ".sovra", "weights")),

@@ -16,11 +16,11 @@ function paeth(a: number, b: number, c: number): number {
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
-/**
- * Decodes a non-interlaced 8-bit PNG (grayscale, gray+alpha, RGB, RGBA) to grayscale. Transparent pixels
- * count as white background, which is how drawn digits are usually saved.
- */
-export function decodePng(data: Uint8Array): GrayImage {
+/** A decoded 8-bit RGB image, composited on white (3 values per pixel, row-major). */
+export type RgbImage = { width: number; height: number; rgb: Uint8Array };
+
+/** A PNG's rows after unfiltering: `channels` bytes per pixel (gray, gray+alpha, RGB or RGBA). */
+function unfilterPng(data: Uint8Array): { width: number; height: number; channels: number; rows: Uint8Array } {
   const buf = Buffer.from(data);
   if (!buf.subarray(0, 8).equals(PNG_SIGNATURE)) throw new Error("not a PNG file");
   let offset = 8;
@@ -69,6 +69,19 @@ export function decodePng(data: Uint8Array): GrayImage {
       rows[y * stride + x] = (value + predictor) & 0xff;
     }
   }
+  return { width, height, channels, rows };
+}
+
+/** Alpha of pixel `p` (first byte of its `channels`); opaque without an alpha channel. */
+const alphaAt = (rows: Uint8Array, p: number, channels: number): number =>
+  channels === 2 ? (rows[p + 1] as number) : channels === 4 ? (rows[p + 3] as number) : 255;
+
+/**
+ * Decodes a non-interlaced 8-bit PNG (grayscale, gray+alpha, RGB, RGBA) to grayscale. Transparent pixels
+ * count as white background, which is how drawn digits are usually saved.
+ */
+export function decodePng(data: Uint8Array): GrayImage {
+  const { width, height, channels, rows } = unfilterPng(data);
   const pixels = new Uint8Array(width * height);
   for (let i = 0; i < width * height; i++) {
     const p = i * channels;
@@ -76,10 +89,25 @@ export function decodePng(data: Uint8Array): GrayImage {
       channels >= 3
         ? 0.299 * (rows[p] as number) + 0.587 * (rows[p + 1] as number) + 0.114 * (rows[p + 2] as number)
         : (rows[p] as number);
-    const alpha = channels === 2 ? (rows[p + 1] as number) : channels === 4 ? (rows[p + 3] as number) : 255;
+    const alpha = alphaAt(rows, p, channels);
     pixels[i] = Math.round((gray * alpha + 255 * (255 - alpha)) / 255);
   }
   return { width, height, pixels };
+}
+
+/** Decodes a PNG (as `decodePng` does) to RGB: a gray picture gets three equal channels. */
+export function decodePngRgb(data: Uint8Array): RgbImage {
+  const { width, height, channels, rows } = unfilterPng(data);
+  const rgb = new Uint8Array(width * height * 3);
+  for (let i = 0; i < width * height; i++) {
+    const p = i * channels;
+    const alpha = alphaAt(rows, p, channels);
+    for (let c = 0; c < 3; c++) {
+      const v = channels >= 3 ? (rows[p + c] as number) : (rows[p] as number);
+      rgb[i * 3 + c] = Math.round((v * alpha + 255 * (255 - alpha)) / 255);
+    }
+  }
+  return { width, height, rgb };
 }
 
 /** How a picture was turned into MNIST's layout (for telling the buyer what will be sent). */

@@ -1,37 +1,48 @@
 import { bytesToHex, hexToBytes, type Hex } from "viem";
+import { decodeInput, encodeInput, type InputEncoding } from "@sovra/circuits/io/input";
 
 /**
- * Inline input encoding carried in a bid's `inputRef` bytes.
+ * Inline input encoding carried in a bid's `inputRef` bytes: the model's integer input values, each in the io
+ * spec's encoding (`io.input.dtype`: 1 byte up to 8 bits, else 2, little-endian, two's complement when signed).
+ * No header: the market's model fixes the layout, and the input hash in the bid binds these bytes to the proof.
  *
- * MNIST models (`mnist-*`): exactly 784 bytes, the 28x28 grayscale pixels row-major, one unsigned byte each
- * (0 = background, 255 = ink, as in the MNIST data set). No header: the market's model fixes the layout, and
- * the input hash in the bid binds these bytes to the proof.
+ * MNIST models (uint8): exactly 784 bytes, the 28x28 grayscale pixels row-major (0 = background, 255 = ink, as in
+ * the MNIST data set): the bytes are the values.
  */
 export const MNIST_PIXELS = 28 * 28;
+
+const UINT8: InputEncoding = { bits: 8, signed: false };
 
 /** Encodes 784 MNIST pixels (0..255) as `inputRef` bytes. */
 export function encodeMnistInput(pixels: ArrayLike<number>): Hex {
   if (pixels.length !== MNIST_PIXELS)
     throw new Error(`an MNIST input has ${MNIST_PIXELS} pixels, got ${pixels.length}`);
-  const bytes = new Uint8Array(MNIST_PIXELS);
   for (let i = 0; i < MNIST_PIXELS; i++) {
     const value = pixels[i] as number;
     if (!Number.isInteger(value) || value < 0 || value > 255)
       throw new Error(`pixel ${i} is ${value}: expected an integer 0..255`);
-    bytes[i] = value;
   }
-  return bytesToHex(bytes);
+  return encodeInputRef(pixels, UINT8);
+}
+
+/** Encodes a model's integer input values as `inputRef` bytes (throws on a value outside the encoding). */
+export function encodeInputRef(values: ArrayLike<number>, encoding: InputEncoding): Hex {
+  return bytesToHex(encodeInput(values, encoding));
 }
 
 /**
- * Decodes `inputRef` bytes into the model's input. Every model served today takes uint8 values (pixels),
- * carried inline and raw: the bytes are the input. Throws when their number is not the model's input size.
+ * Decodes `inputRef` bytes into the model's integer input values. Throws when their number is not the model's
+ * input size in bytes, or a value is outside the encoding's range (a bad input: the job is declined).
  */
-export function decodeInputRef(inputRef: Hex | Uint8Array, inputBytes: number): Uint8Array {
+export function decodeInputRef(
+  inputRef: Hex | Uint8Array,
+  inputBytes: number,
+  encoding: InputEncoding = UINT8,
+): number[] {
   const bytes = typeof inputRef === "string" ? hexToBytes(inputRef) : inputRef;
   if (bytes.length !== inputBytes)
     throw new Error(`inputRef must hold the model's ${inputBytes} input bytes, got ${bytes.length}`);
-  return bytes;
+  return decodeInput(bytes, encoding);
 }
 
 /** Index of the largest value (the predicted class of a classifier's scores). */

@@ -2,7 +2,7 @@ import { Redis } from "ioredis";
 import type { Server } from "node:http";
 import type { Address, PublicClient } from "viem";
 import type { LocalAccount } from "viem/accounts";
-import type { Deployment } from "@sovra/contracts";
+import { type Deployment, withListings } from "@sovra/contracts";
 import { submitResult } from "./chain/submitter.ts";
 import { createWatcher, type MatchedJob, type Watcher } from "./chain/watcher.ts";
 import type { Config } from "./config.ts";
@@ -21,11 +21,21 @@ import {
   type Queues,
   type Workers,
 } from "./pipeline/runtime.ts";
+import { encodingOf, inputBytesOf, inputCount } from "./io-spec.ts";
 import type { Prover } from "./prover.ts";
 import { createWeightStore } from "./weights/store.ts";
 
-/** A model this node serves: its deployment entry plus what the loaded ONNX says about its input. */
-export type ServedModel = { name: string; weightsCid: string; inputBytes: number; marketIds: number[] };
+/**
+ * A model this node serves: its deployment entry plus its manifest's input: the bytes an inline inputRef holds
+ * (values x bytes per value) and their encoding.
+ */
+export type ServedModel = {
+  name: string;
+  weightsCid: string;
+  inputBytes: number;
+  input: { bits: number; signed: boolean };
+  marketIds: number[];
+};
 
 export type ProviderNodeOptions = {
   config: Config;
@@ -54,7 +64,7 @@ export type ProviderNode = {
 export function modelsToServe(
   config: Pick<Config, "models">,
   deployment: Deployment,
-): Omit<ServedModel, "inputBytes">[] {
+): Omit<ServedModel, "inputBytes" | "input">[] {
   return config.models.map((name) => {
     const entry = deployment.models.find((m) => m.name === name);
     if (entry === undefined) {
@@ -74,7 +84,9 @@ export function modelsToServe(
  * workers, the chain watcher and the metrics endpoint.
  */
 export async function startProviderNode(options: ProviderNodeOptions): Promise<ProviderNode> {
-  const { config, deployment, publicClient, account, prover, logger, metrics } = options;
+  const { config, publicClient, account, prover, logger, metrics } = options;
+  // Models and markets listed by governance after the deploy are served like the launch ones.
+  const deployment = await withListings(options.deployment, publicClient);
   const stages = { infer: true, prove: true, submit: true, watch: true, ...options.stages };
   const store = createWeightStore({ ...config.weights, logger: logger.child({ part: "weights" }) });
   const engine: InferenceEngine = createInferenceEngine({ store, order: config.inference.executionProviders, logger });
@@ -82,9 +94,20 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
   const warmup: ProviderNode["warmup"] = [];
   const models: ServedModel[] = [];
   for (const [i, model] of wanted.entries()) {
+    const manifest = await prover.manifest(model.name);
+    if (manifest.weightsCid !== model.weightsCid)
+      throw new Error(
+        `model '${model.name}': the prover's manifest has weights ${manifest.weightsCid}, the deployment registers ${model.weightsCid}: its proofs would not verify; point "modelDirs" at the registered model's folder`,
+      );
     const loaded = await engine.load(model.weightsCid);
+    const onnxSize = await engine.inputSize(model.weightsCid);
+    const count = inputCount(manifest.io.input);
+    if (onnxSize !== count)
+      throw new Error(
+        `model '${model.name}': its ONNX takes ${onnxSize} input values, its manifest's io spec ${count}`,
+      );
     warmup.push({ name: model.name, ...loaded });
-    models.push({ ...model, inputBytes: await engine.inputSize(model.weightsCid) });
+    models.push({ ...model, inputBytes: inputBytesOf(manifest.io.input), input: encodingOf(manifest.io.input) });
     options.onPrewarm?.(i + 1, wanted.length);
     logger.info(
       { model: model.name, cid: model.weightsCid, ...loaded, start: loaded.from === "cache" ? "warm" : "cold" },

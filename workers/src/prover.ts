@@ -1,4 +1,7 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
 import type { Hex } from "viem";
+import { modelManifestSchema, type ModelManifest } from "@sovra/circuits/manifest";
 
 /** What the submit stage sends on-chain: the public output signals and the verifier's proof bytes. */
 export type ProofResult = { output: bigint[]; proof: Hex; seconds: number };
@@ -9,16 +12,19 @@ export type ProofResult = { output: bigint[]; proof: Hex; seconds: number };
  * cannot earn.
  */
 export type Prover = {
-  /** Poseidon hash of the packed input, exactly as the bid commits to it. */
-  inputHash(model: string, input: Uint8Array): Promise<bigint>;
-  prove(model: string, input: Uint8Array): Promise<ProofResult>;
+  /** Poseidon hash of the input values' bytes (the io spec's encoding), exactly as the bid commits to it. */
+  inputHash(model: string, input: ArrayLike<number>): Promise<bigint>;
+  prove(model: string, input: ArrayLike<number>): Promise<ProofResult>;
+  /** The model's manifest (io spec, weights CID), validated. */
+  manifest(model: string): Promise<ModelManifest>;
   /** Unpacks on-chain output signals into the model's values (e.g. 10 logits), when the prover knows how. */
   decodeOutput?(model: string, packed: bigint[]): Promise<number[]>;
   close(): Promise<void>;
 };
 
 type CircuitsModule = {
-  loadModel: (name: string) => Promise<unknown>;
+  loadModel: (name: string, dir?: string) => Promise<unknown>;
+  loadModelDir?: (dir: string) => Promise<unknown>;
   prove: (
     model: unknown,
     input: unknown,
@@ -45,6 +51,15 @@ function outputLayout(handle: unknown): { count: number; laneBits: number } | un
   return typeof count === "number" && typeof laneBits === "number" ? { count, laneBits } : undefined;
 }
 
+/** A model by name (circuits/models/<name>), from a configured folder, or from a path given as its name. */
+async function loadOne(circuits: CircuitsModule, name: string, dir: string | undefined): Promise<unknown> {
+  if (dir !== undefined) return circuits.loadModel(name, path.resolve(dir));
+  const looksLikePath = name.includes("/") || name.includes(path.sep);
+  if (looksLikePath && existsSync(path.join(name, "manifest.json")) && circuits.loadModelDir !== undefined)
+    return circuits.loadModelDir(path.resolve(name));
+  return circuits.loadModel(name);
+}
+
 function isCircuitsModule(value: unknown): value is CircuitsModule {
   if (typeof value !== "object" || value === null) return false;
   const m = value as Record<string, unknown>;
@@ -56,8 +71,16 @@ function toBigints(value: unknown, what: string): bigint[] {
   return value.map((v) => BigInt(v as string | number | bigint));
 }
 
+export type ProverOptions = {
+  /**
+   * Model name -> the folder `sovra-model compile` wrote for it. Names not listed load from
+   * `circuits/models/<name>`; a name that is itself a folder path (holding a manifest.json) loads from there.
+   */
+  modelDirs?: Record<string, string>;
+};
+
 /** Loads `@sovra/circuits`; throws with what is missing when the package does not export a prover yet. */
-export async function loadCircuitsProver(): Promise<Prover> {
+export async function loadCircuitsProver(options: ProverOptions = {}): Promise<Prover> {
   // A variable specifier keeps type-checking independent of whether the circuits package is built yet.
   const specifier = "@sovra/circuits";
   let mod: unknown;
@@ -72,14 +95,21 @@ export async function loadCircuitsProver(): Promise<Prover> {
   const model = (name: string): Promise<unknown> => {
     let handle = models.get(name);
     if (handle === undefined) {
-      handle = circuits.loadModel(name);
+      handle = loadOne(circuits, name, options.modelDirs?.[name]);
       models.set(name, handle);
+      handle.catch(() => models.delete(name));
     }
     return handle;
   };
   return {
     async inputHash(name, input) {
       return BigInt((await circuits.inputHash(await model(name), Array.from(input))) as string | bigint);
+    },
+    async manifest(name) {
+      const handle = (await model(name)) as { manifest?: unknown } | null;
+      const parsed = modelManifestSchema.safeParse(handle?.manifest);
+      if (!parsed.success) throw new Error(`model ${name}: the prover's manifest is not a sovra-model manifest`);
+      return parsed.data;
     },
     async prove(name, input) {
       const started = performance.now();

@@ -11,7 +11,9 @@ describe("MNIST input encoding", () => {
     const pixels = Uint8Array.from({ length: MNIST_PIXELS }, (_, i) => i % 256);
     const ref = encodeMnistInput(pixels);
     expect(ref.length).toBe(2 + 2 * MNIST_PIXELS);
-    expect(decodeInputRef(ref, MNIST_PIXELS)).toEqual(pixels);
+    expect(decodeInputRef(ref, MNIST_PIXELS)).toEqual(Array.from(pixels));
+    // uint8: the bytes are the values, as before the io spec travelled with the job.
+    expect(ref).toBe(`0x${Buffer.from(pixels).toString("hex")}`);
     expect(() => decodeInputRef("0x00", MNIST_PIXELS)).toThrow(/784/);
     expect(() => encodeMnistInput([1, 2, 3])).toThrow(/784/);
     expect(() => encodeMnistInput(new Array(MNIST_PIXELS).fill(256))).toThrow(/0\.\.255/);

@@ -10,7 +10,10 @@ import { inferStage, proveStage, RefusedJobError } from "../src/pipeline/process
 import { loadCircuitsProver } from "../src/prover.ts";
 import { termsData } from "./helpers.ts";
 import { createWeightStore } from "../src/weights/store.ts";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { valueRange } from "@sovra/circuits/io/input";
+import { encodeInputRef } from "../src/input.ts";
+import { encodingOf, inputBytesOf, inputCount } from "../src/io-spec.ts";
 
 // The real prover from @sovra/circuits, on the MNIST MLP the circuits package ships (models/mlp).
 const modelDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "circuits", "models", "mlp");
@@ -57,6 +60,73 @@ describe("stages with the real circuits prover (mlp)", () => {
       expect(proved.proof).toMatch(/^0x[0-9a-f]{512}$/);
       await expect(
         inferStage({ prover, inference: engine }, { ...data, terms: { ...terms, inputHash: (hash + 1n).toString() } }),
+      ).rejects.toBeInstanceOf(RefusedJobError);
+    } finally {
+      await prover.close();
+      await engine.close();
+    }
+  });
+});
+
+// A shipped model with signed multi-byte inputs (penguins: 4 int16 values), by name through one variable.
+const IO_MODEL = process.env.SOVRA_IO_MODEL ?? "penguins";
+const ioModelDir = path.join(modelDir, "..", IO_MODEL);
+if (!existsSync(path.join(ioModelDir, "manifest.json")))
+  throw new Error(`circuits/models/${IO_MODEL} is not a model folder (SOVRA_IO_MODEL names a shipped model)`);
+
+describe(`stages with the real prover on ${IO_MODEL} (signed, multi-byte input)`, () => {
+  it("decodes the inputRef by the manifest's encoding, infers and proves it, and declines out-of-range bytes", async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "sovra-prover-io-"));
+    copyFileSync(path.join(ioModelDir, "model.onnx"), path.join(root, "model.onnx"));
+    const store = createWeightStore({
+      cacheDir: path.join(root, "cache"),
+      maxBytes: 1e8,
+      sources: [{ kind: "dir", path: root }],
+    });
+    const engine = createInferenceEngine({ store, order: ["cpu"] });
+    // By folder path, as a provider with a model outside circuits/models configures it ("modelDirs").
+    const prover = await loadCircuitsProver({ modelDirs: { [IO_MODEL]: ioModelDir } });
+    try {
+      const manifest = await prover.manifest(IO_MODEL);
+      const spec = manifest.io.input;
+      const { min, max } = valueRange(spec);
+      const count = inputCount(spec);
+      // Both ends of the range and values around the zero point: negative values travel as two's complement.
+      const values = Array.from({ length: count }, (_, i) =>
+        i === 0 ? min : i === 1 ? max : Math.max(min, Math.min(max, spec.zeroPoint + (i % 2 === 0 ? -3 : 5) * i)),
+      );
+      const encoding = encodingOf(spec);
+      const hash = await prover.inputHash(IO_MODEL, values);
+      const terms = termsData(hash.toString());
+      const data = {
+        jobId: "1",
+        model: IO_MODEL,
+        weightsCid: manifest.weightsCid,
+        inputBytes: inputBytesOf(spec),
+        input: encoding,
+        terms,
+        inputRef: encodeInputRef(values, encoding),
+        blockNumber: "1",
+      };
+      expect(data.inputRef.length).toBe(2 + 2 * data.inputBytes);
+      expect(await engine.inputSize(manifest.weightsCid)).toBe(count);
+      const inferred = await inferStage({ prover, inference: engine }, data);
+      const proved = await proveStage({ prover }, inferred);
+      if (proved.action !== "settle") throw new Error("expected a proven result");
+      const unpacked = await prover.decodeOutput?.(IO_MODEL, proved.output.map(BigInt));
+      // onnxruntime (integers fed as float32) and the circuit agree.
+      expect(unpacked).toEqual(inferred.inference.output);
+      // A value one past the range, in the same number of bytes (where the bytes can hold one): the job is
+      // refused (declined), never proven; so is an inputRef a byte short.
+      const width = 8 * (data.inputBytes / count);
+      if (spec.bits < width) {
+        const badRef = encodeInputRef([max + 1, ...values.slice(1)], { bits: width, signed: true });
+        await expect(inferStage({ prover, inference: engine }, { ...data, inputRef: badRef })).rejects.toBeInstanceOf(
+          RefusedJobError,
+        );
+      }
+      await expect(
+        inferStage({ prover, inference: engine }, { ...data, inputRef: data.inputRef.slice(0, -2) as `0x${string}` }),
       ).rejects.toBeInstanceOf(RefusedJobError);
     } finally {
       await prover.close();

@@ -1,7 +1,7 @@
 // Every page without a wallet: read-only views work, nothing is fetched from outside hosts, phone width fits;
 // what a market sells, what its policy class requires, the models' prices and the provider directory are readable
 // by anyone.
-import { accounts } from "./chain.ts";
+import { accounts, nodeStakeSov } from "./chain.ts";
 import { expect, test } from "./fixtures.ts";
 
 const pages = [
@@ -100,7 +100,8 @@ test("the provider directory lists every provider without a wallet", async ({ pa
   await app.goto("/provider");
   await expect(page.getByText("Connect a wallet to manage your provider")).toBeVisible();
   const node = page.getByRole("article", { name: `Provider ${accounts.node}` });
-  await expect(node.getByTestId("provider-stake")).toContainText("2,500 SOV");
+  const stake = nodeStakeSov(app.state.deployment.models.length).toLocaleString("en-US");
+  await expect(node.getByTestId("provider-stake")).toContainText(`${stake} SOV`);
   await expect(node.getByTestId("provider-jobs")).toHaveText(
     "0 settled, 0 expired (slashed), 0 declined, 0 voided, 0 open",
   );

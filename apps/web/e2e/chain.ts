@@ -46,6 +46,12 @@ export const accounts = {
   reader: "0x976EA74026E726554dB657fA54763abd0C3a0aa9", // index 6: connects on a wrong chain
 } as const;
 
+/**
+ * The provider node's stake (global-setup): each of its asks (100 jobs, one per model's open market) reserves
+ * 1,000 SOV of collateral, plus 500 SOV left free; 2,500 SOV for the two MNIST models.
+ */
+export const nodeStakeSov = (models: number): number => 500 + 1_000 * models;
+
 /** The same accounts by index, for the node-side funding. */
 export const accountIndex = { deployer: 0, node: 1, provider: 4, buyer: 5, reader: 6 } as const;
 

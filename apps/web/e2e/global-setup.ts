@@ -23,7 +23,7 @@ import {
 } from "@sovra/deploy";
 import { startGateway } from "@sovra/workers";
 import type { Deployment } from "@sovra/contracts";
-import { accountIndex, screenshotsDir, stateFile } from "./chain.ts";
+import { accountIndex, nodeStakeSov, screenshotsDir, stateFile } from "./chain.ts";
 import { assertAbisFresh } from "./abi-freshness.ts";
 
 const webDir = path.resolve(import.meta.dirname, "..");
@@ -76,7 +76,8 @@ async function waitForLogLine(file: string, text: string, exited: () => boolean,
 
 /**
  * The provider node that proves the buyer's jobs: provider #1 onboarded exactly as `npm start` does it (benchmark,
- * register, stake 2,500 SOV, an ask of 100 jobs at 0.05 on every model's open market), then `sovra-provider run`.
+ * register, stake `nodeStakeSov` (2,500 SOV for two models), an ask of 100 jobs at 0.05 on every model's open
+ * market), then `sovra-provider run`.
  */
 async function startProvider(options: {
   rpcUrl: string;
@@ -110,7 +111,7 @@ async function startProvider(options: {
     config,
     account,
     reportFile: path.join(scratch, "benchmark-report.json"),
-    stake: "2500",
+    stake: String(nodeStakeSov(options.models.length)),
     asks,
   });
   const logFile = path.join(scratch, "provider.log");

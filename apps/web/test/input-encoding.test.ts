@@ -1,97 +1,184 @@
 import { describe, expect, it } from "vitest";
+import { hashInput } from "@sovra/circuits/io/input";
+import { POST } from "../src/app/api/input-hash/route";
 import {
-  INPUT_LENGTH,
   SNARK_FIELD,
-  encodeRgba,
   fetchInputHash,
+  imageInput,
+  imageLevels,
   inputRefOf,
   isBlank,
+  levelsOf,
+  parseInputJson,
   parsePixelsJson,
-  pixelsFromInputRef,
+  quantizeInput,
+  readFeatureField,
+  readFeatureForm,
+  valuesFromInputRef,
 } from "../src/lib/input-encoding";
+import { parseModelIo, type ModelIo } from "../src/lib/io-spec";
+import { mnistIo, tabularIo, text } from "./specs";
 
-/** A white square canvas of side `side` with black ink in the given rectangle (canvas pixels). */
-function canvasWith(side: number, ink: { x0: number; y0: number; x1: number; y1: number }) {
-  const data = new Uint8ClampedArray(side * side * 4).fill(255);
+const io = (spec: unknown): ModelIo => {
+  const result = parseModelIo(text(spec));
+  if (!result.ok) throw new Error(result.error);
+  return result.io;
+};
+const mnist = io(mnistIo).input;
+const tabular = io(tabularIo).input;
+const MNIST_SIZE = { height: 28, width: 28, channels: 1 };
+
+/** A white canvas of `width` x `height` with black ink in the given rectangle (canvas pixels). */
+function canvasWith(width: number, height: number, ink: { x0: number; y0: number; x1: number; y1: number }) {
+  const data = new Uint8ClampedArray(width * height * 4).fill(255);
   for (let y = ink.y0; y < ink.y1; y += 1) {
     for (let x = ink.x0; x < ink.x1; x += 1) {
-      const i = (y * side + x) * 4;
+      const i = (y * width + x) * 4;
       data[i] = 0;
       data[i + 1] = 0;
       data[i + 2] = 0;
     }
   }
-  return { width: side, height: side, data };
+  return { width, height, data };
 }
 
-describe("encodeRgba", () => {
-  it("maps white paper to 0 and black ink to 255, row-major", () => {
+describe("image models", () => {
+  it("maps white paper to 0 and black ink to 255, row-major (MNIST)", () => {
     // Ink in the 10x10-canvas-pixel cell at column 3, row 1 of a 280px canvas (10 px per MNIST pixel).
-    const pixels = encodeRgba(canvasWith(280, { x0: 30, y0: 10, x1: 40, y1: 20 }));
-    expect(pixels).toHaveLength(INPUT_LENGTH);
-    expect(pixels[1 * 28 + 3]).toBe(255);
-    expect(pixels[3 * 28 + 1]).toBe(0);
-    expect([...pixels].filter((value) => value > 0)).toHaveLength(1);
+    const levels = imageLevels(canvasWith(280, 280, { x0: 30, y0: 10, x1: 40, y1: 20 }), MNIST_SIZE);
+    expect(levels).toHaveLength(784);
+    expect(levels[1 * 28 + 3]).toBe(255);
+    expect(levels[3 * 28 + 1]).toBe(0);
+    expect(levels.filter((value) => value > 0)).toHaveLength(1);
   });
   it("averages partly covered cells", () => {
-    const pixels = encodeRgba(canvasWith(280, { x0: 0, y0: 0, x1: 5, y1: 10 }));
-    expect(pixels[0]).toBe(128);
+    expect(imageLevels(canvasWith(280, 280, { x0: 0, y0: 0, x1: 5, y1: 10 }), MNIST_SIZE)[0]).toBe(128);
   });
   it("treats transparent pixels as paper", () => {
-    const pixels = encodeRgba({ width: 28, height: 28, data: new Uint8ClampedArray(28 * 28 * 4) });
-    expect(isBlank(pixels)).toBe(true);
+    const levels = imageLevels({ width: 28, height: 28, data: new Uint8ClampedArray(28 * 28 * 4) }, MNIST_SIZE);
+    expect(isBlank(levels, MNIST_SIZE)).toBe(true);
   });
-  it("works on a real canvas", () => {
-    const canvas = document.createElement("canvas");
-    canvas.width = 56;
-    canvas.height = 56;
-    const context = canvas.getContext("2d");
-    // happy-dom has no 2D rendering; the encoder only needs the ImageData shape.
-    if (!context) return;
-    const image = context.getImageData(0, 0, 56, 56);
-    expect(encodeRgba(image)).toHaveLength(INPUT_LENGTH);
+  it("sends MNIST's pixels unchanged: every grey level is its own uint8 value", () => {
+    const levels = Array.from({ length: 784 }, (_, i) => i % 256);
+    const { values, clamped } = imageInput(levels, mnist);
+    expect(values).toEqual(levels);
+    expect(clamped).toEqual([]);
+    expect(levelsOf(values, mnist)).toEqual(levels);
+    expect(inputRefOf(values, mnist)).toBe(`0x${levels.map((v) => v.toString(16).padStart(2, "0")).join("")}`);
   });
-});
-
-describe("inputRef and inputHash", () => {
-  const pixels = Uint8Array.from({ length: INPUT_LENGTH }, (_, i) => i % 256);
-  it("round-trips the pixels through inputRef", () => {
-    const ref = inputRefOf(pixels);
-    expect(ref).toHaveLength(2 + INPUT_LENGTH * 2);
-    expect(pixelsFromInputRef(ref)).toEqual(pixels);
+  it("downsamples to the model's own size, and colour images by channel planes", () => {
+    const size = { height: 4, width: 8, channels: 3 };
+    // Ink in the top-left model pixel of a 80x40 canvas (10 px a cell).
+    const levels = imageLevels(canvasWith(80, 40, { x0: 0, y0: 0, x1: 10, y1: 10 }), size);
+    expect(levels).toHaveLength(96);
+    expect([levels[0], levels[32], levels[64]]).toEqual([0, 0, 0]);
+    expect(levels.filter((level) => level === 255)).toHaveLength(93);
+    expect(isBlank(levels, size)).toBe(false);
   });
-  it("rejects inputs of the wrong size", () => {
-    expect(() => inputRefOf(new Uint8Array(10))).toThrow();
-    expect(() => pixelsFromInputRef("0x00")).toThrow();
-  });
-});
-
-describe("parsePixelsJson", () => {
-  it("accepts a bare array or {pixels}", () => {
-    const values = Array.from({ length: INPUT_LENGTH }, () => 7);
-    expect(parsePixelsJson(JSON.stringify(values))[0]).toBe(7);
-    expect(parsePixelsJson(JSON.stringify({ pixels: values }))[783]).toBe(7);
-  });
-  it("explains what is wrong", () => {
-    expect(() => parsePixelsJson("{")).toThrow("not valid JSON");
-    expect(() => parsePixelsJson("[1,2,3]")).toThrow("expected 784 pixels");
-    expect(() => parsePixelsJson(JSON.stringify(Array.from({ length: INPUT_LENGTH }, () => 256)))).toThrow();
-  });
-});
-
-describe("fetchInputHash", () => {
-  const pixels = new Uint8Array(INPUT_LENGTH);
-  const answer =
-    (status: number, body: unknown): typeof fetch =>
-    async () =>
-      new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-  it("reads the server's decimal hash", async () => {
-    expect(await fetchInputHash(pixels, answer(200, { inputHash: "123" }))).toBe(123n);
-  });
-  it("rejects errors and values outside the field", async () => {
-    await expect(fetchInputHash(pixels, answer(400, { error: "expected 784 pixels (28x28)" }))).rejects.toThrow(
-      "expected 784",
+  it("reads uploaded pixels in the model's encoding", () => {
+    const values = Array.from({ length: 784 }, () => 7);
+    expect(parsePixelsJson(JSON.stringify(values), mnist)[0]).toBe(7);
+    expect(parsePixelsJson(JSON.stringify({ pixels: values }), mnist)[783]).toBe(7);
+    expect(() => parsePixelsJson("{", mnist)).toThrow("not valid JSON");
+    expect(() => parsePixelsJson("[1,2,3]", mnist)).toThrow("expected 784 pixels (28x28)");
+    expect(() => parsePixelsJson(JSON.stringify(values.map(() => 256)), mnist)).toThrow(
+      "expected 784 integers in [0, 255]",
     );
-    await expect(fetchInputHash(pixels, answer(200, { inputHash: SNARK_FIELD.toString() }))).rejects.toThrow("field");
+  });
+});
+
+describe("tabular models: signed int9 values, two bytes each", () => {
+  it("quantizes real values with the spec's scale and zero point, clamping outside the calibrated range", () => {
+    // q = clamp(round(x / 0.012156) - 9, -256, 255)
+    const { values, clamped } = quantizeInput([0, 1, -2.5, 100], tabular);
+    expect(values).toEqual([-9, 73, -215, 255]);
+    expect(clamped).toEqual([3]);
+    expect(quantizeInput([-100], tabular)).toEqual({ values: [-256], clamped: [0] });
+  });
+  it("encodes them little-endian, two's complement, and reads them back", () => {
+    const ref = inputRefOf([-9, 73, -256, 255], tabular);
+    // -9 = 0xfff7, 73 = 0x0049, -256 = 0xff00, 255 = 0x00ff
+    expect(ref).toBe("0xf7ff4900" + "00ffff00");
+    expect(valuesFromInputRef(ref, tabular)).toEqual([-9, 73, -256, 255]);
+    expect(() => inputRefOf([1, 2, 3], tabular)).toThrow("expected 4 input values, got 3");
+    expect(() => inputRefOf([0, 0, 0, 256], tabular)).toThrow("input[3] = 256 is not an integer in [-256, 255] (int9)");
+  });
+  it("full 16-bit signed values: the extremes and their bytes", () => {
+    const int16 = io({ ...tabularIo, input: { ...tabularIo.input, bits: 16, scale: 0.001, zeroPoint: 0 } }).input;
+    const { values, clamped } = quantizeInput([-32.768, 32.767, -0.001, 40], int16);
+    expect(values).toEqual([-32768, 32767, -1, 32767]);
+    expect(clamped).toEqual([3]);
+    const ref = inputRefOf(values, int16);
+    expect(ref).toBe("0x0080ff7fffffff7f");
+    expect(valuesFromInputRef(ref, int16)).toEqual(values);
+  });
+  it("reads each form field: a number, its integer, or a message", () => {
+    expect(readFeatureField(" 1 ", tabular)).toEqual({ ok: true, real: 1, integer: 73, clamped: false });
+    expect(readFeatureField("-1e3", tabular)).toEqual({ ok: true, real: -1000, integer: -256, clamped: true });
+    expect(readFeatureField(".5", tabular)).toMatchObject({ ok: true, real: 0.5 });
+    expect(readFeatureField("", tabular)).toEqual({ ok: false, error: "enter a number" });
+    expect(readFeatureField("abc", tabular)).toEqual({ ok: false, error: '"abc" is not a finite number' });
+    expect(readFeatureField("1e999", tabular)).toEqual({ ok: false, error: '"1e999" is not a finite number' });
+    expect(readFeatureField("0x10", tabular)).toEqual({ ok: false, error: '"0x10" is not a finite number' });
+  });
+  it("gives the form's integers only when every field is a number", () => {
+    expect(readFeatureForm(["0", "1", "-2.5", "100"], tabular)).toEqual({ values: [-9, 73, -215, 255], clamped: [3] });
+    expect(readFeatureForm(["0", "1", "", "100"], tabular)).toBeUndefined();
+    expect(readFeatureForm(["0", "1"], tabular)).toBeUndefined();
+  });
+});
+
+describe("any model: JSON {input} in the model's units", () => {
+  it("reads the values", () => {
+    expect(parseInputJson('{"input":[0.5,-1,2,3e-2]}', tabular)).toEqual([0.5, -1, 2, 0.03]);
+  });
+  it("says in one line what is wrong", () => {
+    expect(() => parseInputJson("[1,2,3,4]", tabular)).toThrow('expected {"input": [...]}');
+    expect(() => parseInputJson('{"input":[1,2,3]}', tabular)).toThrow('expected 4 values in "input", got 3');
+    expect(() => parseInputJson('{"input":[1,"2",3,4]}', tabular)).toThrow('input[1] is not a number: "2"');
+    expect(() => parseInputJson('{"input":[1,null,3,4]}', tabular)).toThrow("input[1] is not a number: null");
+    expect(() => parseInputJson("{input:", tabular)).toThrow("the file is not valid JSON");
+  });
+});
+
+describe("input hash", () => {
+  const post = (body: string) =>
+    POST(
+      new Request("http://dapp/api/input-hash", {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/json" },
+      }),
+    );
+
+  it("hashes the bid's bytes as the circuits do, for any encoding", async () => {
+    const values = [-9, 73, -256, 255];
+    const response = await post(JSON.stringify({ inputRef: inputRefOf(values, tabular) }));
+    expect(response.status).toBe(200);
+    const { inputHash } = (await response.json()) as { inputHash: string };
+    expect(BigInt(inputHash)).toBe(await hashInput(values, tabular));
+    // Other bytes, another hash: the int9 values are not hashed as if they were bytes.
+    expect(BigInt(inputHash)).not.toBe(await hashInput([247, 255, 73, 0], { bits: 8, signed: false }));
+  });
+  it("refuses what is not a bid's input, and anything too large, unread", async () => {
+    expect((await post("{")).status).toBe(400);
+    const odd = await post(JSON.stringify({ inputRef: "0x123" }));
+    expect(odd.status).toBe(400);
+    expect(await odd.json()).toEqual({ error: "inputRef must be hex bytes, at least one" });
+    expect((await post(JSON.stringify({ inputRef: "0x" }))).status).toBe(400);
+    expect((await post(JSON.stringify({ pixels: [1, 2] }))).status).toBe(400);
+    const huge = await post(JSON.stringify({ inputRef: `0x${"00".repeat(70_000)}` }));
+    expect(huge.status).toBe(413);
+  });
+  it("reads the server's decimal hash and rejects errors and values outside the field", async () => {
+    const answer =
+      (status: number, body: unknown): typeof fetch =>
+      async () =>
+        new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+    expect(await fetchInputHash("0x00", answer(200, { inputHash: "123" }))).toBe(123n);
+    await expect(fetchInputHash("0x00", answer(400, { error: "inputRef must be hex bytes" }))).rejects.toThrow(
+      "inputRef must be hex bytes",
+    );
+    await expect(fetchInputHash("0x00", answer(200, { inputHash: SNARK_FIELD.toString() }))).rejects.toThrow("field");
   });
 });

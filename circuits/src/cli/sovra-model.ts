@@ -1,14 +1,17 @@
 // sovra-model: bring your own ONNX model to the ZK tier (README, "Bring your own model"). Every error is one line
 // on stderr naming the ONNX node or the file, with exit code 1; results go to stdout as JSON.
-import { basename, extname } from "node:path";
+import { basename, extname, isAbsolute, relative, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { DataError, ModelCompileError } from "../compiler/errors.ts";
 import { floatOutputSize } from "../compiler/float-reference.ts";
 import { readOnnx } from "../compiler/onnx-read.ts";
 import { readIntOnnx } from "../compiler/onnx-read-int.ts";
+import { ensureArtifacts } from "../model/artifacts.ts";
+import { cacheDir } from "../model/cache.ts";
 import { compileModelDir } from "../model/compile-dir.ts";
 import { evaluateModel } from "../model/evaluate.ts";
 import { parseCalibration, parseDataSet, parseInput, readBytes, readJson } from "../model/files.ts";
+import { REPO_ROOT } from "../model/paths.ts";
 import { proveDir, verifyDir } from "../model/prove-dir.ts";
 import { rebuildDir } from "../model/rebuild-dir.ts";
 import { modelManifestSchema } from "../prover/manifest.ts";
@@ -49,6 +52,20 @@ const bits = (v: string): number => {
   return n;
 };
 
+/**
+ * `--verifiers DIR`: where the Solidity verifiers go, and how the manifest (and so `rebuild`) finds them again: from
+ * the repository root when DIR is in this repository's contracts/ (like the MNIST models'), else from the model
+ * directory, else (a relative path that would read as the repository's contracts/) absolute.
+ */
+function verifiersAt(dir: string, out: string): { dir: string; ref: string } {
+  const abs = resolve(dir);
+  const fromRepo = relative(REPO_ROOT, abs);
+  if (fromRepo === "contracts" || fromRepo.startsWith("contracts/")) return { dir: abs, ref: `${fromRepo}/` };
+  const fromOut = relative(resolve(out), abs);
+  if (fromOut === "") return { dir: abs, ref: "" };
+  return { dir: abs, ref: isAbsolute(fromOut) || fromOut.startsWith("contracts/") ? `${abs}/` : `${fromOut}/` };
+}
+
 function readModelDir(dir: string) {
   const parsed = modelManifestSchema.safeParse(readJson(`${dir}/manifest.json`, "model directory manifest"));
   if (!parsed.success) throw new DataError(`${dir}/manifest.json: not a model manifest`);
@@ -71,16 +88,23 @@ program
   .argument("<model>", "float ONNX model (Gemm/MatMul+Add, Conv, AveragePool, Flatten, Relu; one chain; opset 7-23)")
   .requiredOption(
     "--calibration <file>",
-    'JSON {"inputs": [[...], ...], "features"?: [...]}: rows in the model\'s own input units',
+    'JSON {"inputs": [[...], ...], "features"?, "outputNames"?, "task"?, "image"?}: rows in the model\'s own input units',
   )
   .requiredOption("--out <dir>", "model directory to write")
   .option("--name <name>", "model name: lowercase letters, digits, '_' (default: from the file name)")
-  .option("--ptau <file>", "powers of tau (default: the repository's DEV ptau, NOT a trusted setup)")
+  .option(
+    "--ptau <file>",
+    "powers of tau, e.g. a ceremony's (default: the smallest dev power that fits: 2^14 committed, 2^15..2^20 UNSAFE known-tau files made in the cache; NOT a trusted setup)",
+  )
   .option(
     "--data <file>",
     'held-out JSON {"inputs", "labels"|"targets"}: accuracy float vs quantized, into the manifest',
   )
   .option("--input-bits <n>", "force the input width (default: chosen from the calibration range, 8 to 16)", bits)
+  .option(
+    "--verifiers <dir>",
+    "write the Solidity verifiers there instead of --out (e.g. contracts/contracts/verifiers, where Hardhat compiles them)",
+  )
   .option("--force", "rerun circom even when build/ holds the output of the same circuit source")
   .action(
     (
@@ -92,6 +116,7 @@ program
         ptau?: string;
         data?: string;
         inputBits?: number;
+        verifiers?: string;
         force?: boolean;
       },
     ) =>
@@ -111,10 +136,17 @@ program
             name: o.name ?? nameFromFile(modelPath),
             calibration: calib.inputs,
             features: calib.features,
+            meta: {
+              outputNames: calib.outputNames,
+              task: calib.task,
+              image: calib.image,
+              standardize: calib.standardize,
+            },
             out: o.out,
             ptau: o.ptau,
             data,
             input: o.inputBits === undefined ? undefined : { bits: o.inputBits },
+            ...(o.verifiers === undefined ? {} : { solidity: verifiersAt(o.verifiers, o.out) }),
             force: o.force,
             reporter,
           });
@@ -202,6 +234,26 @@ program
         process.stderr.write(`sovra-model: the rebuild differs: ${bad.join(", ")}\n`);
       }
       return r.same ? 0 : 1;
+    }),
+  );
+
+program
+  .command("setup")
+  .description(
+    "finds DIR's circuit.wasm and circuit.zkey (directory, then cache) or rebuilds them from model.onnx into the cache; prints their paths",
+  )
+  .argument("<dir>", "model directory written by compile")
+  .addHelpText(
+    "after",
+    "\nThe cache: $SOVRA_CACHE_DIR, else ~/.cache/sovra. Models built on a powers of tau above 2^14 keep their\n" +
+      "wasm, zkey and r1cs there (by the sha256 in build.json), not in git; the first setup rebuilds them (minutes).",
+  )
+  .action((dir: string) =>
+    run(async () => {
+      readModelDir(dir);
+      const r = await ensureArtifacts(dir, { reporter });
+      print({ ...r, cache: cacheDir() });
+      return 0;
     }),
   );
 

@@ -4,6 +4,7 @@
 //   scale = (hi - lo) / (2^b - 1); zeroPoint = qmin - round(lo / scale); q = clamp(round(x / scale) + zeroPoint);
 //   b = the smallest of 8..16 at which the rows are exactly on the grid, or the median feature spans >= 255 steps.
 import { ModelCompileError } from "./errors.ts";
+import { quantizeReal } from "../io/input.ts";
 import { type InputQuant, inputRange } from "./ir.ts";
 
 export const MIN_AUTO_BITS = 8;
@@ -30,16 +31,8 @@ export function affineParams(lo: number, hi: number, bits: number, signed: boole
 }
 
 /** x -> q, clamped to the integer range; `clamped` lists the indices that were outside it. */
-export function quantizeValues(x: ArrayLike<number>, q: InputQuant): { values: number[]; clamped: number[] } {
-  const { min, max } = inputRange(q);
-  const clamped: number[] = [];
-  const values = Array.from(x, (v, i) => {
-    const r = Math.round(v / q.scale) + q.zeroPoint;
-    if (r < min || r > max) clamped.push(i);
-    return Math.min(max, Math.max(min, r));
-  });
-  return { values, clamped };
-}
+export const quantizeValues = (x: ArrayLike<number>, q: InputQuant): { values: number[]; clamped: number[] } =>
+  quantizeReal(x, q);
 
 const checkBits = (bits: number): void => {
   if (!Number.isInteger(bits) || bits < 1 || bits > MAX_INPUT_BITS) {

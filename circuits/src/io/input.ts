@@ -1,13 +1,35 @@
 // Input bytes: how a model's integer input travels and is hashed. Each value takes 1 byte (8 bits) or 2 bytes
 // (9 to 16 bits), little-endian, two's complement when signed: numpy's '<u1', '<i1', '<u2', '<i2'. A uint8
 // input's bytes are its values, so the MNIST models' input hash is unchanged. A light entry point
-// (`@sovra/circuits/io/input`): it loads no prover.
-import { hashBytes } from "./hash.ts";
+// (`@sovra/circuits/io/input`): it loads no prover, and Poseidon (circomlibjs, a Node package) only when
+// `hashInput` is called, so a browser bundle of the encoding helpers does not carry it.
 
 export interface InputEncoding {
   /** bits of each value, 1 to 16 */
   bits: number;
   signed: boolean;
+}
+
+/** An encoding plus the affine map to the model's own units: real value = (q - zeroPoint) * scale. */
+export interface InputQuantization extends InputEncoding {
+  scale: number;
+  zeroPoint: number;
+  /**
+   * The model takes each value standardized, `(x - mean[i]) / std[i]`: buyers give x in its own units (the
+   * manifest's `io.input.standardize`). Absent: buyers give the model's units.
+   */
+  standardize?: Standardize;
+}
+
+/** Per-value standardization a model's author declared (CALIB.json `standardize`). */
+export interface Standardize {
+  mean: readonly number[];
+  std: readonly number[];
+}
+
+function checkStandardize(s: Standardize, n: number): void {
+  if (s.mean.length !== n || s.std.length !== n)
+    throw new Error(`the model standardizes ${s.mean.length} values, the input has ${n}`);
 }
 
 export type InputDtype = "uint8" | "int8" | "uint16" | "int16";
@@ -71,6 +93,37 @@ export function decodeInput(bytes: ArrayLike<number>, e: InputEncoding): number[
 }
 
 /** Poseidon hash of the input values, as the model's circuit computes it (the hash of their bytes). */
-export function hashInput(values: ArrayLike<number>, e: InputEncoding): Promise<bigint> {
-  return hashBytes(encodeInput(values, e));
+export async function hashInput(values: ArrayLike<number>, e: InputEncoding): Promise<bigint> {
+  const bytes = encodeInput(values, e);
+  const { hashBytes } = await import("./hash.ts");
+  return hashBytes(bytes);
+}
+
+/**
+ * Real values in the model's own units -> the integers the circuit takes: `q = clamp(round(x / scale) + zeroPoint)`
+ * (`clamped` lists the indices that were outside the range). The buyer's side does this (CLI, dApp); the compiler
+ * calibrated with the same rule. Throws on a non-finite value.
+ */
+export function quantizeReal(x: ArrayLike<number>, q: InputQuantization): { values: number[]; clamped: number[] } {
+  const { min, max } = valueRange(q);
+  const clamped: number[] = [];
+  const s = q.standardize;
+  if (s) checkStandardize(s, x.length);
+  const values = Array.from(x, (v, i) => {
+    if (!Number.isFinite(v)) throw new Error(`input[${i}] = ${v} is not a finite number`);
+    const r = Math.round((s ? (v - s.mean[i]!) / s.std[i]! : v) / q.scale) + q.zeroPoint;
+    if (r < min || r > max) clamped.push(i);
+    return Math.min(max, Math.max(min, r));
+  });
+  return { values, clamped };
+}
+
+/** The integers' real values: `(q - zeroPoint) * scale`, in the buyer's units when the model standardizes. */
+export function dequantize(values: ArrayLike<number>, q: InputQuantization): number[] {
+  const s = q.standardize;
+  if (s) checkStandardize(s, values.length);
+  return Array.from(values, (v, i) => {
+    const z = (v - q.zeroPoint) * q.scale;
+    return s ? z * s.std[i]! + s.mean[i]! : z;
+  });
 }

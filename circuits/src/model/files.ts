@@ -36,14 +36,65 @@ export function readJson(path: string, what: string): unknown {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** CALIB.json: `{"inputs": rows, "features"?: names}`; rows are checked against the model by the compiler. */
-export function parseCalibration(json: unknown, path: string): { inputs: unknown; features?: string[] } {
+/** What a model's author says about its io (CALIB.json's optional keys): it goes into the manifest's io spec. */
+export interface ModelMeta {
+  /** one name per input value (a tabular model's form) */
+  features?: string[];
+  /** one name per output value: class labels (classify) or quantities (regress) */
+  outputNames?: string[];
+  /** default: classify */
+  task?: "classify" | "regress";
+  /** an image model: its input is channels x height x width pixels */
+  image?: { height: number; width: number; channels: number };
+  /** the float model takes `(x - mean[i]) / std[i]`; buyers give x (calibration rows stay in the model's units) */
+  standardize?: { mean: number[]; std: number[] };
+}
+
+const names = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === "string" && s.length > 0);
+const positiveInt = (v: unknown): v is number => typeof v === "number" && Number.isInteger(v) && v > 0;
+
+/**
+ * CALIB.json: `{"inputs": rows, "features"?: names, "outputNames"?: names, "task"?: "classify"|"regress",
+ * "image"?: {"height", "width", "channels"}}`; rows are checked against the model by the compiler.
+ */
+export function parseCalibration(json: unknown, path: string): { inputs: unknown } & ModelMeta {
   if (!isObject(json) || !("inputs" in json)) throw new DataError(`${path}: expected {"inputs": [[...], ...]}`);
-  const f = json.features;
-  if (f !== undefined && !(Array.isArray(f) && f.every((s) => typeof s === "string"))) {
-    throw new DataError(`${path}: "features" must be an array of names`);
+  const out: { inputs: unknown } & ModelMeta = { inputs: json.inputs };
+  const { features, outputNames, task, image, standardize } = json;
+  if (features !== undefined) {
+    if (!names(features)) throw new DataError(`${path}: "features" must be an array of names`);
+    out.features = features;
   }
-  return f === undefined ? { inputs: json.inputs } : { inputs: json.inputs, features: f as string[] };
+  if (outputNames !== undefined) {
+    if (!names(outputNames)) throw new DataError(`${path}: "outputNames" must be an array of names`);
+    out.outputNames = outputNames;
+  }
+  if (task !== undefined) {
+    if (task !== "classify" && task !== "regress")
+      throw new DataError(`${path}: "task" must be "classify" or "regress"`);
+    out.task = task;
+  }
+  if (image !== undefined) {
+    if (!isObject(image) || !positiveInt(image.height) || !positiveInt(image.width) || !positiveInt(image.channels)) {
+      throw new DataError(`${path}: "image" must be {"height": n, "width": n, "channels": n} (positive integers)`);
+    }
+    out.image = { height: image.height, width: image.width, channels: image.channels };
+  }
+  if (standardize !== undefined) {
+    const finite = (v: unknown): v is number[] =>
+      Array.isArray(v) && v.every((x) => typeof x === "number" && Number.isFinite(x));
+    if (
+      !isObject(standardize) ||
+      !finite(standardize.mean) ||
+      !finite(standardize.std) ||
+      standardize.std.some((x) => x <= 0) ||
+      standardize.mean.length !== standardize.std.length
+    ) {
+      throw new DataError(`${path}: "standardize" must be {"mean": [...], "std": [...]} of equal length, std > 0`);
+    }
+    out.standardize = { mean: standardize.mean, std: standardize.std };
+  }
+  return out;
 }
 
 export type DataSet =

@@ -32,7 +32,7 @@ export async function proveDir(
   outDir: string,
   reporter: Reporter = silent,
 ): Promise<ProveSummary> {
-  const m = await loadModelDir(dir);
+  const m = await loadModelDir(dir, { reporter });
   const n = m.manifest.io.input.shape.reduce((a, b) => a * b, 1);
   if (input.length !== n) throw new DataError(`input has ${input.length} values; model '${m.name}' takes ${n}`);
   const { values, clamped } = quantizeInput(m, input);

@@ -31,8 +31,18 @@ export const modelManifestSchema = z.object({
       /** real value = (integer - zeroPoint) * scale */
       scale: z.number().positive(),
       zeroPoint: z.number().int().default(0),
-      /** one name per value, when the model's author gave them */
+      /** one name per value, when the model's author gave them (a tabular model's form shows them) */
       features: z.array(z.string()).optional(),
+      /** the model takes `(x - mean[i]) / std[i]`: buyers give x in the feature's own units, clients standardize */
+      standardize: z.object({ mean: z.array(z.number()), std: z.array(z.number().positive()) }).optional(),
+      /** an image model: values are its pixels, row-major channels x height x width (a drawing/upload field) */
+      image: z
+        .object({
+          height: z.number().int().positive(),
+          width: z.number().int().positive(),
+          channels: z.number().int().positive(),
+        })
+        .optional(),
       /** over the input's bytes (`dtype`): n_bytes, then the bytes packed 31 per field element, 15 elements a call */
       hash: z.literal("poseidon(n_bytes, 31-byte LE field elements, chunks of 15)"),
     }),
@@ -51,6 +61,10 @@ export const modelManifestSchema = z.object({
        * same argmax); the buyer may compute softmax(integer * scale) itself. Absent: the output is the float model's.
        */
       softmax: z.boolean().optional(),
+      /** classify: the outputs are class scores (the answer is the argmax); regress: real value = integer * scale */
+      task: z.enum(["classify", "regress"]).default("classify"),
+      /** one name per output value: class labels (classify) or quantities (regress), when the author gave them */
+      labels: z.array(z.string()).optional(),
     }),
   }),
   circuit: z.object({
@@ -75,3 +89,17 @@ export type ModelManifest = z.infer<typeof modelManifestSchema>;
 /** A manifest fit for the market's model registry: it publishes the model's held-out accuracy. */
 export const manifestSchema = modelManifestSchema.extend({ accuracy: heldOutSchema });
 export type Manifest = z.infer<typeof manifestSchema>;
+
+/**
+ * The io spec a model is registered with (ModelRegistry `ioSpec`): its name (clients show it; they accept it only
+ * when keccak256 of it is the model id), the manifest's io section and its published held-out figures (a
+ * classifier's accuracy, a regressor's mean absolute error), as compact JSON.
+ */
+export function ioSpecOf(manifest: ModelManifest): string {
+  return JSON.stringify({
+    name: manifest.name,
+    ...manifest.io,
+    ...(manifest.accuracy ? { accuracy: manifest.accuracy.quantized } : {}),
+    ...(manifest.meanAbsError ? { meanAbsError: manifest.meanAbsError.quantized } : {}),
+  });
+}

@@ -6,11 +6,11 @@ import { keccak256, toHex } from "viem";
 import { WitnessCalculatorBuilder } from "circom_runtime";
 import { groth16, type Groth16Proof } from "snarkjs";
 import { parseIntModel } from "../compiler/index.ts";
-import { quantizeValues } from "../compiler/input-quant.ts";
 import { inputQuantOf, type IntModel } from "../compiler/ir.ts";
 import { evaluate } from "../compiler/reference.ts";
-import { checkValues, hashInput, type InputEncoding } from "../io/input.ts";
+import { checkValues, hashInput, type InputEncoding, quantizeReal } from "../io/input.ts";
 import { packOutput, unpackOutput } from "../io/pack.ts";
+import { type EnsureOptions, ensureArtifacts } from "../model/artifacts.ts";
 import { encodeProofCalldata } from "./calldata.ts";
 import { modelManifestSchema, type ModelManifest } from "./manifest.ts";
 import { modelDir } from "./paths.ts";
@@ -44,23 +44,28 @@ export interface ProveResult {
 /** bytes32 model id used on chain: keccak256 of the UTF-8 name. */
 export const modelIdOf = (name: string): `0x${string}` => keccak256(toHex(name));
 
-/** Loads a built model from models/<name> (or `dir`). Validates the manifest and the integer model. */
-export async function loadModel(name: string, dir: string = modelDir(name)): Promise<Model> {
+/**
+ * Loads a built model from models/<name> (or `dir`). Validates the manifest and the integer model. The wasm and
+ * zkey come from ensureArtifacts: the directory, else the cache, else rebuilt from model.onnx into the cache
+ * (a model built on a powers of tau above 2^14 on a fresh clone: minutes, once).
+ */
+export async function loadModel(name: string, dir: string = modelDir(name), o: EnsureOptions = {}): Promise<Model> {
   const manifest = modelManifestSchema.parse(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")));
   if (manifest.name !== name) throw new Error(`manifest in ${dir} is for '${manifest.name}', not '${name}'`);
   const intModel = parseIntModel(JSON.parse(readFileSync(join(dir, manifest.files.intModel), "utf8")));
   const vkey = JSON.parse(readFileSync(join(dir, manifest.files.vkey), "utf8")) as Record<string, unknown>;
-  const zkey = new Uint8Array(readFileSync(join(dir, manifest.files.zkey)));
-  const wc = await WitnessCalculatorBuilder(new Uint8Array(readFileSync(join(dir, manifest.files.wasm))), {
+  const files = await ensureArtifacts(dir, o);
+  const zkey = new Uint8Array(readFileSync(files.zkey));
+  const wc = await WitnessCalculatorBuilder(new Uint8Array(readFileSync(files.wasm)), {
     sanityCheck: true,
   });
   return { name, manifest, intModel, vkey, zkey, wc };
 }
 
 /** Loads a model from a directory written by `sovra-model compile` (its name comes from the manifest). */
-export async function loadModelDir(dir: string): Promise<Model> {
+export async function loadModelDir(dir: string, o: EnsureOptions = {}): Promise<Model> {
   const manifest = modelManifestSchema.parse(JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")));
-  return loadModel(manifest.name, dir);
+  return loadModel(manifest.name, dir, o);
 }
 
 /** How the model's input integers are encoded and hashed (uint8 for the MNIST models). */
@@ -73,11 +78,12 @@ export async function inputHash(model: Model, input: ArrayLike<number>): Promise
 }
 
 /**
- * Float input in the model's own units -> the integers the circuit takes: `(q - zeroPoint) * scale` ~ x, clamped
- * to the input range (`clamped` lists the indices that were outside it).
+ * A buyer's input -> the integers the circuit takes: `(q - zeroPoint) * scale` ~ x (or ~ `(x - mean) / std` when the
+ * manifest declares a standardization), clamped to the input range (`clamped` lists the indices that were outside).
  */
 export function quantizeInput(model: Model, x: ArrayLike<number>): { values: number[]; clamped: number[] } {
-  return quantizeValues(x, inputQuantOf(model.intModel));
+  const standardize = model.manifest.io.input.standardize;
+  return quantizeReal(x, { ...inputQuantOf(model.intModel), ...(standardize ? { standardize } : {}) });
 }
 
 function checkInput(model: Model, input: ArrayLike<number>): void {

@@ -1,5 +1,5 @@
-// A tiny float network with backprop, enough to train the Sovra MNIST models in TypeScript: dense, conv, average
-// and max pools, ReLU; SGD with momentum (mlp, cnn) or Adam (digits-cnn).
+// A tiny float network with backprop, enough to train the Sovra models in TypeScript (softmax cross-entropy for
+// classifiers, squared error for regressors): dense, conv, average and max pools, ReLU; SGD with momentum or Adam.
 import { evalFloatLayer as fwd } from "../compiler/float-reference.ts";
 import type { FloatLayer } from "../compiler/ir.ts";
 
@@ -52,12 +52,25 @@ export class Net {
     let sum = 0;
     const p = logits.map((v) => Math.exp(v - max));
     for (const v of p) sum += v;
-    let g: Float64Array = p.map((v) => v / sum);
+    const g: Float64Array = p.map((v) => v / sum);
     const loss = -Math.log(g[label]! + 1e-12);
     g[label]! -= 1;
+    this.backprop(acts, g);
+    return loss;
+  }
+
+  /** Accumulates gradients of half the squared error against `target` (a regressor); returns that loss. */
+  backwardSquared(acts: Float64Array[], target: readonly number[]): number {
+    const y = acts[acts.length - 1]!;
+    const g = y.map((v, k) => v - target[k]!);
+    this.backprop(acts, g);
+    return g.reduce((a, d) => a + (d * d) / 2, 0);
+  }
+
+  private backprop(acts: Float64Array[], gOut: Float64Array): void {
+    let g = gOut;
     // the input's own gradient is never used: the first layer skips it
     for (let i = this.layers.length - 1; i >= 0; i--) g = bwd(this.layers[i]!, acts[i]!, acts[i + 1]!, g, i > 0);
-    return loss;
   }
 
   step(lr: number, momentum: number, batch: number, decay: number): void {

@@ -74,6 +74,9 @@ declare module "snarkjs" {
     exportVerificationKey(zkey: FileArg, logger?: unknown): Promise<Record<string, unknown>>;
     exportSolidityVerifier(zkey: FileArg, templates: Record<string, string>, logger?: unknown): Promise<string>;
   };
+  export const powersOfTau: {
+    preparePhase2(oldPtau: FileArg, newPtau: FileArg, logger?: unknown): Promise<unknown>;
+  };
   export const r1cs: {
     info(
       r1cs: FileArg,
@@ -94,3 +97,16 @@ declare module "mnist" {
 
 // ffjavascript keeps the multi-threaded BN254 curve (and its worker threads) in this global.
 declare var curve_bn128: { terminate(): Promise<void> } | null;
+
+declare module "wasmcurves" {
+  /** adds the bn128 curve code (fields, G1, G2, FFT, pairing) to a wasmbuilder module */
+  export function buildBn128(moduleBuilder: unknown): void;
+}
+
+declare module "wasmbuilder" {
+  export class ModuleBuilder {
+    setMemory(pages: number): void;
+    build(): Uint8Array;
+    modules: { bn128: { pG1gen: number; pG2gen: number } };
+  }
+}

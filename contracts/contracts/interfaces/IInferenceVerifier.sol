@@ -14,4 +14,9 @@ interface IInferenceVerifier {
         external
         view
         returns (bool);
+
+    /// @notice Hash of the verifying key this verifier checks proofs against, computed from the constants its
+    /// pairing check uses: keccak256 of the key's coordinates as uint256 words (the circuits package's `vkeyHash`
+    /// computes the same from a `vkey.json`). The model registry records it at registration.
+    function verifyingKeyHash() external view returns (bytes32);
 }

@@ -4,22 +4,26 @@ pragma solidity ^0.8.28;
 import {IInferenceVerifier} from "./IInferenceVerifier.sol";
 
 /// @title IModelRegistry
-/// @notice Models the market can trade: a model id names one set of weights (by CID), the verifier whose
-/// circuit has those weights as constants, the input/output spec and the minimum VRAM a provider needs.
-/// Only approved models can get markets.
+/// @notice Models the market can trade: a model id names one set of weights (by the multihash of their CID), the
+/// verifier whose circuit has those weights as constants (and the hash of its verifying key), the input/output
+/// spec and the minimum VRAM a provider needs. Only approved models can get markets.
 interface IModelRegistry {
     struct Model {
         IInferenceVerifier verifier;
         uint32 minVramMb;
         bool approved;
-        string weightsCid;
+        /// keccak256 of the verifier's verifying key (`IInferenceVerifier.verifyingKeyHash`)
+        bytes32 vkeyHash;
+        /// multihash of the weights (the CIDv1's hash part: code, digest length, digest; sha2-256: 0x1220 + 32 bytes)
+        bytes weightsMultihash;
         string ioSpec;
     }
 
     /// @notice Registers model `modelId`, unapproved (governance). Ids are unique and registrations immutable.
     function registerModel(
         bytes32 modelId,
-        string calldata weightsCid,
+        bytes calldata weightsMultihash,
+        bytes32 vkeyHash,
         IInferenceVerifier verifier,
         string calldata ioSpec,
         uint32 minVramMb

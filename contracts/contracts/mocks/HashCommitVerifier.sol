@@ -19,6 +19,12 @@ contract HashCommitVerifier is IInferenceVerifier {
         return bytes32(proof) == keccak256(abi.encode(inputHash, output));
     }
 
+    /// @inheritdoc IInferenceVerifier
+    /// @dev No key: a fixed tag stands for it.
+    function verifyingKeyHash() external pure returns (bytes32) {
+        return keccak256("sovra.test.hash-commit-verifier");
+    }
+
     /// @notice The proof this verifier accepts for (`inputHash`, `output`).
     function proofFor(uint256 inputHash, uint256[] calldata output) external pure returns (bytes memory) {
         return abi.encode(keccak256(abi.encode(inputHash, output)));

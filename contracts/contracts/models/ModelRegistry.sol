@@ -6,13 +6,19 @@ import {IInferenceVerifier} from "../interfaces/IInferenceVerifier.sol";
 import {IModelRegistry} from "../interfaces/IModelRegistry.sol";
 
 /// @title ModelRegistry
-/// @notice The models the market can trade. A model id names one set of weights (its CID), the verifier whose
-/// circuit has those weights as constants, the input/output spec and the minimum VRAM a provider needs.
-/// Governance registers models (once per id: a registered model's weights and verifier never change) and
-/// approves or withdraws approval; only approved models can get markets.
+/// @notice The models the market can trade. A model id names one set of weights (the multihash of their CID),
+/// the verifier whose circuit has those weights as constants, the hash of that verifier's verifying key, the
+/// input/output spec and the minimum VRAM a provider needs. Governance registers models (once per id: a
+/// registered model's weights and verifier never change) and approves or withdraws approval; only approved
+/// models can get markets.
+/// @dev Binding: anyone can rebuild the circuit from the weights the multihash names (`sovra-model rebuild`), hash
+/// the verifying key it yields and compare it with `vkeyHash`; registration checks that the verifier reports that
+/// same key hash, so a proposal cannot name one key and register a verifier of another.
 contract ModelRegistry is IModelRegistry, AccessManaged {
-    /// @notice Maximum byte length of a weights CID.
-    uint256 public constant MAX_CID_LENGTH = 128;
+    /// @notice Shortest accepted digest in a weights multihash (bytes).
+    uint256 public constant MIN_DIGEST_LENGTH = 20;
+    /// @notice Longest accepted digest in a weights multihash (bytes).
+    uint256 public constant MAX_DIGEST_LENGTH = 64;
     /// @notice Maximum byte length of an io spec.
     uint256 public constant MAX_IO_SPEC_LENGTH = 2048;
 
@@ -20,7 +26,12 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
 
     /// @notice Governance registered `modelId` (not yet approved).
     event ModelRegistered(
-        bytes32 indexed modelId, IInferenceVerifier indexed verifier, string weightsCid, string ioSpec, uint32 minVramMb
+        bytes32 indexed modelId,
+        IInferenceVerifier indexed verifier,
+        bytes weightsMultihash,
+        bytes32 vkeyHash,
+        string ioSpec,
+        uint32 minVramMb
     );
     /// @notice Governance approved `modelId` or withdrew its approval.
     event ModelApprovalSet(bytes32 indexed modelId, bool approved);
@@ -29,10 +40,11 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
     error ZeroModelId();
     /// @notice The verifier is the zero address.
     error ZeroVerifier();
-    /// @notice The weights CID is empty.
-    error EmptyWeightsCid();
-    /// @notice The weights CID is longer than `MAX_CID_LENGTH` bytes.
-    error WeightsCidTooLong(uint256 length);
+    /// @notice `weightsMultihash` is not a multihash: a one-byte hash code, a one-byte digest length between
+    /// `MIN_DIGEST_LENGTH` and `MAX_DIGEST_LENGTH`, then exactly that many digest bytes.
+    error InvalidWeightsMultihash(bytes weightsMultihash);
+    /// @notice The verifier reports another verifying key than the registration names (or none).
+    error VerifyingKeyMismatch(bytes32 expected, bytes32 reported);
     /// @notice The io spec is longer than `MAX_IO_SPEC_LENGTH` bytes.
     error IoSpecTooLong(uint256 length);
     /// @notice `modelId` is already registered.
@@ -44,28 +56,36 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
     constructor(address authority) AccessManaged(authority) {}
 
     /// @notice Registers model `modelId`, unapproved. Ids are unique and registrations immutable.
-    /// @dev Restricted (governance).
-    /// @param weightsCid CIDv1 of the weights (non-empty, at most `MAX_CID_LENGTH` bytes).
+    /// @dev Restricted (governance). Reads `verifier.verifyingKeyHash()`, which must equal `vkeyHash`.
+    /// @param weightsMultihash Multihash of the weights' CID (sha2-256: `0x1220` + the 32-byte digest).
+    /// @param vkeyHash keccak256 of the verifying key the verifier checks against (see `IInferenceVerifier`).
     /// @param verifier The verifier bound to these weights (nonzero).
     /// @param ioSpec Input/output spec (at most `MAX_IO_SPEC_LENGTH` bytes).
     /// @param minVramMb Minimum VRAM a provider must declare to serve the model.
     function registerModel(
         bytes32 modelId,
-        string calldata weightsCid,
+        bytes calldata weightsMultihash,
+        bytes32 vkeyHash,
         IInferenceVerifier verifier,
         string calldata ioSpec,
         uint32 minVramMb
     ) external restricted {
         if (modelId == bytes32(0)) revert ZeroModelId();
         if (address(verifier) == address(0)) revert ZeroVerifier();
-        uint256 cidLength = bytes(weightsCid).length;
-        if (cidLength == 0) revert EmptyWeightsCid();
-        if (cidLength > MAX_CID_LENGTH) revert WeightsCidTooLong(cidLength);
+        if (!_isMultihash(weightsMultihash)) revert InvalidWeightsMultihash(weightsMultihash);
         if (bytes(ioSpec).length > MAX_IO_SPEC_LENGTH) revert IoSpecTooLong(bytes(ioSpec).length);
         if (address(_models[modelId].verifier) != address(0)) revert ModelAlreadyRegistered(modelId);
-        _models[modelId] =
-            Model({verifier: verifier, minVramMb: minVramMb, approved: false, weightsCid: weightsCid, ioSpec: ioSpec});
-        emit ModelRegistered(modelId, verifier, weightsCid, ioSpec, minVramMb);
+        bytes32 reported = _reportedKeyHash(verifier);
+        if (reported != vkeyHash || vkeyHash == bytes32(0)) revert VerifyingKeyMismatch(vkeyHash, reported);
+        _models[modelId] = Model({
+            verifier: verifier,
+            minVramMb: minVramMb,
+            approved: false,
+            vkeyHash: vkeyHash,
+            weightsMultihash: weightsMultihash,
+            ioSpec: ioSpec
+        });
+        emit ModelRegistered(modelId, verifier, weightsMultihash, vkeyHash, ioSpec, minVramMb);
     }
 
     /// @notice Approves `modelId` for trading, or withdraws its approval.
@@ -90,5 +110,20 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
     /// @notice Whether `modelId` is registered.
     function isRegistered(bytes32 modelId) external view returns (bool) {
         return address(_models[modelId].verifier) != address(0);
+    }
+
+    /// @dev A one-byte hash code (varint < 0x80), a one-byte digest length in bounds, then the digest: the forms
+    /// of sha2-256, sha2-512, sha3 and keccak multihashes. Longer varint codes are not needed by any weights CID.
+    function _isMultihash(bytes calldata mh) private pure returns (bool) {
+        if (mh.length < 2 + MIN_DIGEST_LENGTH || uint8(mh[0]) >= 0x80) return false;
+        uint256 digestLength = uint8(mh[1]);
+        return digestLength <= MAX_DIGEST_LENGTH && mh.length == 2 + digestLength;
+    }
+
+    /// @dev The verifier's key hash, or zero when it has none to report (not a contract, reverts, bad return). A
+    /// low-level call: `try` would not catch the empty return of an address without code.
+    function _reportedKeyHash(IInferenceVerifier verifier) private view returns (bytes32 h) {
+        (bool ok, bytes memory ret) = address(verifier).staticcall(abi.encodeCall(IInferenceVerifier.verifyingKeyHash, ()));
+        if (ok && ret.length == 32) h = abi.decode(ret, (bytes32));
     }
 }

@@ -36,4 +36,31 @@ contract CnnInferenceVerifier is CnnGroth16Verifier, IInferenceVerifier {
         // verifyProof reads calldata: call it externally on this contract.
         return this.verifyProof([p[0], p[1]], [[p[2], p[3]], [p[4], p[5]]], [p[6], p[7]], pub);
     }
+
+    /// @inheritdoc IInferenceVerifier
+    /// @dev From the very constants `verifyProof` uses, so the hash cannot drift from the key.
+    function verifyingKeyHash() external pure returns (bytes32) {
+        uint256[20] memory k;
+        k[0] = alphax;
+        k[1] = alphay;
+        k[2] = betax1;
+        k[3] = betax2;
+        k[4] = betay1;
+        k[5] = betay2;
+        k[6] = gammax1;
+        k[7] = gammax2;
+        k[8] = gammay1;
+        k[9] = gammay2;
+        k[10] = deltax1;
+        k[11] = deltax2;
+        k[12] = deltay1;
+        k[13] = deltay2;
+        k[14] = IC0x;
+        k[15] = IC0y;
+        k[16] = IC1x;
+        k[17] = IC1y;
+        k[18] = IC2x;
+        k[19] = IC2y;
+        return keccak256(abi.encodePacked(k));
+    }
 }

@@ -21,7 +21,12 @@ export type ModelConfig = {
   modelId: Hex;
   /** Solidity contract name of the model's `IInferenceVerifier` adapter (no constructor arguments). */
   verifierContract: string;
+  /** CIDv1 of the quantized weights (kept in the deployment record; the registry stores `weightsMultihash`) */
   weightsCid: string;
+  /** the CID's multihash, as the model registry stores it */
+  weightsMultihash: Hex;
+  /** keccak256 of the verifying key (`vkeyHash` of `vkey.json`): the verifier must report the same */
+  vkeyHash: Hex;
   ioSpec: string;
   minVramMb: number;
   /** Policy classes to open a market for. */
@@ -152,7 +157,7 @@ export function buildSovraModule(config: SovraDeployConfig, id = "Sovra") {
       const registered = m.call(
         modelRegistry,
         "registerModel",
-        [model.modelId, model.weightsCid, verifier, model.ioSpec, model.minVramMb],
+        [model.modelId, model.weightsMultihash, model.vkeyHash, verifier, model.ioSpec, model.minVramMb],
         { id: `RegisterModel_${index}` },
       );
       const approved = m.call(modelRegistry, "setModelApproved", [model.modelId, true], {

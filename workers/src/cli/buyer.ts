@@ -1,16 +1,38 @@
 import { Command } from "commander";
-import { formatUnits, parseEventLogs, type Address, type Hex, type PublicClient } from "viem";
+import {
+  formatUnits,
+  getAddress,
+  isAddress,
+  parseEventLogs,
+  zeroHash,
+  type Address,
+  type Hex,
+  type PublicClient,
+} from "viem";
 import type { LocalAccount } from "viem/accounts";
-import { jobTermsFromEvents, type Deployment } from "@sovra/contracts";
+import {
+  inferenceVerifierAbi,
+  jobTermsFromEvents,
+  modelIdOfName,
+  modelProposal,
+  modelRegistryAbi,
+  sovraGovernorAbi,
+  type Deployment,
+  withListings,
+} from "@sovra/contracts";
 import { erc20PermitAbi, spotMarketAbi, testStablecoinAbi } from "../chain/abis.ts";
 import { deploymentFor, publicClientFor, txLink, walletClientFor } from "../chain/context.ts";
 import type { Config } from "../config.ts";
-import { asciiPreview, readMnistInput } from "../image.ts";
-import { argmax, encodeMnistInput } from "../input.ts";
-import { loadCircuitsProver } from "../prover.ts";
+import { hashInput } from "@sovra/circuits/io/input";
+import { asciiPreview } from "../image.ts";
+import { encodeInputRef } from "../input.ts";
+import { encodingOf, readIoSpec } from "../io-spec.ts";
+import { clampWarning, describeInput, readModelInput } from "../model-input.ts";
+import { describeOutput, type Answer } from "../output.ts";
 import { configFrom, errorContext, fail, json, oneLineUsageErrors, send, type GlobalOptions } from "./common.ts";
 import { formatAmount, formatDuration, formatTime } from "./errors.ts";
-import { inputConcerns, inputRefusal } from "./input-check.ts";
+import { modelInputConcerns, modelInputRefusal } from "./input-check.ts";
+import { parsePolicyClasses, readModelFolder, verifierMismatch } from "./model-listing.ts";
 import { parseCount, priceToTicks, selectMarket } from "./market.ts";
 import { buyerAccount, chainNow, readTokens, type Tokens } from "./session.ts";
 import { waitForJob, type JobProgress, type MatchInfo } from "./wait-job.ts";
@@ -79,7 +101,10 @@ program
   )
   .option("-m, --model <name>", "model", "mlp")
   .option("--policy-class <n>", "policy class of the market (default: the model's lowest, 0 = open)")
-  .requiredOption("-i, --input <file>", "input: a PNG of a digit, or JSON with 784 pixels 0..255")
+  .requiredOption(
+    "-i, --input <file>",
+    'input: .json {"input": [...]} in the model\'s units, .csv (one row, optional header of feature names), .png (image models; MNIST models also take JSON with 784 pixels 0..255)',
+  )
   .requiredOption("-p, --max-price <amount>", "most you pay, in the payment token (e.g. 0.05)")
   .option(
     "--deadline <seconds>",
@@ -88,6 +113,23 @@ program
   )
   .option("-y, --yes", "send an input that had to be rescaled, or is blank, without stopping to ask")
   .option("--no-wait", "return after the bid is placed")
+  .addHelpText(
+    "after",
+    `
+Input formats (the model's io spec is read from the chain's ModelRegistry; no model files needed):
+  FILE.json  {"input": [v1, v2, ...]}: every value in the model's own units (sovra-model's INPUT.json); they are
+             quantized here as the compiler did, values outside the calibrated range are clamped with a warning
+  FILE.csv   one row of numbers in the model's units, optionally after a header row of the model's feature
+             names (checked, in order), e.g.
+               length_cm,weight_kg,ratio,price_usd
+               -0.27,-1.54,0.5,-0.14
+  FILE.png   image models only: scaled to the model's height x width (a 28x28x1 digit model: MNIST's layout,
+             white ink on black, inverted/cropped/centred when needed); image models also take JSON pixels 0..255
+             ([...], rows of pixels, or {"pixels": [...]})
+Before sending, a tabular model's input is printed feature by feature as the model will see it. The result is
+printed by the model's task: a classifier's label (argmax) and scores, a regressor's value(s) (integer x scale);
+stdout gets one JSON line: {jobId, task, predicted, label, values, scores, output, provider, paid, bidTx, settleTx}.`,
+  )
   .action(
     async (options: {
       model: string;
@@ -101,16 +143,29 @@ program
       const base = await setup();
       const policyClass =
         options.policyClass === undefined ? undefined : Number(parseCount(options.policyClass, "--policy-class"));
+      // Models and markets governance listed after the deploy come from the chain's events; an unreachable chain
+      // leaves the file's view, and the io spec read below names the chain's error.
+      base.deployment = await withListings(base.deployment, publicClientFor(base.config)).catch(() => base.deployment);
       const entry = selectMarket(base.deployment, options.model, policyClass);
       const deadlineSeconds = parseCount(options.deadline, "--deadline", { min: 1n });
-      const input = readMnistInput(options.input);
-      const concerns = inputConcerns(options.input, input);
+      // The io spec comes from the chain (the market's model), so a buyer needs no model files.
+      const spec = await readIoSpec(publicClientFor(base.config), base.deployment, entry.model);
+      const input = readModelInput(options.input, spec, entry.model);
+      const concerns = modelInputConcerns(options.input, input);
       if (concerns.length > 0) {
-        say(`what would be sent (28x28, ${input.blank ? "blank" : "white ink on black"}):`);
-        for (const line of asciiPreview(input.pixels)) say(`  ${line}`);
+        if (input.mnist !== undefined) {
+          say(`what would be sent (28x28, ${input.mnist.blank ? "blank" : "white ink on black"}):`);
+          for (const line of asciiPreview(input.mnist.pixels)) say(`  ${line}`);
+        }
         for (const concern of concerns) say(`note: ${concern}`);
-        if (options.yes !== true) throw new Error(inputRefusal(options.input, input));
-        say("sending it as shown (--yes)");
+        if (options.yes !== true) throw new Error(modelInputRefusal(options.input, input));
+        say(`sending it as ${input.mnist !== undefined ? "shown" : "scaled"} (--yes)`);
+      }
+      const clamped = clampWarning(options.input, spec, input);
+      if (clamped !== undefined) say(`warning: ${clamped}`);
+      if (spec.input.image === undefined) {
+        say(`what will be sent to ${entry.model} (in the model's units, after quantization):`);
+        for (const line of describeInput(spec, input)) say(`  ${line}`);
       }
       const { config, deployment, account, publicClient, walletClient, tokens } = await connect(
         base.config,
@@ -148,157 +203,155 @@ program
         throw new Error(
           `your balance ${formatAmount(balance, token)} is below the max price ${formatAmount(escrow, token)}, which the bid holds in escrow (test tokens: \`sovra faucet\`)`,
         );
-      const prover = await loadCircuitsProver();
-      try {
-        const inputHash = await prover.inputHash(options.model, input.pixels);
-        const inputRef = encodeMnistInput(input.pixels);
-        const allowance = await publicClient.readContract({
+      const encoding = encodingOf(spec.input);
+      const inputHash = await hashInput(input.values, encoding);
+      const inputRef = encodeInputRef(input.values, encoding);
+      const allowance = await publicClient.readContract({
+        address: token.address,
+        abi: erc20PermitAbi,
+        functionName: "allowance",
+        args: [account.address, market],
+      });
+      if (allowance < escrow)
+        await send(publicClient, walletClient, {
           address: token.address,
           abi: erc20PermitAbi,
-          functionName: "allowance",
-          args: [account.address, market],
+          functionName: "approve",
+          args: [market, escrow],
         });
-        if (allowance < escrow)
-          await send(publicClient, walletClient, {
-            address: token.address,
-            abi: erc20PermitAbi,
-            functionName: "approve",
-            args: [market, escrow],
-          });
-        // The deadline counts from the chain's "now" as the next block will see it: an idle local chain's latest
-        // block may be much older than the wall clock.
-        const deadline = (await chainNow(publicClient)) + deadlineSeconds;
-        const bid = await send(publicClient, walletClient, {
+      // The deadline counts from the chain's "now" as the next block will see it: an idle local chain's latest
+      // block may be much older than the wall clock.
+      const deadline = (await chainNow(publicClient)) + deadlineSeconds;
+      const bid = await send(publicClient, walletClient, {
+        address: market,
+        abi: spotMarketAbi,
+        functionName: "placeBid",
+        args: [entry.marketId, Number(maxTick), inputHash, inputRef, deadline, false],
+      });
+      // The ids come from the mined transaction's events, not from the simulation: another bid landing in between
+      // would shift the simulated ids.
+      const receipt = await publicClient.getTransactionReceipt({ hash: bid.hash });
+      const placed = parseEventLogs({ abi: spotMarketAbi, eventName: "BidPlaced", logs: receipt.logs }).find(
+        (l) => l.address.toLowerCase() === market.toLowerCase(),
+      );
+      const orderId = placed?.args.orderId ?? 0n;
+      if (orderId === 0n)
+        throw new Error(
+          `bid not placed: the market first removed stale asks and ran out of its sweep budget; place it again (tx ${txLink(config, bid.hash)})`,
+        );
+      const matchedLog = parseEventLogs({ abi: spotMarketAbi, eventName: "JobMatched", logs: receipt.logs }).find(
+        (l) => l.args.jobId === orderId,
+      );
+      const matched: MatchInfo | undefined =
+        matchedLog === undefined
+          ? undefined
+          : {
+              provider: matchedLog.args.provider,
+              price: matchedLog.args.price,
+              blockNumber: receipt.blockNumber,
+              tx: bid.hash,
+            };
+      say(
+        `bid placed: order ${orderId} on market ${entry.marketId} (${entry.model}, policy class ${entry.policyClass}), max ${formatAmount(escrow, token)}, deadline ${formatTime(deadline)}, tx ${txLink(config, bid.hash)}`,
+      );
+      if (!options.wait) {
+        process.stdout.write(
+          `${json({
+            orderId,
+            jobId: matched !== undefined ? orderId : 0n,
+            tx: txLink(config, bid.hash),
+            inputHash,
+            deadline,
+          })}\n`,
+        );
+        return;
+      }
+      if (matched === undefined) {
+        const [hasAsk, bestAskTick] = await publicClient.readContract({
           address: market,
           abi: spotMarketAbi,
-          functionName: "placeBid",
-          args: [entry.marketId, Number(maxTick), inputHash, inputRef, deadline, false],
+          functionName: "bestTick",
+          args: [entry.marketId, 0],
         });
-        // The ids come from the mined transaction's events, not from the simulation: another bid landing in between
-        // would shift the simulated ids.
-        const receipt = await publicClient.getTransactionReceipt({ hash: bid.hash });
-        const placed = parseEventLogs({ abi: spotMarketAbi, eventName: "BidPlaced", logs: receipt.logs }).find(
-          (l) => l.address.toLowerCase() === market.toLowerCase(),
-        );
-        const orderId = placed?.args.orderId ?? 0n;
-        if (orderId === 0n)
-          throw new Error(
-            `bid not placed: the market first removed stale asks and ran out of its sweep budget; place it again (tx ${txLink(config, bid.hash)})`,
-          );
-        const matchedLog = parseEventLogs({ abi: spotMarketAbi, eventName: "JobMatched", logs: receipt.logs }).find(
-          (l) => l.args.jobId === orderId,
-        );
-        const matched: MatchInfo | undefined =
-          matchedLog === undefined
-            ? undefined
-            : {
-                provider: matchedLog.args.provider,
-                price: matchedLog.args.price,
-                blockNumber: receipt.blockNumber,
-                tx: bid.hash,
-              };
+        const best = hasAsk ? `best ask ${formatAmount(BigInt(bestAskTick) * tickSize, token)}` : "no asks in the book";
         say(
-          `bid placed: order ${orderId} on market ${entry.marketId} (${entry.model}, policy class ${entry.policyClass}), max ${formatAmount(escrow, token)}, deadline ${formatTime(deadline)}, tx ${txLink(config, bid.hash)}`,
+          `bid ${orderId} rests in the book (${best}): waiting until ${formatTime(deadline - BigInt(minJobWindow))} for an ask at or below ${formatAmount(escrow, token)} (the deadline less the market's ${formatDuration(minJobWindow)} minimum job window); Ctrl-C stops waiting, \`sovra cancel ${orderId}\` takes the bid back`,
         );
-        if (!options.wait) {
+      }
+      const ticker = statusLine();
+      const outcome = await waitForJob({
+        publicClient,
+        market,
+        jobId: orderId,
+        fromBlock: bid.blockNumber,
+        deadline,
+        minJobWindow: BigInt(minJobWindow),
+        ...(matched !== undefined ? { matched } : {}),
+        pollIntervalMs: Math.min(config.pollIntervalMs, 1000),
+        onProgress: (progress) => {
+          ticker.clear();
+          if (progress.stage === "matched") {
+            say(
+              `matched: job ${orderId} with provider ${progress.match.provider} at ${formatAmount(progress.match.price, token)} (tx ${txLink(config, progress.match.tx)})`,
+            );
+            say(`proving: the provider runs the model and proves the result; deadline ${formatTime(deadline)}`);
+          }
+        },
+        onTick: (progress) => ticker.show(tickText(progress, deadline)),
+      });
+      ticker.clear();
+      switch (outcome.kind) {
+        case "settled": {
+          const s = outcome.settled;
+          let answer: Answer | undefined;
+          try {
+            answer = describeOutput(spec.output, [...s.output]);
+          } catch (error) {
+            say(`note: the output does not unpack by the model's io spec: ${(error as Error).message}`);
+          }
+          say(
+            `settled: the proof verified on-chain in block ${s.blockNumber}; paid ${formatAmount(s.providerAmount + s.fee, token)}`,
+          );
+          for (const line of answer?.lines ?? []) say(line);
           process.stdout.write(
             `${json({
-              orderId,
-              jobId: matched !== undefined ? orderId : 0n,
-              tx: txLink(config, bid.hash),
-              inputHash,
-              deadline,
+              jobId: orderId,
+              task: spec.output.task,
+              predicted: answer?.predicted ?? null,
+              label: answer?.label ?? null,
+              values: answer?.values ?? null,
+              scores: answer?.scores ?? null,
+              output: s.output,
+              provider: s.provider,
+              paid: formatUnits(s.providerAmount + s.fee, token.decimals),
+              bidTx: txLink(config, bid.hash),
+              settleTx: txLink(config, s.tx),
             })}\n`,
           );
           return;
         }
-        if (matched === undefined) {
-          const [hasAsk, bestAskTick] = await publicClient.readContract({
-            address: market,
-            abi: spotMarketAbi,
-            functionName: "bestTick",
-            args: [entry.marketId, 0],
-          });
-          const best = hasAsk
-            ? `best ask ${formatAmount(BigInt(bestAskTick) * tickSize, token)}`
-            : "no asks in the book";
-          say(
-            `bid ${orderId} rests in the book (${best}): waiting until ${formatTime(deadline - BigInt(minJobWindow))} for an ask at or below ${formatAmount(escrow, token)} (the deadline less the market's ${formatDuration(minJobWindow)} minimum job window); Ctrl-C stops waiting, \`sovra cancel ${orderId}\` takes the bid back`,
+        case "expired":
+          throw new Error(
+            `job ${orderId} expired (tx ${txLink(config, outcome.tx)}): the market owes you the price back and the provider's collateral was slashed; \`sovra withdraw\` pays you out`,
           );
-        }
-        const ticker = statusLine();
-        const outcome = await waitForJob({
-          publicClient,
-          market,
-          jobId: orderId,
-          fromBlock: bid.blockNumber,
-          deadline,
-          minJobWindow: BigInt(minJobWindow),
-          ...(matched !== undefined ? { matched } : {}),
-          pollIntervalMs: Math.min(config.pollIntervalMs, 1000),
-          onProgress: (progress) => {
-            ticker.clear();
-            if (progress.stage === "matched") {
-              say(
-                `matched: job ${orderId} with provider ${progress.match.provider} at ${formatAmount(progress.match.price, token)} (tx ${txLink(config, progress.match.tx)})`,
-              );
-              say(`proving: the provider runs the model and proves the result; deadline ${formatTime(deadline)}`);
-            }
-          },
-          onTick: (progress) => ticker.show(tickText(progress, deadline)),
-        });
-        ticker.clear();
-        switch (outcome.kind) {
-          case "settled": {
-            const s = outcome.settled;
-            let values: number[] | undefined;
-            try {
-              values = await prover.decodeOutput?.(options.model, [...s.output]);
-            } catch {
-              values = undefined;
-            }
-            say(
-              `settled: the proof verified on-chain in block ${s.blockNumber}; paid ${formatAmount(s.providerAmount + s.fee, token)}`,
-            );
-            process.stdout.write(
-              `${json({
-                jobId: orderId,
-                predicted: values !== undefined ? argmax(values) : null,
-                scores: values ?? null,
-                output: s.output,
-                provider: s.provider,
-                paid: formatUnits(s.providerAmount + s.fee, token.decimals),
-                bidTx: txLink(config, bid.hash),
-                settleTx: txLink(config, s.tx),
-              })}\n`,
-            );
-            return;
-          }
-          case "expired":
-            throw new Error(
-              `job ${orderId} expired (tx ${txLink(config, outcome.tx)}): the market owes you the price back and the provider's collateral was slashed; \`sovra withdraw\` pays you out`,
-            );
-          case "declined":
-            throw new Error(
-              `job ${orderId} was declined by the provider, which could not obtain or prove the input (tx ${txLink(config, outcome.tx)}): the market owes you the price back; \`sovra withdraw\` pays you out`,
-            );
-          case "voided":
-            throw new Error(
-              `job ${orderId} was voided: governance retired the market's verifier before it settled (tx ${txLink(config, outcome.tx)}): the market owes you the price back; \`sovra withdraw\` pays you out`,
-            );
-          case "unsettled":
-            throw new Error(
-              `job ${orderId} was not settled by its deadline ${formatTime(deadline)}: run \`sovra expire ${orderId}\` to get the price back (the provider's collateral is slashed), then \`sovra withdraw\``,
-            );
-          case "unmatched":
-            throw new Error(
-              outcome.resting
-                ? `bid ${orderId} was not matched by its deadline: no ask at or below ${formatAmount(escrow, token)} came before ${formatTime(outcome.matchableUntil)}, the last moment a provider could take it; its ${formatAmount(escrow, token)} escrow stays in the book until you cancel it: run \`sovra cancel ${orderId}\`, then \`sovra withdraw\``
-                : `bid ${orderId} was not matched by its deadline and the market removed it as stale: its ${formatAmount(escrow, token)} escrow is owed to you: run \`sovra withdraw\``,
-            );
-        }
-      } finally {
-        await prover.close();
+        case "declined":
+          throw new Error(
+            `job ${orderId} was declined by the provider, which could not obtain or prove the input (tx ${txLink(config, outcome.tx)}): the market owes you the price back; \`sovra withdraw\` pays you out`,
+          );
+        case "voided":
+          throw new Error(
+            `job ${orderId} was voided: governance retired the market's verifier before it settled (tx ${txLink(config, outcome.tx)}): the market owes you the price back; \`sovra withdraw\` pays you out`,
+          );
+        case "unsettled":
+          throw new Error(
+            `job ${orderId} was not settled by its deadline ${formatTime(deadline)}: run \`sovra expire ${orderId}\` to get the price back (the provider's collateral is slashed), then \`sovra withdraw\``,
+          );
+        case "unmatched":
+          throw new Error(
+            outcome.resting
+              ? `bid ${orderId} was not matched by its deadline: no ask at or below ${formatAmount(escrow, token)} came before ${formatTime(outcome.matchableUntil)}, the last moment a provider could take it; its ${formatAmount(escrow, token)} escrow stays in the book until you cancel it: run \`sovra cancel ${orderId}\`, then \`sovra withdraw\``
+              : `bid ${orderId} was not matched by its deadline and the market removed it as stale: its ${formatAmount(escrow, token)} escrow is owed to you: run \`sovra withdraw\``,
+          );
       }
     },
   );
@@ -502,6 +555,100 @@ program
         balance: formatUnits(balance, tokens.payment.decimals),
         symbol: tokens.payment.symbol,
         tx: txLink(config, tx.hash as Hex),
+      })}\n`,
+    );
+  });
+
+program
+  .command("propose-model <dir>")
+  .description(
+    "propose to governance to list the model in DIR (a folder written by sovra-model compile): deploys its verifier " +
+      "(unless --verifier), then proposes register + approve + one market per policy class; voters check it with " +
+      "sovra-model rebuild DIR and vote on the dApp's Governance page",
+  )
+  .option("--verifier <address>", "an already deployed verifier of this model (default: compile and deploy it)")
+  .option("--classes <list>", "policy classes to open markets in, comma-separated", "0")
+  .option("--min-vram <mb>", "minimum VRAM a provider must declare (MB)", "0")
+  .option("--like-market <id>", "copy the market parameters of this market (default: the deployment's first market)")
+  .action(async (dir: string, opts: { verifier?: string; classes: string; minVram: string; likeMarket?: string }) => {
+    const folder = await readModelFolder(dir);
+    const policyClasses = parsePolicyClasses(opts.classes);
+    const minVramMb = Number(parseCount(opts.minVram, "--min-vram", { max: 0xffffffffn }));
+    if (opts.verifier !== undefined && !isAddress(opts.verifier))
+      throw new Error(`--verifier '${opts.verifier}' is not an address`);
+    const { config, deployment, publicClient, walletClient } = await signedSession();
+    const name = folder.manifest.name;
+    const modelId = modelIdOfName(name);
+    const registered = await publicClient.readContract({
+      address: deployment.contracts.modelRegistry,
+      abi: modelRegistryAbi,
+      functionName: "isRegistered",
+      args: [modelId],
+    });
+    if (registered) throw new Error(`model '${name}' (${modelId}) is already registered`);
+    const likeMarket = opts.likeMarket === undefined ? deployment.markets[0]?.marketId : Number(opts.likeMarket);
+    if (likeMarket === undefined || !Number.isInteger(likeMarket))
+      throw new Error("--like-market: no market to copy the parameters of; pass a market id");
+    const market = await publicClient.readContract({
+      address: deployment.contracts.spotMarket,
+      abi: spotMarketAbi,
+      functionName: "marketOf",
+      args: [likeMarket],
+    });
+
+    let verifier: Address;
+    if (opts.verifier !== undefined) {
+      verifier = getAddress(opts.verifier);
+    } else {
+      say(`compiling ${folder.manifest.verifier.contract} (solc 0.8.34)...`);
+      const { compileModelVerifier } = await import("@sovra/circuits/verifier-build");
+      const compiled = compileModelVerifier(dir);
+      const hash = await walletClient.deployContract({ abi: compiled.abi, bytecode: compiled.bytecode });
+      const receipt = await publicClient.waitForTransactionReceipt({ hash });
+      if (receipt.status !== "success" || !receipt.contractAddress)
+        throw new Error(`verifier deployment ${hash} failed`);
+      verifier = getAddress(receipt.contractAddress);
+      say(`deployed ${compiled.contract} at ${verifier} (${txLink(config, hash)})`);
+    }
+    const reported = await publicClient
+      .readContract({ address: verifier, abi: inferenceVerifierAbi, functionName: "verifyingKeyHash" })
+      .catch(() => zeroHash);
+    if (reported !== folder.vkeyHash)
+      throw new Error(verifierMismatch({ verifier, reported, expected: folder.vkeyHash }));
+
+    const proposal = modelProposal(deployment.contracts, {
+      name,
+      weightsMultihash: folder.weightsMultihash,
+      vkeyHash: folder.vkeyHash,
+      verifier,
+      ioSpec: folder.ioSpec,
+      minVramMb,
+      policyClasses,
+      marketParams: market.params,
+    });
+    const tx = await send(publicClient, walletClient, {
+      address: deployment.contracts.governor,
+      abi: sovraGovernorAbi,
+      functionName: "propose",
+      args: [proposal.targets, proposal.values, proposal.calldatas, proposal.description],
+    });
+    const proposalId = tx.result as bigint;
+    say(`proposed: list '${name}' (proposal ${proposalId})`);
+    say(`  weights ${folder.manifest.weightsCid} (multihash ${folder.weightsMultihash})`);
+    say(`  verifying key hash ${folder.vkeyHash}, verifier ${verifier}`);
+    say(`  markets in policy class ${policyClasses.join(", ")}, parameters of market ${likeMarket}`);
+    say("voters: check with `npx sovra-model rebuild DIR` (same hashes) and vote on the dApp's Governance page");
+    process.stdout.write(
+      `${json({
+        proposalId: proposalId.toString(),
+        modelId,
+        verifier,
+        weightsCid: folder.manifest.weightsCid,
+        weightsMultihash: folder.weightsMultihash,
+        vkeyHash: folder.vkeyHash,
+        policyClasses,
+        description: proposal.description,
+        tx: txLink(config, tx.hash),
       })}\n`,
     );
   });

@@ -1,4 +1,5 @@
 import type { MnistInput } from "../image.ts";
+import type { ModelInput } from "../model-input.ts";
 
 /**
  * What `sovra bid` would change about an input, or why it would be worth nothing, in words: empty when the pixels
@@ -28,4 +29,20 @@ export function inputRefusal(file: string, input: MnistInput): string {
     return `not sent: ${file} is blank, so a provider would be paid to classify nothing; run again with --yes to send it anyway`;
   const size = input.source.kind === "png" ? `${input.source.width}x${input.source.height}` : "28x28";
   return `not sent: ${file} was rescaled from ${size} to MNIST's 28x28 (what would be sent is shown above); check it, then run again with --yes to send it as shown`;
+}
+
+/** `inputConcerns` for any model's input: an MNIST picture's, or an image rescaled to the model's size. */
+export function modelInputConcerns(file: string, input: ModelInput): string[] {
+  if (input.mnist !== undefined) return inputConcerns(file, input.mnist);
+  if (input.resized === undefined) return [];
+  const { from, to } = input.resized;
+  return [`${file} is a ${from.width}x${from.height} PNG: it is scaled to the model's ${to.width}x${to.height}`];
+}
+
+/** `inputRefusal` for any model's input (only called when `modelInputConcerns` found something). */
+export function modelInputRefusal(file: string, input: ModelInput): string {
+  if (input.mnist !== undefined) return inputRefusal(file, input.mnist);
+  const r = input.resized;
+  const sizes = r !== undefined ? ` from ${r.from.width}x${r.from.height} to ${r.to.width}x${r.to.height}` : "";
+  return `not sent: ${file} was rescaled${sizes}; check it, then run again with --yes to send it as it was scaled`;
 }

@@ -445,7 +445,7 @@ program
       const logger = createLogger("sovra-provider");
       const metrics = createMetrics({ defaultMetrics: true });
       const stages = new Set(stageList);
-      const prover = await loadCircuitsProver();
+      const prover = await loadCircuitsProver({ modelDirs: ctx.config.modelDirs });
       let bar: ReturnType<typeof progress> | undefined;
       const node = await startProviderNode({
         ...ctx,

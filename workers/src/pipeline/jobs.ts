@@ -67,8 +67,13 @@ export const inferDataSchema = z.object({
   jobId: uint,
   model: z.string(),
   weightsCid: z.string(),
-  /** Size of the model's uint8 input (784 for MNIST), which the inline inputRef must have. */
+  /** Bytes the inline inputRef must have: the model's input values x bytes per value (784 for MNIST). */
   inputBytes: z.number().int().positive(),
+  /**
+   * How the values are encoded (the io spec's bits and sign). Absent in jobs queued by a node before the field:
+   * those served only uint8 models.
+   */
+  input: z.object({ bits: z.number().int().min(1).max(16), signed: z.boolean() }).optional(),
   terms: termsDataSchema,
   inputRef: hex,
   blockNumber: uint,
@@ -104,13 +109,14 @@ export type DeclineData = Extract<SubmitData, { action: "decline" }>;
 
 export function inferDataFromMatch(
   job: MatchedJob,
-  model: { name: string; weightsCid: string; inputBytes: number },
+  model: { name: string; weightsCid: string; inputBytes: number; input?: { bits: number; signed: boolean } },
 ): InferData {
   return {
     jobId: job.jobId.toString(),
     model: model.name,
     weightsCid: model.weightsCid,
     inputBytes: model.inputBytes,
+    ...(model.input !== undefined ? { input: { bits: model.input.bits, signed: model.input.signed } } : {}),
     terms: termsToData(job.terms),
     inputRef: job.inputRef,
     blockNumber: job.blockNumber.toString(),

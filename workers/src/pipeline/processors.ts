@@ -31,8 +31,14 @@ function declineOf(data: InferData, reason: string): DeclineData {
 }
 
 export type InferenceRunner = {
-  run(weightsCid: string, input: Uint8Array): Promise<{ output: number[]; device: string; seconds: number }>;
+  /** Runs the model on its integer input values (fed to onnxruntime as float32 in the model's input shape). */
+  run(weightsCid: string, input: ArrayLike<number>): Promise<{ output: number[]; device: string; seconds: number }>;
 };
+
+/** The job's input values, decoded from its inline inputRef in the model's encoding (uint8 when the job says none). */
+export function jobInput(data: Pick<InferData, "inputRef" | "inputBytes" | "input">): number[] {
+  return decodeInputRef(data.inputRef as Hex, data.inputBytes, data.input);
+}
 
 export type InferDeps = {
   prover: Pick<Prover, "inputHash">;
@@ -44,9 +50,9 @@ export type InferDeps = {
 /** Checks the bid's input against its on-chain hash, then runs the model on it. */
 export async function inferStage(deps: InferDeps, data: InferData): Promise<ProveData> {
   const log = deps.logger?.child({ jobId: data.jobId, model: data.model });
-  let input: Uint8Array;
+  let input: number[];
   try {
-    input = decodeInputRef(data.inputRef as Hex, data.inputBytes);
+    input = jobInput(data);
   } catch (error) {
     deps.metrics?.jobs.inc({ outcome: "input_mismatch" });
     log?.error(
@@ -68,7 +74,15 @@ export async function inferStage(deps: InferDeps, data: InferData): Promise<Prov
   crashPoint("inference", (message) => log?.warn(message));
   const result = await running;
   deps.metrics?.inferenceSeconds.observe({ model: data.model, device: result.device }, result.seconds);
-  log?.info({ device: result.device, seconds: result.seconds, predicted: argmax(result.output) }, "inference done");
+  log?.info(
+    {
+      device: result.device,
+      seconds: result.seconds,
+      argmax: argmax(result.output),
+      output: result.output.slice(0, 16),
+    },
+    "inference done",
+  );
   return { ...data, inference: result };
 }
 
@@ -76,7 +90,7 @@ export type ProveDeps = { prover: Pick<Prover, "prove">; logger?: Logger; metric
 
 /** Proves the model's output for the job's input. */
 export async function proveStage(deps: ProveDeps, data: ProveData): Promise<SubmitData> {
-  const input = decodeInputRef(data.inputRef as Hex, data.inputBytes);
+  const input = jobInput(data);
   const proving = deps.prover.prove(data.model, input);
   crashPoint("proving", (message) => deps.logger?.warn({ jobId: data.jobId }, message));
   const proof = await proving;

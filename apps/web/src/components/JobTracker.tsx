@@ -5,7 +5,8 @@ import { useReadContract, useWriteContract } from "wagmi";
 import { marketAbi, modelRegistryAbi } from "@/lib/abis";
 import { formatAmount, formatTimestamp, countdown, shortHex, txHref } from "@/lib/format";
 import { useChainNow, useTokenInfo, useTx } from "@/lib/hooks";
-import { describeOutput, parseIoSpec } from "@/lib/models";
+import { parseModelIo } from "@/lib/io-spec";
+import { decodeOutput, describeOutput, describeScores } from "@/lib/models";
 import { jobState } from "@/lib/ledger";
 import { useLedger } from "@/lib/ledger-data";
 import type { Deployment } from "@/lib/runtime-config";
@@ -27,6 +28,18 @@ function TxLink({ hash }: { hash: Hash | undefined }) {
       </a>
       )
     </>
+  );
+}
+
+/** Every score (classifier) or value (regressor) of a verified output, in the model's real units. */
+function Scores({ output, ioSpec }: { output: readonly bigint[]; ioSpec: string }) {
+  const spec = parseModelIo(ioSpec);
+  const decoded = spec.ok ? decodeOutput(output, spec.io) : undefined;
+  if (!spec.ok || !decoded || (decoded.task === "regress" && decoded.values.length === 1)) return null;
+  return (
+    <p className="muted" data-testid="job-scores">
+      {decoded.task === "classify" ? "Scores" : "Values"}: {describeScores(decoded, spec.io.output.scale)}
+    </p>
   );
 }
 
@@ -81,12 +94,7 @@ export function JobTracker({ deployment, jobId }: { deployment: Deployment; jobI
           <TxLink hash={settled?.txHash} />
         </li>
         <li data-state={step(settled !== undefined, false)} data-testid="job-output">
-          Output:{" "}
-          {settled ? (
-            <strong>{describeOutput(settled.output, model.data ? parseIoSpec(model.data.ioSpec) : undefined)}</strong>
-          ) : (
-            "—"
-          )}
+          Output: {settled ? <strong>{describeOutput(settled.output, model.data?.ioSpec)}</strong> : "—"}
         </li>
         {outcome?.kind === "expired" && (
           <li data-state="failed">
@@ -107,6 +115,7 @@ export function JobTracker({ deployment, jobId }: { deployment: Deployment; jobI
           </li>
         )}
       </ol>
+      {settled && model.data && <Scores output={settled.output} ioSpec={model.data.ioSpec} />}
       <div className="row">
         {late && (
           <button

@@ -2,7 +2,8 @@
 // build serves whichever chain it is pointed at.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { parseDeployment } from "@sovra/contracts";
+import { createPublicClient, http } from "viem";
+import { parseDeployment, withListings, type Deployment } from "@sovra/contracts";
 import { DEFAULT_CHAIN_ID, DEFAULT_RPC_URL, type RuntimeConfig } from "./runtime-config";
 
 export function serverChainId(): number {
@@ -51,9 +52,21 @@ export async function loadRuntimeConfig(origin: string): Promise<RuntimeConfig> 
         deploymentError: `${source} is for chain ${deployment.chainId}, not ${chainId}`,
       };
     }
-    return { ...base, deployment };
+    return { ...base, deployment: await listed(deployment) };
   } catch (error) {
     const reason = error instanceof Error ? error.message.split("\n")[0] : "unreadable";
     return { ...base, deployment: null, deploymentError: `no valid deployment (${source}): ${reason}` };
+  }
+}
+
+/**
+ * The deployment plus the models and markets governance listed since (read from the chain's events), so pages show
+ * them like the launch ones. An unreachable node leaves the file's view: the pages then say the chain is down.
+ */
+async function listed(deployment: Deployment): Promise<Deployment> {
+  try {
+    return await withListings(deployment, createPublicClient({ transport: http(serverRpcUrl()) }));
+  } catch {
+    return deployment;
   }
 }

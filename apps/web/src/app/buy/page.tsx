@@ -3,19 +3,20 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { Suspense, useState } from "react";
 import { parseEventLogs, parseSignature, type Address, type Hash } from "viem";
 import { useReadContract, useReadContracts, useSignTypedData, useWriteContract } from "wagmi";
-import { DigitCanvas } from "@/components/DigitCanvas";
 import { JobTracker } from "@/components/JobTracker";
 import { MarketPicker } from "@/components/MarketPicker";
+import { ModelInput } from "@/components/ModelInput";
 import { TxStatus } from "@/components/TxStatus";
 import { WithdrawOwed } from "@/components/WithdrawOwed";
 import { Card, Empty, Field, Loading, WithDeployment } from "@/components/ui";
 import { ConnectHint, useWriteAccount } from "@/components/Wallet";
 import { useSovraConfig } from "@/components/Providers";
-import { marketAbi, paymentTokenAbi } from "@/lib/abis";
+import { marketAbi, modelRegistryAbi, paymentTokenAbi } from "@/lib/abis";
 import { formatAmount, formatBps, formatDuration, parseAmount, priceToTick, tickToPrice } from "@/lib/format";
 import { useChainNow, useTokenInfo, useTx } from "@/lib/hooks";
 import { bidCost } from "@/lib/cost";
-import { fetchInputHash, inputRefOf } from "@/lib/input-encoding";
+import { fetchInputHash, inputRefOf, type QuantizedInput } from "@/lib/input-encoding";
+import { isDigitModel, parseModelIo } from "@/lib/io-spec";
 import { useLedger, usePolicyClasses } from "@/lib/ledger-data";
 import { useMarketInfo } from "@/lib/market-data";
 import { NO_ATTESTER_WARNING } from "@/lib/policy";
@@ -91,7 +92,7 @@ function BidForm({
   const now = useChainNow();
   const token = useTokenInfo(deployment.contracts.paymentToken);
   const { info, bestAsk } = useMarketInfo(deployment, marketId);
-  const [pixels, setPixels] = useState<Uint8Array>();
+  const [entered, setEntered] = useState<{ key: string; input: QuantizedInput | undefined }>();
   const [maxPriceText, setMaxPriceText] = useState("");
   const [minutes, setMinutes] = useState("10");
   const [usePermit, setUsePermit] = useState(true);
@@ -132,26 +133,45 @@ function BidForm({
       ? bidCost({ maxTick, bestAsk, tickSize, feeBps: info.params.feeBps })
       : undefined;
   const classes = usePolicyClasses(deployment);
-  const policyClass = deployment.markets.find((entry) => entry.marketId === marketId)?.policyClass;
+  const marketEntry = deployment.markets.find((entry) => entry.marketId === marketId);
+  const policyClass = marketEntry?.policyClass;
+  // The model's io spec decides the input field, the bytes and the hash.
+  const model = useReadContract({
+    address: deployment.contracts.modelRegistry,
+    abi: modelRegistryAbi,
+    functionName: "modelOf",
+    args: [marketEntry?.modelId ?? `0x${"0".repeat(64)}`],
+    query: { enabled: marketEntry !== undefined },
+  });
+  const spec = model.data ? parseModelIo(model.data.ioSpec) : undefined;
+  const io = spec?.ok ? spec.io : undefined;
+  const digit = io !== undefined && isDigitModel(io);
+  // An input belongs to the model it was entered for: switching markets starts afresh.
+  const inputKey = `${marketId}:${model.data?.ioSpec ?? ""}`;
+  const modelInput = entered?.key === inputKey ? entered.input : undefined;
   const unlistable = policyClass !== undefined && classes.data?.get(policyClass)?.listable === false;
   const ready =
     account !== undefined &&
-    pixels !== undefined &&
+    io !== undefined &&
+    modelInput !== undefined &&
     maxTick !== undefined &&
     maxTick > 0 &&
     deadlineOk &&
     now !== undefined;
 
   async function placeBid() {
-    if (!ready || !pixels || maxTick === undefined || escrow === undefined || now === undefined || !account) return;
+    if (!ready || !io || !modelInput || maxTick === undefined || escrow === undefined || now === undefined || !account)
+      return;
     let inputHash: bigint;
+    let inputRef: `0x${string}`;
     try {
-      inputHash = await fetchInputHash(pixels);
+      // The hash is over exactly the bytes the bid carries.
+      inputRef = inputRefOf(modelInput.values, io.input);
+      inputHash = await fetchInputHash(inputRef);
     } catch (error) {
       tx.fail("Bid", error instanceof Error ? error.message : "could not hash the input");
       return;
     }
-    const inputRef = inputRefOf(pixels);
     const deadline = BigInt(now + windowSeconds);
     let send: () => Promise<Hash>;
     if (needsApproval && usePermit && nonce !== undefined && typeof tokenName === "string") {
@@ -233,8 +253,15 @@ function BidForm({
   return (
     <Card title="New job">
       <MarketPicker deployment={deployment} value={marketId} onChange={setMarketId} label="Model and policy class" />
-      <h3 className="field-label">Input: draw a digit</h3>
-      <DigitCanvas onChange={setPixels} />
+      {io ? (
+        <ModelInput key={inputKey} io={io} digit={digit} onChange={(input) => setEntered({ key: inputKey, input })} />
+      ) : spec && !spec.ok ? (
+        <p className="tx-error" role="alert" data-testid="io-spec-error">
+          This market&apos;s model cannot be bought here: {spec.error}.
+        </p>
+      ) : (
+        <Loading what="the model's input" />
+      )}
       <p className="muted" data-testid="quote">
         {quote === undefined
           ? bestAsk === null
@@ -321,7 +348,13 @@ function BidForm({
         </p>
       )}
       <button type="button" onClick={() => void placeBid()} disabled={!ready || tx.busy}>
-        {pixels === undefined ? "Draw a digit first" : needsApproval && !usePermit ? "Approve and bid" : "Place bid"}
+        {modelInput === undefined
+          ? digit
+            ? "Draw a digit first"
+            : "Enter the input first"
+          : needsApproval && !usePermit
+            ? "Approve and bid"
+            : "Place bid"}
       </button>
       <TxStatus state={tx.state} />
     </Card>

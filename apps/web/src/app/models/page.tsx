@@ -1,6 +1,7 @@
 "use client";
 import { useReadContracts } from "wagmi";
 import { PolicyNote } from "@/components/MarketAbout";
+import { ProposeModel } from "@/components/ProposeModel";
 import { Card, Empty, Loading, WithDeployment } from "@/components/ui";
 import { modelRegistryAbi } from "@/lib/abis";
 import { formatAmount, shortAddress, tickToPrice } from "@/lib/format";
@@ -9,12 +10,20 @@ import { usePolicyClasses } from "@/lib/ledger-data";
 import { useMarketsOverview } from "@/lib/market-data";
 import { describeIoSpec, formatMinVram, modelArchitecture, modelPurpose } from "@/lib/models";
 import type { Deployment } from "@/lib/runtime-config";
+import { cidOfMultihash } from "@sovra/contracts";
 
 export default function ModelsPage() {
   return (
     <>
       <h1>Models</h1>
-      <WithDeployment>{(deployment) => <Models deployment={deployment} />}</WithDeployment>
+      <WithDeployment>
+        {(deployment) => (
+          <>
+            <Models deployment={deployment} />
+            <ProposeModel deployment={deployment} />
+          </>
+        )}
+      </WithDeployment>
     </>
   );
 }
@@ -60,8 +69,17 @@ function Models({ deployment }: { deployment: Deployment }) {
                   <dd>{purpose.output}</dd>
                   <dt>Status</dt>
                   <dd>{onChain.approved ? "approved" : "not approved"}</dd>
-                  <dt>Accuracy</dt>
-                  <dd>{spec?.accuracy ? `${spec.accuracy} on held-out test data` : "not published"}</dd>
+                  {spec?.meanAbsError ? (
+                    <>
+                      <dt>Mean abs. error</dt>
+                      <dd>{spec.meanAbsError} on held-out test data</dd>
+                    </>
+                  ) : (
+                    <>
+                      <dt>Accuracy</dt>
+                      <dd>{spec?.accuracy ? `${spec.accuracy} on held-out test data` : "not published"}</dd>
+                    </>
+                  )}
                   <dt>Min. VRAM</dt>
                   <dd data-testid="min-vram">{formatMinVram(onChain.minVramMb)}</dd>
                   <dt>I/O spec</dt>
@@ -69,7 +87,13 @@ function Models({ deployment }: { deployment: Deployment }) {
                   <dt>Model id</dt>
                   <dd className="mono">{model.modelId}</dd>
                   <dt>Weights CID</dt>
-                  <dd className="mono">{onChain.weightsCid}</dd>
+                  <dd className="mono" data-testid="weights-cid">
+                    {weightsCidOf(onChain.weightsMultihash)}
+                  </dd>
+                  <dt>Verifying key hash</dt>
+                  <dd className="mono" data-testid="vkey-hash" title={onChain.vkeyHash}>
+                    {onChain.vkeyHash}
+                  </dd>
                   <dt>Verifier</dt>
                   <dd className="mono" title={onChain.verifier}>
                     {shortAddress(onChain.verifier)}
@@ -136,4 +160,13 @@ function Models({ deployment }: { deployment: Deployment }) {
       })}
     </div>
   );
+}
+
+/** The registry stores the weights' multihash; people compare CIDs. */
+function weightsCidOf(multihash: `0x${string}`): string {
+  try {
+    return cidOfMultihash(multihash);
+  } catch {
+    return multihash;
+  }
 }

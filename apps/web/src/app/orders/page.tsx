@@ -16,7 +16,7 @@ import { useChainNow, useTokenInfo, useTx, type TokenInfo } from "@/lib/hooks";
 import { bidState, jobStateWords, ordersOf, type JobRecord, type JobState } from "@/lib/ledger";
 import { useLedger } from "@/lib/ledger-data";
 import { useMarketsOverview } from "@/lib/market-data";
-import { describeOutput, parseIoSpec } from "@/lib/models";
+import { describeOutput } from "@/lib/models";
 import type { Deployment } from "@/lib/runtime-config";
 
 export default function OrdersPage() {
@@ -262,7 +262,7 @@ function EndedJob({
         {outcome?.kind === "settled" && model.data && (
           <>
             {": "}
-            <strong>{describeOutput(outcome.output, parseIoSpec(model.data.ioSpec))}</strong>
+            <strong>{describeOutput(outcome.output, model.data.ioSpec)}</strong>
           </>
         )}
       </td>
