@@ -24,6 +24,7 @@ const specSchema = z.object({
     scale: z.number(),
     zeroPoint: z.number().int(),
     features: z.array(z.string()),
+    standardize: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }).optional(),
   }),
   output: z.object({ count: z.number().int(), labels: z.array(z.string()).optional() }),
 });
@@ -48,6 +49,8 @@ test("a tabular model's form sends a bid the chain accepts with the circuits' in
     signed: spec.input.signed,
     scale: spec.input.scale,
     zeroPoint: spec.input.zeroPoint,
+    // the model takes (x - mean) / std: the form's fields are in the features' own units
+    ...(spec.input.standardize ? { standardize: spec.input.standardize } : {}),
   };
   // Values across the calibrated range, and one far above it (clamped to the largest integer).
   const { min, max } = valueRange(q);
