@@ -52,14 +52,18 @@ test("a tabular model's form sends a bid the chain accepts with the circuits' in
     // the model takes (x - mean) / std: the form's fields are in the features' own units
     ...(spec.input.standardize ? { standardize: spec.input.standardize } : {}),
   };
-  // Values across the calibrated range, and one far above it (clamped to the largest integer).
+  // Values across each feature's calibrated range (its own units), and one far above it (clamped to the largest
+  // integer): the integer range's ends, in the buyer's units.
   const { min, max } = valueRange(q);
-  const [low = 0, high = 0] = dequantize([min, max], q);
-  const typed = features.map((_, index) =>
-    index === 1
+  const lows = dequantize(new Array<number>(features.length).fill(min), q);
+  const highs = dequantize(new Array<number>(features.length).fill(max), q);
+  const typed = features.map((_, index) => {
+    const low = lows[index] ?? 0;
+    const high = highs[index] ?? 0;
+    return index === 1
       ? String(high + 10 * (high - low))
-      : (low + ((high - low) * (index + 1)) / (features.length + 2)).toFixed(3),
-  );
+      : (low + ((high - low) * (index + 1)) / (features.length + 2)).toFixed(3);
+  });
   const expected = quantizeReal(typed.map(Number), q);
   expect(expected.clamped).toEqual([1]);
   expect(expected.values[1]).toBe(max);

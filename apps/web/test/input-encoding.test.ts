@@ -113,13 +113,25 @@ describe("tabular models: signed int9 values, two bytes each", () => {
     expect(valuesFromInputRef(ref, int16)).toEqual(values);
   });
   it("reads each form field: a number, its integer, or a message", () => {
-    expect(readFeatureField(" 1 ", tabular)).toEqual({ ok: true, real: 1, integer: 73, clamped: false });
-    expect(readFeatureField("-1e3", tabular)).toEqual({ ok: true, real: -1000, integer: -256, clamped: true });
-    expect(readFeatureField(".5", tabular)).toMatchObject({ ok: true, real: 0.5 });
-    expect(readFeatureField("", tabular)).toEqual({ ok: false, error: "enter a number" });
-    expect(readFeatureField("abc", tabular)).toEqual({ ok: false, error: '"abc" is not a finite number' });
-    expect(readFeatureField("1e999", tabular)).toEqual({ ok: false, error: '"1e999" is not a finite number' });
-    expect(readFeatureField("0x10", tabular)).toEqual({ ok: false, error: '"0x10" is not a finite number' });
+    expect(readFeatureField(" 1 ", tabular, 0)).toEqual({ ok: true, real: 1, integer: 73, clamped: false });
+    expect(readFeatureField("-1e3", tabular, 0)).toEqual({ ok: true, real: -1000, integer: -256, clamped: true });
+    expect(readFeatureField(".5", tabular, 0)).toMatchObject({ ok: true, real: 0.5 });
+    expect(readFeatureField("", tabular, 0)).toEqual({ ok: false, error: "enter a number" });
+    expect(readFeatureField("abc", tabular, 0)).toEqual({ ok: false, error: '"abc" is not a finite number' });
+    expect(readFeatureField("1e999", tabular, 0)).toEqual({ ok: false, error: '"1e999" is not a finite number' });
+    expect(readFeatureField("0x10", tabular, 0)).toEqual({ ok: false, error: '"0x10" is not a finite number' });
+  });
+  it("standardizes each field with its own mean and std when the model asks for it", () => {
+    const standardized = io({
+      ...tabularIo,
+      input: { ...tabularIo.input, standardize: { mean: [0, 10, 100, 1000], std: [1, 2, 10, 100] } },
+    }).input;
+    // 12 in feature 1 is (12 - 10) / 2 = 1: the same integer as 1 in an unstandardized feature
+    expect(readFeatureField("12", standardized, 1)).toEqual({ ok: true, real: 12, integer: 73, clamped: false });
+    expect(readFeatureForm(["0", "12", "75", "1100"], standardized)).toEqual({
+      values: [-9, 73, -215, 73],
+      clamped: [],
+    });
   });
   it("gives the form's integers only when every field is a number", () => {
     expect(readFeatureForm(["0", "1", "-2.5", "100"], tabular)).toEqual({ values: [-9, 73, -215, 255], clamped: [3] });

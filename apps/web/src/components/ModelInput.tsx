@@ -11,7 +11,14 @@ import {
   readFeatureForm,
   type QuantizedInput,
 } from "@/lib/input-encoding";
-import { inputCount, inputKind, quantizationOf, type ModelIo, type ModelInput as Input } from "@/lib/io-spec";
+import {
+  inputCount,
+  inputKind,
+  quantizationOf,
+  type ModelIo,
+  type ModelInput as Input,
+  valueQuantization,
+} from "@/lib/io-spec";
 import { formatReal } from "@/lib/models";
 import { ImageCanvas } from "./ImageCanvas";
 import { Field } from "./ui";
@@ -124,25 +131,28 @@ function FeatureForm({
   setField: (index: number, text: string) => void;
 }) {
   const [touched, setTouched] = useState<ReadonlySet<number>>(new Set());
-  const q = quantizationOf(input);
-  const { min, max } = valueRange(q);
-  const [low = 0, high = 0] = dequantize([min, max], q);
-  const range = `${formatReal(low, input.scale)} to ${formatReal(high, input.scale)}`;
+  const { min, max } = valueRange(quantizationOf(input));
+  // Each feature's calibrated range in its own units (they differ when the model standardizes its features).
+  const rangeOf = (index: number): string => {
+    const [low = 0, high = 0] = dequantize([min, max], valueQuantization(input, index));
+    return `${formatReal(low, input.scale)} to ${formatReal(high, input.scale)}`;
+  };
   const type = `${input.signed ? "int" : "uint"}${input.bits}`;
   return (
     <fieldset className="features" data-testid="feature-form">
       <legend className="field-label">
-        Input: {features.length} features (calibrated range {range})
+        Input: {features.length} features
+        {input.standardize ? " (each in its own units)" : ` (calibrated range ${rangeOf(0)})`}
       </legend>
       {features.map((name, index) => {
         const text = texts[index] ?? "";
-        const reading = readFeatureField(text, input);
+        const reading = readFeatureField(text, input, index);
         const show = touched.has(index) || text !== "";
         const hint = reading.ok ? (
           reading.clamped ? (
             <span className="warn" data-testid={`feature-note-${index}`}>
-              outside the calibrated range: sent as {reading.integer} ({type}), i.e.{" "}
-              {formatReal(dequantize([reading.integer], q)[0] ?? 0, input.scale)}
+              outside the calibrated range ({rangeOf(index)}): sent as {reading.integer} ({type}), i.e.{" "}
+              {formatReal(dequantize([reading.integer], valueQuantization(input, index))[0] ?? 0, input.scale)}
             </span>
           ) : (
             <span data-testid={`feature-note-${index}`}>

@@ -7,7 +7,7 @@
 import { bytesToHex, hexToBytes, type Hex } from "viem";
 import { z } from "zod";
 import { decodeInput, encodeInput, quantizeReal, valueRange } from "@sovra/circuits/io/input";
-import { inputCount, MAX_INPUT_BYTES, quantizationOf, type ModelInput } from "./io-spec";
+import { inputCount, MAX_INPUT_BYTES, quantizationOf, type ModelInput, valueQuantization } from "./io-spec";
 
 /** BN254 scalar field: every public signal is below it. */
 export const SNARK_FIELD = 21888242871839275222246405745257298675808696689019978659933519930858426095617n;
@@ -140,19 +140,22 @@ const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 export type FieldReading = { ok: true; real: number; integer: number; clamped: boolean } | { ok: false; error: string };
 
-/** One feature field of a tabular model's form: the typed real value, its integer, and whether it was clamped. */
-export function readFeatureField(text: string, input: ModelInput): FieldReading {
+/**
+ * Feature `index` of a tabular model's form: the typed real value (the feature's own units), its integer, and
+ * whether it was clamped.
+ */
+export function readFeatureField(text: string, input: ModelInput, index: number): FieldReading {
   const clean = text.trim();
   if (clean === "") return { ok: false, error: "enter a number" };
   const real = DECIMAL.test(clean) ? Number(clean) : Number.NaN;
   if (!Number.isFinite(real)) return { ok: false, error: `"${clean}" is not a finite number` };
-  const { values, clamped } = quantizeInput([real], input);
+  const { values, clamped } = quantizeReal([real], valueQuantization(input, index));
   return { ok: true, real, integer: values[0] ?? 0, clamped: clamped.length > 0 };
 }
 
 /** Every field of the form: the model's integers when all are numbers, else undefined. */
 export function readFeatureForm(texts: readonly string[], input: ModelInput): QuantizedInput | undefined {
-  const readings = texts.map((text) => readFeatureField(text, input));
+  const readings = texts.map((text, index) => readFeatureField(text, input, index));
   if (readings.length !== inputCount(input) || readings.some((reading) => !reading.ok)) return undefined;
   const values: number[] = [];
   const clamped: number[] = [];

@@ -58,6 +58,13 @@ export const quantizationOf = (input: ModelInput): InputQuantization => ({
   ...(input.standardize ? { standardize: input.standardize } : {}),
 });
 
+/** The quantization of the value at `index` alone (its own standardization, when the model standardizes). */
+export function valueQuantization(input: ModelInput, index: number): InputQuantization {
+  const { standardize, ...q } = quantizationOf(input);
+  if (!standardize) return q;
+  return { ...q, standardize: { mean: [standardize.mean[index] ?? 0], std: [standardize.std[index] ?? 1] } };
+}
+
 /** What the parts of a parsed spec must agree on; the first disagreement in words, or undefined. */
 function disagreement(io: ModelIo): string | undefined {
   const { input, output } = io;
