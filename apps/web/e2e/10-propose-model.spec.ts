@@ -15,7 +15,7 @@ import { expect, expectConfirmed, test } from "./fixtures.ts";
 
 /** Hardhat's development account #8: used by no other flow. */
 const proposer = "0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f" as const;
-const circuitsDir = path.resolve(__dirname, "..", "..", "..", "circuits");
+const circuitsDir = path.resolve(import.meta.dirname, "..", "..", "..", "circuits");
 
 /** The user's side: the example tabular model compiled with sovra-model into `dir`, its verifier deployed. */
 async function userModel(dir: string, rpcUrl: string) {

@@ -134,7 +134,9 @@ function FeatureForm({
   const { min, max } = valueRange(quantizationOf(input));
   // Each feature's calibrated range in its own units (they differ when the model standardizes its features).
   const rangeOf = (index: number): string => {
-    const [low = 0, high = 0] = dequantize([min, max], valueQuantization(input, index));
+    const one = valueQuantization(input, index);
+    const [low = 0] = dequantize([min], one);
+    const [high = 0] = dequantize([max], one);
     return `${formatReal(low, input.scale)} to ${formatReal(high, input.scale)}`;
   };
   const type = `${input.signed ? "int" : "uint"}${input.bits}`;
