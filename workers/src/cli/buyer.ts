@@ -164,7 +164,7 @@ stdout gets one JSON line: {jobId, task, predicted, label, values, scores, outpu
       const clamped = clampWarning(options.input, spec, input);
       if (clamped !== undefined) say(`warning: ${clamped}`);
       if (spec.input.image === undefined) {
-        say(`what will be sent to ${entry.model} (in the model's units, after quantization):`);
+        say(`what will be sent to ${entry.model} (after quantization, in the units the buyer gives):`);
         for (const line of describeInput(spec, input)) say(`  ${line}`);
       }
       const { config, deployment, account, publicClient, walletClient, tokens } = await connect(
