@@ -1,8 +1,8 @@
 // A job on a model no MNIST code path knows, end to end through the CLIs: the buyer gives a CSV row in the model's
 // own units (header of feature names when the model has them), `sovra bid` quantizes it by the io spec it reads from
 // the chain, the provider node decodes the multi-byte inputRef by the manifest, infers, proves and settles, and the
-// CLI prints the answer by the model's task. The model is chosen by name (SOVRA_IO_MODEL): any model of
-// circuits/models that `npm start`/deploy registers, with its verifier in contracts/contracts/verifiers.
+// CLI prints the answer by the model's task: the shipped classifier (penguins) and regressor (mpg), or the one
+// model SOVRA_IO_MODEL names (any model of circuits/models that deploy registers).
 import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -27,43 +27,41 @@ import {
   type System,
 } from "../support/system.ts";
 
-/** The model this test buys: a shipped non-MNIST model, by one name (SOVRA_IO_MODEL picks another). */
-const IO_MODEL = process.env.SOVRA_IO_MODEL ?? "penguins";
+/** The shipped models no MNIST code path knows (SOVRA_IO_MODEL picks one). */
+const IO_MODELS = process.env.SOVRA_IO_MODEL ? [process.env.SOVRA_IO_MODEL] : ["penguins", "mpg"];
 
-const manifestFile = path.join(modelsDir, IO_MODEL, "manifest.json");
-const manifest = existsSync(manifestFile)
-  ? modelManifestSchema.parse(JSON.parse(readFileSync(manifestFile, "utf8")))
-  : undefined;
-const verifierFile =
-  manifest !== undefined
-    ? path.join(repoRoot, "contracts", "contracts", "verifiers", `${manifest.verifier.contract}.sol`)
-    : undefined;
-const missing =
-  manifest === undefined
-    ? `circuits/models/${IO_MODEL}/manifest.json is absent`
-    : verifierFile !== undefined && !existsSync(verifierFile)
-      ? `${path.relative(repoRoot, verifierFile)} is absent (deploy registers the model with it)`
-      : undefined;
-// A shipped model: its absence is a failure, not a skip.
-if (missing !== undefined) throw new Error(`the io end-to-end test needs ${IO_MODEL}: ${missing}`);
+/** A shipped model's manifest; its absence (or its verifier's) is a failure, not a skip. */
+function shipped(model: string) {
+  const manifestFile = path.join(modelsDir, model, "manifest.json");
+  if (!existsSync(manifestFile)) throw new Error(`the io end-to-end test needs circuits/models/${model}`);
+  const manifest = modelManifestSchema.parse(JSON.parse(readFileSync(manifestFile, "utf8")));
+  const verifierFile = path.join(repoRoot, "contracts", "contracts", "verifiers", `${manifest.verifier.contract}.sol`);
+  if (!existsSync(verifierFile))
+    throw new Error(`${path.relative(repoRoot, verifierFile)} is absent (deploy registers ${model} with it)`);
+  return manifest;
+}
+const manifests = new Map(IO_MODELS.map((model) => [model, shipped(model)]));
+/** The model the refusal test sends a picture to. */
+const TABULAR = IO_MODELS[0] as string;
+const manifest = manifests.get(TABULAR);
 
 /** How the CLI describes a tabular model's input in its errors. */
 function modelTakes(): string {
   const spec = manifest?.io.input;
   const n = spec?.shape.reduce((a, b) => a * b, 1) ?? 0;
   const names = spec?.features !== undefined ? ` (${spec.features.join(", ")})` : "";
-  return `model '${IO_MODEL}' takes ${n} value${n === 1 ? "" : "s"}${names}`;
+  return `model '${TABULAR}' takes ${n} value${n === 1 ? "" : "s"}${names}`;
 }
 
-describe(`a verified job on ${IO_MODEL} (generic io), end to end`, () => {
+describe(`verified jobs on ${IO_MODELS.join(" and ")} (generic io), end to end`, () => {
   let sys: System;
   let node: NodeProcess;
 
   beforeAll(async () => {
     sys = await startSystem();
     await registerProvider(sys, { stake: "1000" });
-    await placeAsk(sys, { price: "0.05", capacity: 2, model: IO_MODEL });
-    node = startNode({ config: await sys.writeConfig({ name: "node", models: [IO_MODEL] }), account: sys.provider });
+    for (const model of IO_MODELS) await placeAsk(sys, { price: "0.05", capacity: 2, model });
+    node = startNode({ config: await sys.writeConfig({ name: "node", models: IO_MODELS }), account: sys.provider });
     await nodeReady(node);
   });
 
@@ -73,71 +71,77 @@ describe(`a verified job on ${IO_MODEL} (generic io), end to end`, () => {
     await sys?.stop();
   });
 
-  it("sends a CSV row in the model's units, settles it with a proof and prints the answer by the io spec", async () => {
-    if (manifest === undefined) throw new Error("unreachable: skipped without a manifest");
-    const { input: spec, output } = manifest.io;
-    const count = spec.shape.reduce((a, b) => a * b, 1);
-    // Integers across the input range (both ends included); their real values are what the buyer writes.
-    const { min, max } = valueRange(spec);
-    const values = Array.from({ length: count }, (_, i) => Math.round(min + ((max - min) * ((i * 7) % 11)) / 10));
-    const real = dequantize(values, spec);
-    const file = path.join(sys.dir, "input.csv");
-    const header = spec.features !== undefined ? `${spec.features.join(",")}\n` : "";
-    const csv = `${header}${real.map(String).join(",")}\n`;
-    await writeFile(file, csv);
+  it.each(IO_MODELS)(
+    "%s: a CSV row in the buyer's units is settled with a proof, the answer printed by the io spec",
+    async (IO_MODEL) => {
+      const manifest = manifests.get(IO_MODEL);
+      if (manifest === undefined) throw new Error(`no manifest for ${IO_MODEL}`);
+      const { input: spec, output } = manifest.io;
+      const count = spec.shape.reduce((a, b) => a * b, 1);
+      // Integers across the input range (both ends included); their real values are what the buyer writes.
+      const { min, max } = valueRange(spec);
+      const values = Array.from({ length: count }, (_, i) => Math.round(min + ((max - min) * ((i * 7) % 11)) / 10));
+      const real = dequantize(values, spec);
+      const file = path.join(sys.dir, "input.csv");
+      // RFC 4180: a name holding a comma or a quote is quoted
+      const csvCell = (name: string) => (/[",]/.test(name) ? `"${name.replaceAll('"', '""')}"` : name);
+      const header = spec.features !== undefined ? `${spec.features.map(csvCell).join(",")}\n` : "";
+      const csv = `${header}${real.map(String).join(",")}\n`;
+      await writeFile(file, csv);
 
-    const config = await sys.writeConfig({ name: "buyer" });
-    const args = ["--config", config, "bid", "--model", IO_MODEL, "--input", file, "--max-price", "0.05"];
-    const result = await runCli(buyerBin, args, { account: sys.buyer });
-    if (process.env.SOVRA_E2E_ECHO === "1")
-      console.log(`$ cat input.csv\n${csv}$ sovra ${args.join(" ")}\n${result.stderr}${result.stdout}`);
-    expect(result.code, result.stderr).toBe(0);
-    const answer = JSON.parse(result.stdout) as {
-      jobId: string;
-      task: string;
-      predicted: number | null;
-      label: string | null;
-      values: Record<string, number>;
-      scores: number[];
-    };
-    // The proven output is the model's on exactly these integers.
-    const expected = infer(await loadModel(IO_MODEL), values);
-    expect(answer.scores).toEqual(expected);
-    expect(answer.task).toBe(output.task);
-    const names = expected.map((_, i) => output.labels?.[i] ?? (output.task === "classify" ? String(i) : null));
-    if (output.task === "classify") {
-      const best = expected.indexOf(Math.max(...expected));
-      expect(answer.predicted).toBe(best);
-      expect(answer.label).toBe(names[best]);
-      const shown =
-        output.labels === undefined
-          ? `class ${best}`
-          : names[best] === String(best)
-            ? String(best)
-            : `${names[best]} (class ${best})`;
-      expect(result.stderr).toContain(`\nanswer: ${shown}\n`);
-    } else {
-      expect(answer.predicted).toBe(null);
-      expect(Object.values(answer.values)).toEqual(expected.map((v) => Number((v * output.scale).toPrecision(6))));
-      expect(result.stderr).toMatch(/answer: .+ = /);
-    }
-    // Before sending, the CLI listed the input feature by feature.
-    expect(result.stderr).toContain(`what will be sent to ${IO_MODEL}`);
-    for (const name of spec.features ?? []) expect(result.stderr).toContain(`  ${name} = `);
+      const config = await sys.writeConfig({ name: "buyer" });
+      const args = ["--config", config, "bid", "--model", IO_MODEL, "--input", file, "--max-price", "0.05"];
+      const result = await runCli(buyerBin, args, { account: sys.buyer });
+      if (process.env.SOVRA_E2E_ECHO === "1")
+        console.log(`$ cat input.csv\n${csv}$ sovra ${args.join(" ")}\n${result.stderr}${result.stdout}`);
+      expect(result.code, result.stderr).toBe(0);
+      const answer = JSON.parse(result.stdout) as {
+        jobId: string;
+        task: string;
+        predicted: number | null;
+        label: string | null;
+        values: Record<string, number>;
+        scores: number[];
+      };
+      // The proven output is the model's on exactly these integers.
+      const expected = infer(await loadModel(IO_MODEL), values);
+      expect(answer.scores).toEqual(expected);
+      expect(answer.task).toBe(output.task);
+      const names = expected.map((_, i) => output.labels?.[i] ?? (output.task === "classify" ? String(i) : null));
+      if (output.task === "classify") {
+        const best = expected.indexOf(Math.max(...expected));
+        expect(answer.predicted).toBe(best);
+        expect(answer.label).toBe(names[best]);
+        const shown =
+          output.labels === undefined
+            ? `class ${best}`
+            : names[best] === String(best)
+              ? String(best)
+              : `${names[best]} (class ${best})`;
+        expect(result.stderr).toContain(`\nanswer: ${shown}\n`);
+      } else {
+        expect(answer.predicted).toBe(null);
+        expect(Object.values(answer.values)).toEqual(expected.map((v) => Number((v * output.scale).toPrecision(6))));
+        expect(result.stderr).toMatch(/answer: .+ = /);
+      }
+      // Before sending, the CLI listed the input feature by feature.
+      expect(result.stderr).toContain(`what will be sent to ${IO_MODEL}`);
+      for (const name of spec.features ?? []) expect(result.stderr).toContain(`  ${name} = `);
 
-    // On chain: one settlement, and the bid's inputRef is the values in the io spec's encoding.
-    const jobId = BigInt(answer.jobId);
-    expect(await settledCount(sys, jobId)).toBe(1);
-    const [bid] = await sys.client.getContractEvents({
-      address: sys.market,
-      abi: spotMarketAbi,
-      eventName: "BidPlaced",
-      args: { orderId: jobId },
-      fromBlock: BigInt(sys.deployment.startBlock),
-      strict: true,
-    });
-    expect(bid?.args.inputRef).toBe(bytesToHex(encodeInput(values, spec)));
-  });
+      // On chain: one settlement, and the bid's inputRef is the values in the io spec's encoding.
+      const jobId = BigInt(answer.jobId);
+      expect(await settledCount(sys, jobId)).toBe(1);
+      const [bid] = await sys.client.getContractEvents({
+        address: sys.market,
+        abi: spotMarketAbi,
+        eventName: "BidPlaced",
+        args: { orderId: jobId },
+        fromBlock: BigInt(sys.deployment.startBlock),
+        strict: true,
+      });
+      expect(bid?.args.inputRef).toBe(bytesToHex(encodeInput(values, spec)));
+    },
+  );
 
   it.skipIf(manifest?.io.input.image !== undefined)(
     "refuses a PNG for a tabular model in one line, before any transaction",
@@ -159,7 +163,7 @@ describe(`a verified job on ${IO_MODEL} (generic io), end to end`, () => {
       const before = await bids();
       const result = await runCli(
         buyerBin,
-        ["--config", config, "bid", "--model", IO_MODEL, "--input", file, "--max-price", "0.05"],
+        ["--config", config, "bid", "--model", TABULAR, "--input", file, "--max-price", "0.05"],
         { account: sys.buyer },
       );
       expect(result.code).toBe(1);

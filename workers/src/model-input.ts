@@ -186,8 +186,29 @@ function readJson(file: string, text: string, spec: IoSpec, model: string): Mode
 }
 
 /** Splits one CSV line on commas, unquoting "..." cells. */
-function cells(line: string): string[] {
-  return line.split(",").map((c) => c.trim().replace(/^"(.*)"$/, "$1"));
+/** One CSV line's cells (RFC 4180 quoting: a feature name may hold a comma, `"acceleration (s, 0 to 60 mph)"`). */
+export function cells(line: string): string[] {
+  const out: string[] = [];
+  let cell = "";
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i] as string;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"' && cell.trim() === "") {
+      quoted = true;
+      cell = "";
+    } else if (ch === ",") {
+      out.push(cell.trim());
+      cell = "";
+    } else cell += ch;
+  }
+  out.push(quoted ? cell : cell.trim());
+  return out;
 }
 
 const isNumber = (cell: string): boolean => cell !== "" && Number.isFinite(Number(cell));

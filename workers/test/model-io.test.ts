@@ -12,7 +12,7 @@ import { modelInputConcerns, modelInputRefusal } from "../src/cli/input-check.ts
 import { readMnistInput } from "../src/image.ts";
 import { decodeInputRef, encodeInputRef } from "../src/input.ts";
 import { inputBytesOf, parseIoSpec, quantizationOf, type IoSpec } from "../src/io-spec.ts";
-import { clampWarning, describeInput, pixelsToValues, readModelInput } from "../src/model-input.ts";
+import { cells, clampWarning, describeInput, pixelsToValues, readModelInput } from "../src/model-input.ts";
 import { describeOutput } from "../src/output.ts";
 import { jobInput } from "../src/pipeline/processors.ts";
 import { encodeGrayPng } from "../src/testing/png.ts";
@@ -287,5 +287,13 @@ describe("the answer printed from a settled output", () => {
 
   it("refuses an output that does not unpack by the spec", () => {
     expect(() => describeOutput(tabular.output, [1n, 2n])).toThrow(/expected 1 packed elements, got 2/);
+  });
+});
+
+describe("CSV cells", () => {
+  it("splits on commas outside quotes, unquotes, and keeps a quoted comma or quote", () => {
+    expect(cells('a, "b, c" ,"say ""hi""",4')).toEqual(["a", "b, c", 'say "hi"', "4"]);
+    expect(cells("1.5,-2,3e2")).toEqual(["1.5", "-2", "3e2"]);
+    expect(cells("")).toEqual([""]);
   });
 });
