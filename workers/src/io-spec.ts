@@ -1,7 +1,7 @@
 import type { Address, PublicClient } from "viem";
 import { z } from "zod";
 import type { Deployment } from "@sovra/contracts";
-import { bytesPerValue, type InputEncoding, type InputQuantization } from "@sovra/circuits/io/input";
+import { bytesPerValue, type InputEncoding, quantizationOf } from "@sovra/circuits/io/input";
 import { modelManifestSchema } from "@sovra/circuits/manifest";
 import { modelRegistryAbi } from "./chain/abis.ts";
 
@@ -27,13 +27,8 @@ export const encodingOf = (input: Pick<InputSpec, "bits" | "signed">): InputEnco
   signed: input.signed,
 });
 
-/** The affine map to the model's real units, for `quantizeReal`/`dequantize`. */
-export const quantizationOf = (input: InputSpec): InputQuantization => ({
-  ...encodingOf(input),
-  scale: input.scale,
-  zeroPoint: input.zeroPoint,
-  ...(input.standardize ? { standardize: input.standardize } : {}),
-});
+/** The affine map to the model's real units, for `quantizeReal`/`dequantize` (shared with the dApp). */
+export { quantizationOf };
 
 /** Bytes of the inline `inputRef`: values x bytes per value. */
 export const inputBytesOf = (input: InputSpec): number => inputCount(input) * bytesPerValue(input);

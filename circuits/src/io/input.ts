@@ -127,3 +127,26 @@ export function dequantize(values: ArrayLike<number>, q: InputQuantization): num
     return s ? z * s.std[i]! + s.mean[i]! : z;
   });
 }
+
+/** What an io spec's input says about quantization (the manifest's `io.input`, or its on-chain copy). */
+export type QuantizedInputSpec = InputEncoding & {
+  scale: number;
+  zeroPoint: number;
+  standardize?: Standardize | undefined;
+};
+
+/** The affine map from the buyer's units to the model's integers, as `quantizeReal`/`dequantize` take it. */
+export const quantizationOf = (input: QuantizedInputSpec): InputQuantization => ({
+  bits: input.bits,
+  signed: input.signed,
+  scale: input.scale,
+  zeroPoint: input.zeroPoint,
+  ...(input.standardize ? { standardize: input.standardize } : {}),
+});
+
+/** The quantization of the value at `index` alone (its own standardization, when the model standardizes). */
+export function valueQuantization(input: QuantizedInputSpec, index: number): InputQuantization {
+  const { standardize, ...q } = quantizationOf(input);
+  if (!standardize) return q;
+  return { ...q, standardize: { mean: [standardize.mean[index] ?? 0], std: [standardize.std[index] ?? 1] } };
+}

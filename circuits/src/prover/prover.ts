@@ -8,7 +8,7 @@ import { groth16, type Groth16Proof } from "snarkjs";
 import { parseIntModel } from "../compiler/index.ts";
 import { inputQuantOf, type IntModel } from "../compiler/ir.ts";
 import { evaluate } from "../compiler/reference.ts";
-import { checkValues, hashInput, type InputEncoding, quantizeReal } from "../io/input.ts";
+import { checkValues, hashInput, type InputEncoding, quantizationOf, quantizeReal } from "../io/input.ts";
 import { packOutput, unpackOutput } from "../io/pack.ts";
 import { type EnsureOptions, ensureArtifacts } from "../model/artifacts.ts";
 import { encodeProofCalldata } from "./calldata.ts";
@@ -82,8 +82,10 @@ export async function inputHash(model: Model, input: ArrayLike<number>): Promise
  * manifest declares a standardization), clamped to the input range (`clamped` lists the indices that were outside).
  */
 export function quantizeInput(model: Model, x: ArrayLike<number>): { values: number[]; clamped: number[] } {
-  const standardize = model.manifest.io.input.standardize;
-  return quantizeReal(x, { ...inputQuantOf(model.intModel), ...(standardize ? { standardize } : {}) });
+  return quantizeReal(
+    x,
+    quantizationOf({ ...inputQuantOf(model.intModel), standardize: model.manifest.io.input.standardize }),
+  );
 }
 
 function checkInput(model: Model, input: ArrayLike<number>): void {

@@ -3,7 +3,7 @@
 // it and the results are decoded with it, so a spec whose parts disagree is refused with one line instead of
 // producing bytes the model's circuit would reject.
 import { z } from "zod";
-import { bytesPerValue, inputDtype, type InputQuantization } from "@sovra/circuits/io/input";
+import { bytesPerValue, inputDtype, quantizationOf, valueQuantization } from "@sovra/circuits/io/input";
 
 const positiveInt = z.number().int().positive();
 
@@ -49,21 +49,8 @@ const product = (shape: readonly number[]) => shape.reduce((total, size) => tota
 /** Number of input values the model takes. */
 export const inputCount = (input: ModelInput): number => product(input.shape);
 
-/** The quantization the bid's input goes through (`quantizeReal`, `encodeInput`). */
-export const quantizationOf = (input: ModelInput): InputQuantization => ({
-  bits: input.bits,
-  signed: input.signed,
-  scale: input.scale,
-  zeroPoint: input.zeroPoint,
-  ...(input.standardize ? { standardize: input.standardize } : {}),
-});
-
-/** The quantization of the value at `index` alone (its own standardization, when the model standardizes). */
-export function valueQuantization(input: ModelInput, index: number): InputQuantization {
-  const { standardize, ...q } = quantizationOf(input);
-  if (!standardize) return q;
-  return { ...q, standardize: { mean: [standardize.mean[index] ?? 0], std: [standardize.std[index] ?? 1] } };
-}
+/** The quantization the bid's input goes through (`quantizeReal`, `encodeInput`), whole or one value at a time. */
+export { quantizationOf, valueQuantization };
 
 /** What the parts of a parsed spec must agree on; the first disagreement in words, or undefined. */
 function disagreement(io: ModelIo): string | undefined {
