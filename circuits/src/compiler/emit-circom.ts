@@ -127,8 +127,16 @@ template MaxOf(KK, N) {
 }
 `;
 
+/** Where linear layers move to templates of their own (see SPLIT_TERMS); tests lower them to split tiny models. */
+export interface SplitOptions {
+  splitTerms?: number;
+  partTerms?: number;
+}
+
 /** Circom source of the model's circuit. Deterministic: the same model gives the same text. */
-export function emitCircom(model: IntModel): string {
+export function emitCircom(model: IntModel, o: SplitOptions = {}): string {
+  const splitTerms = o.splitTerms ?? SPLIT_TERMS;
+  const partTerms = o.partTerms ?? PART_TERMS;
   const a = analyze(model);
   const q = inputQuantOf(model);
   // uint8 input (the MNIST models): one byte per value, the original emission.
@@ -219,9 +227,9 @@ export function emitCircom(model: IntModel): string {
   };
   // Above SPLIT_TERMS non-zero terms in all, one template would compile to a witness-generator function larger
   // than V8 accepts (7,654,321 bytes of wasm, ~43 bytes a term): each linear layer's outputs then go to
-  // templates of their own, at most PART_TERMS terms each. Smaller models keep the one-template form, so their
+  // templates of their own, at most PART_TERMS terms each (a single output may exceed it). Smaller models keep the one-template form, so their
   // circuits (and the MNIST ones' hashes) do not change.
-  const split = linearTerms(model) > SPLIT_TERMS;
+  const split = linearTerms(model) > splitTerms;
   const parts: string[] = [];
   const linear = (v: string, idx: number, n: number, outputs: (o: number) => [number, Array<[number, number]>]) => {
     out.push(`    var ${v}[${n}];`);
@@ -258,7 +266,7 @@ export function emitCircom(model: IntModel): string {
     };
     for (let o = 0; o < n; o++) {
       const [bias, terms] = outputs(o);
-      if (count > 0 && count + terms.length > PART_TERMS) flush(o);
+      if (count > 0 && count + terms.length > partTerms) flush(o);
       body.push(...sumLines("s", "in", bias, terms), `    out[${o - first}] <== s;`);
       count += terms.length;
     }
