@@ -107,7 +107,7 @@ describe("linear layers split into templates (the form of models above SPLIT_TER
     const split = emitCircom(model, { splitTerms: 0, partTerms: 40 });
     expect(whole).not.toMatch(/template Layer/);
     expect(split.match(/^template Layer\d+Part\d+\(\)/gm)?.length).toBe(Math.ceil(32 / 4) + 1);
-    const a = compile(whole, "whole");
+    compile(whole, "whole");
     const b = compile(split, "split");
     expect(constraints("split")).toBe(constraints("whole"));
     const wc = await WitnessCalculatorBuilder(b.wasm, { sanityCheck: true });
