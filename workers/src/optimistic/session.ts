@@ -4,6 +4,9 @@
 import ort from "onnxruntime-node";
 import type { ExecutionProviderName } from "../config.ts";
 
+// onnxruntime logs a provider that fails to load at error level; openSession reports it once, in one line.
+ort.env.logLevel = "fatal";
+
 export type RunnerOptions = {
   /** Execution provider (default cpu). */
   device?: ExecutionProviderName;
