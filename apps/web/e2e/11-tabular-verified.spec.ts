@@ -136,7 +136,7 @@ async function buyAtTheAsk(page: Page, app: App, buyer: Address, scores: readonl
   expect(before - (await paymentBalance(app.state, buyer))).toBe(50_000n);
   expect(settled?.args.providerAmount).toBe(48_750n);
   expect(settled?.args.fee).toBe(1_250n);
-  return { tracker, jobId };
+  return { tracker, jobId, signals: settled?.args.output ?? [] };
 }
 
 /** Hardhat's development accounts #9 and #10: used by no other flow, funded here from the faucet. */
@@ -167,12 +167,21 @@ test("a penguin's measurements typed into the form are classified by the node, v
   for (const [index, value] of expected.values.entries())
     await expect(page.getByTestId(`feature-note-${index}`)).toHaveText(`sent as ${value} (int${io.input.bits})`);
 
-  const { tracker, jobId } = await buyAtTheAsk(page, app, penguinsBuyer, expected.scores, io.output.laneBits);
+  const { tracker, jobId, signals } = await buyAtTheAsk(page, app, penguinsBuyer, expected.scores, io.output.laneBits);
   const answer = `Output: ${label}`;
   await expect(tracker.getByTestId("job-output")).toHaveText(answer);
   // Every class's score, by its label.
   for (const name of io.output.labels ?? []) await expect(tracker.getByTestId("job-scores")).toContainText(`${name}:`);
   await app.screenshot("buy-tabular-verified");
+
+  // The settlement's receipt reads the proven output by the model's io spec, beside the signals it came from.
+  await tracker.getByRole("listitem").filter({ hasText: "Verified on-chain" }).getByRole("link").click();
+  const event = page.getByTestId("tx-event").filter({ has: page.getByRole("heading", { name: /^JobSettled/ }) });
+  const output = event.getByTestId("arg-output");
+  await expect(output).toContainText(`${label} (`);
+  for (const name of io.output.labels ?? []) await expect(output).toContainText(`${name}: `);
+  await expect(output).toContainText(`public signals ${signals.join(", ")}`);
+  await app.screenshot("tx-tabular-settlement-decoded");
 
   // Later, from My orders: the ended job with its label, and its page opened afresh (a bookmark, a new tab).
   await app.goto("/orders");
@@ -220,4 +229,9 @@ test("a car's specification uploaded as JSON gets the regressor's verified miles
   const shown = Number((await output.textContent())?.slice(`Output: ${name} `.length));
   expect(Math.abs(shown - integer * io.output.scale)).toBeLessThanOrEqual(io.output.scale / 2);
   await app.screenshot("buy-regressor-verified");
+  // The receipt of the settlement says the same value.
+  const answer = (await output.textContent())?.slice("Output: ".length) ?? "";
+  await tracker.getByRole("listitem").filter({ hasText: "Verified on-chain" }).getByRole("link").click();
+  const event = page.getByTestId("tx-event").filter({ has: page.getByRole("heading", { name: /^JobSettled/ }) });
+  await expect(event.getByTestId("arg-output")).toContainText(`${answer}public signals`);
 });
