@@ -46,8 +46,9 @@ function unfilterPng(data: Uint8Array): { width: number; height: number; channel
   const channels = ({ 0: 1, 2: 3, 4: 2, 6: 4 } as Record<number, number>)[colorType];
   if (channels === undefined)
     throw new Error(`PNG color type ${colorType} not supported (palette images: save as RGB or grayscale)`);
-  const raw = inflateSync(Buffer.concat(idat));
   const stride = width * channels;
+  // The header bounds the pixel data: a compressed stream that inflates past it is refused, not allocated.
+  const raw = inflateSync(Buffer.concat(idat), { maxOutputLength: Math.max(1, (stride + 1) * height) });
   const rows = new Uint8Array(stride * height);
   for (let y = 0; y < height; y++) {
     const filter = raw[y * (stride + 1)];

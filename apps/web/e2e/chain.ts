@@ -48,7 +48,7 @@ export const accounts = {
 
 /**
  * The provider node's stake (global-setup): each of its asks (100 jobs, one per model's open market) reserves
- * 1,000 SOV of collateral, plus 500 SOV left free; 2,500 SOV for the two MNIST models.
+ * 1,000 SOV of collateral, plus 500 SOV left free; 4,500 SOV for the four shipped models.
  */
 export const nodeStakeSov = (models: number): number => 500 + 1_000 * models;
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import { readState, screenshotsDir } from "./chain.ts";
 import { installWallet } from "./wallet.ts";
 
-type App = {
+export type App = {
   state: ReturnType<typeof readState>;
   goto(route: string): Promise<void>;
   /** Installs the test wallet for `account` (before any navigation). */

@@ -76,8 +76,8 @@ async function waitForLogLine(file: string, text: string, exited: () => boolean,
 
 /**
  * The provider node that proves the buyer's jobs: provider #1 onboarded exactly as `npm start` does it (benchmark,
- * register, stake `nodeStakeSov` (2,500 SOV for two models), an ask of 100 jobs at 0.05 on every model's open
- * market), then `sovra-provider run`.
+ * register, stake `nodeStakeSov` (4,500 SOV for the four shipped models), an ask of 100 jobs at 0.05 on every
+ * model's open market), then `sovra-provider run`.
  */
 async function startProvider(options: {
   rpcUrl: string;

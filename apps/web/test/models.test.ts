@@ -10,6 +10,7 @@ import {
   formatReal,
   modelArchitecture,
   modelPurpose,
+  outputInWords,
 } from "../src/lib/models";
 import { mnistIo, regressorIo, tabularIo, text } from "./specs";
 
@@ -67,6 +68,15 @@ describe("output decoding", () => {
     expect(describeOutput(packOutput([-5], 16), text(regressorIo))).toBe("miles per gallon -0.05");
     const unnamed = { ...regressorIo, output: { ...regressorIo.output, labels: undefined } };
     expect(describeOutput(packOutput([2340], 16), text(unnamed))).toBe("value 23.4");
+  });
+  it("in full for a receipt: the answer, then every score or value", () => {
+    expect(outputInWords(packOutput([-1159, 2318, 0], 17), text(tabularIo))).toBe(
+      "Chinstrap (Adelie: -1.0001 (4.2%) · Chinstrap: 2.0003 (84.4%) · Gentoo: 0 (11.4%))",
+    );
+    expect(outputInWords(packOutput([2341], 16), text(regressorIo))).toBe("miles per gallon 23.41");
+    // Signals the spec cannot read, or a spec the strict reader refuses: nothing in words.
+    expect(outputInWords([12n, 3n], text(tabularIo))).toBeUndefined();
+    expect(outputInWords(packOutput([2341], 16), "mnist-28x28")).toBeUndefined();
   });
   it("formats reals at the resolution of their scale", () => {
     expect(formatReal(23.4, 0.01)).toBe("23.4");

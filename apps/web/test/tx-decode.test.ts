@@ -59,6 +59,27 @@ describe("showLogs", () => {
       fee: "0.00125 tUSD",
     });
   });
+  it("reads a settled job's output by its model's io spec, keeping the signals it was read from", () => {
+    const asked: Array<[bigint, readonly bigint[]]> = [];
+    const withModels: DecodeContext = {
+      ...ctx,
+      outputOf: (jobId, output) => {
+        asked.push([jobId, output]);
+        return jobId === 7n ? "Chinstrap (Adelie: -1 · Chinstrap: 2 · Gentoo: 0)" : undefined;
+      },
+    };
+    const [shown] = showLogs([settledLog()], allAbis, withModels);
+    const output = shown?.args.find((arg) => arg.name === "output");
+    expect(output).toEqual({
+      name: "output",
+      text: "Chinstrap (Adelie: -1 · Chinstrap: 2 · Gentoo: 0)",
+      detail: "public signals 123",
+    });
+    expect(asked).toEqual([[7n, [123n]]]);
+    // A job whose model is unknown: the signals as they are.
+    const [unknown] = showLogs([settledLog()], allAbis, { ...withModels, outputOf: () => undefined });
+    expect(unknown?.args.find((arg) => arg.name === "output")).toEqual({ name: "output", text: "123" });
+  });
   it("shows ticks as prices, deadlines as dates and long bytes by size", () => {
     const topics = encodeEventTopics({
       abi: marketAbi,

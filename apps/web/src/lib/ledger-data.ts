@@ -20,13 +20,13 @@ import type { Deployment } from "./runtime-config";
 export const IMMUTABLE_QUERY = "sovra-immutable";
 
 /** Every market event since the deployment, folded into orders and jobs. */
-export function useLedger(deployment: Deployment) {
+export function useLedger(deployment: Deployment | null) {
   const client = usePublicClient();
   return useQuery({
-    queryKey: ["sovra-ledger", deployment.contracts.spotMarket, deployment.startBlock],
-    enabled: client !== undefined,
+    queryKey: ["sovra-ledger", deployment?.contracts.spotMarket, deployment?.startBlock],
+    enabled: client !== undefined && deployment !== null,
     queryFn: async (): Promise<Ledger> => {
-      if (!client) return buildLedger([]);
+      if (!client || !deployment) return buildLedger([]);
       const logs = await client.getContractEvents({
         address: deployment.contracts.spotMarket,
         abi: marketAbi,

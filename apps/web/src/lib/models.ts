@@ -140,6 +140,19 @@ export function describeOutput(output: readonly bigint[], ioSpec?: string): stri
   return output.map((value) => value.toString()).join(", ");
 }
 
+/**
+ * A verified output in full, for a receipt: the answer, then every score (classifier) or value (regressor with
+ * several) in real units: `Chinstrap (Adelie: -3.4 · Chinstrap: 8.73 · Gentoo: -3.39)`. Undefined when the strict
+ * io spec cannot decode these signals (the raw signals are then all there is to show).
+ */
+export function outputInWords(output: readonly bigint[], ioSpec: string): string | undefined {
+  const parsed = parseModelIo(ioSpec);
+  const decoded = parsed.ok ? decodeOutput(output, parsed.io) : undefined;
+  if (!parsed.ok || !decoded) return undefined;
+  if (decoded.task === "regress" && decoded.values.length === 1) return decoded.answer;
+  return `${decoded.answer} (${describeScores(decoded, parsed.io.output.scale)})`;
+}
+
 /** Scores (or values) in one line: `Adelie: 2.31 (93%) · Chinstrap: -0.5 (2%) · …`. */
 export function describeScores(decoded: DecodedOutput, scale: number): string {
   const rows = decoded.task === "classify" ? decoded.scores : decoded.values;

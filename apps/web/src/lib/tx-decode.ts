@@ -24,9 +24,15 @@ export type DecodeContext = {
   tickSizeOf?: (marketId: number) => bigint | undefined;
   /** A market's name (model and policy class), when known. */
   marketLabelOf?: (marketId: number) => string | undefined;
+  /**
+   * A settled job's verified output in words, by its model's io spec (the answer, then every score or value), when
+   * the job and its model are known.
+   */
+  outputOf?: (jobId: bigint, output: readonly bigint[]) => string | undefined;
 };
 
-export type ShownArg = { name: string; text: string; address?: Address; label?: string };
+/** `detail`: what `text` was read from, when it is not the value itself (a packed output's signals). */
+export type ShownArg = { name: string; text: string; address?: Address; label?: string; detail?: string };
 export type ShownLog = {
   logIndex: number;
   emitter: Address;
@@ -139,6 +145,14 @@ export function showArg(
   if (isAddress(value)) {
     const label = labelOf(ctx, value);
     return { name, text: value, address: value, ...(label ? { label } : {}) };
+  }
+  if (role === "spotMarket" && eventName === "JobSettled" && name === "output" && Array.isArray(value)) {
+    // The public signals pack the model's integers: read by the job's io spec, they are the answer.
+    const jobId = args.jobId;
+    const signals = value.filter((item): item is bigint => typeof item === "bigint");
+    const words = typeof jobId === "bigint" ? ctx.outputOf?.(jobId, signals) : undefined;
+    const raw = showValue(value, ctx, undefined);
+    return words ? { name, text: words, detail: `public signals ${raw}` } : { name, text: raw };
   }
   if (typeof value === "bigint" || typeof value === "number") {
     const big = BigInt(value);

@@ -7,7 +7,9 @@ import { marketLabel } from "@/components/MarketPicker";
 import { useRegisteredProviders } from "@/components/ProviderDirectory";
 import { Card, Empty, Loading } from "@/components/ui";
 import { useWriteAccount } from "@/components/Wallet";
-import { allAbis, marketAbi } from "@/lib/abis";
+import { allAbis, marketAbi, modelRegistryAbi } from "@/lib/abis";
+import { useLedger } from "@/lib/ledger-data";
+import { outputInWords } from "@/lib/models";
 import { addressHref } from "@/lib/format";
 import { useTokenInfo } from "@/lib/hooks";
 import { showLogs, type DecodeContext, type ShownArg } from "@/lib/tx-decode";
@@ -60,6 +62,31 @@ function useAddressLabels(deployment: Deployment | null, account: Address | unde
   return labels;
 }
 
+/**
+ * A settled job's output in words: the job's market from the ledger (JobSettled names only the job), its model's io
+ * spec from the registry.
+ */
+function useSettledOutputs(deployment: Deployment | null): DecodeContext["outputOf"] {
+  const ledger = useLedger(deployment);
+  const modelIds = [...new Set((deployment?.markets ?? []).map((market) => market.modelId))];
+  const registry = deployment?.contracts.modelRegistry ?? "0x0000000000000000000000000000000000000000";
+  const specs = useReadContracts({
+    contracts: modelIds.map((modelId) => ({
+      address: registry,
+      abi: modelRegistryAbi,
+      functionName: "modelOf" as const,
+      args: [modelId] as const,
+    })),
+    query: { enabled: deployment !== null },
+  });
+  return (jobId, output) => {
+    const marketId = ledger.data?.jobs.get(jobId)?.terms.marketId;
+    const modelId = deployment?.markets.find((market) => market.marketId === marketId)?.modelId;
+    const spec = modelId === undefined ? undefined : specs.data?.[modelIds.indexOf(modelId)]?.result?.ioSpec;
+    return spec === undefined ? undefined : outputInWords(output, spec);
+  };
+}
+
 /** The dApp's own receipt page, for chains without a block explorer (the local chain): every log decoded. */
 export default function TxPage() {
   const params = useParams<{ hash: string }>();
@@ -80,6 +107,7 @@ export default function TxPage() {
     })),
     query: { enabled: deployment !== null },
   });
+  const outputOf = useSettledOutputs(deployment);
   if (!hash) return <Empty>That is not a transaction hash.</Empty>;
 
   const tickSizes = new Map<number, bigint>();
@@ -103,6 +131,7 @@ export default function TxPage() {
           const market = deployment.markets.find((entry) => entry.marketId === marketId);
           return market ? marketLabel(market) : undefined;
         },
+        outputOf,
       }
     : undefined;
   const logs = receipt.data && ctx ? showLogs(receipt.data.logs, allAbis, ctx) : [];
@@ -190,6 +219,7 @@ function Arg({ arg, explorerUrl }: { arg: ShownArg; explorerUrl: string | undefi
       <dd data-testid={`arg-${arg.name}`} className={arg.address ? "mono" : undefined}>
         {href ? <a href={href}>{arg.text}</a> : arg.text}
         {arg.label && <span className="pill label">{arg.label}</span>}
+        {arg.detail && <span className="muted detail">{arg.detail}</span>}
       </dd>
     </>
   );
