@@ -6,6 +6,8 @@ export default defineConfig({
     include: ["**/*.test.ts"],
     exclude: ["node_modules/**"],
     fileParallelism: false,
+    // the proving keys the cache holds (digits_cnn's), built once before any provider node starts
+    globalSetup: ["support/proving-keys.ts"],
     testTimeout: 300_000,
     hookTimeout: 300_000,
   },

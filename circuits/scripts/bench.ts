@@ -152,7 +152,7 @@ if (one >= 0) {
   process.stdout.write(`\nROW ${JSON.stringify(row)}\n`);
   process.exit(0);
 }
-const ALL = ["mlp", "cnn", "penguins", "mpg"];
+const ALL = ["mlp", "cnn", "penguins", "mpg", "digits_cnn"];
 const selected = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const unknown = selected.find((n) => !ALL.includes(n));
 if (unknown !== undefined) {

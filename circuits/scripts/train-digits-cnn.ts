@@ -2,7 +2,8 @@
 // training digits and writes its source folder, what `sovra-model compile` takes:
 //   sources/digits-cnn/float.onnx   the float model (committed)
 //   sources/digits-cnn/input.json   {"input": [...]}: the first held-out digit (committed)
-//   sources/digits-cnn/calib.json   {"inputs": [...]}: 1,000 training digits (every 8th), pixels / 255 (~4 MB: generated)
+//   sources/digits-cnn/calib.json   {"image", "outputNames", "task", "inputs": [...]}: 1,000 training digits (every 8th),
+//                                   pixels / 255 (~4 MB: generated)
 //   sources/digits-cnn/data.json    {"inputs", "labels"}: the 2,000 held-out digits, pixels / 255 (~8 MB: generated)
 // Usage: node scripts/train-digits-cnn.ts [--out DIR]          train, then write every file (DIR: another folder)
 //        node scripts/train-digits-cnn.ts --data [--out DIR]   write only input/calib/data.json (no training)
@@ -43,7 +44,13 @@ if (!args.includes("--data")) {
   writeFileSync(join(dir, "float.onnx"), exportFloatOnnx("digits_cnn", [1, 28, 28], net.floatLayers()));
 }
 writeFileSync(join(dir, "input.json"), json({ input: pixelsToUnit(heldOut[0]!.pixels) }));
-writeFileSync(join(dir, "calib.json"), json({ inputs: mnistCalibration(train) }));
+// what the compiler puts in the io spec: an image field in the dApp, a PNG for `sovra bid`, digits as class names
+const meta = {
+  image: { height: 28, width: 28, channels: 1 },
+  outputNames: Array.from({ length: 10 }, (_, d) => String(d)),
+  task: "classify",
+};
+writeFileSync(join(dir, "calib.json"), json({ ...meta, inputs: mnistCalibration(train) }));
 writeFileSync(
   join(dir, "data.json"),
   json({ inputs: heldOut.map((s) => pixelsToUnit(s.pixels)), labels: heldOut.map((s) => s.label) }),

@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { WitnessCalculatorBuilder } from "circom_runtime";
 import { afterAll, describe, expect, it } from "vitest";
 import { compileOnnx } from "../src/compiler/index.ts";
+import { emitCircom } from "../src/compiler/emit-circom.ts";
 import type { FloatLayer } from "../src/compiler/ir.ts";
 import { evaluate } from "../src/compiler/reference.ts";
 import { hashBytes } from "../src/io/hash.ts";
@@ -49,6 +50,21 @@ function tinyModel(seed: number) {
 }
 const tiny = (seed: number): string => tinyModel(seed).circom;
 
+/** mConstraints from an r1cs file's header section (type 1): n8, prime, 4 counts, nLabels (8 bytes), then it. */
+function constraints(sub: string): number {
+  const f = readFileSync(join(tmp, sub, "circuit.r1cs"));
+  for (let at = 12; at < f.length; ) {
+    const type = f.readUInt32LE(at);
+    const size = Number(f.readBigUInt64LE(at + 4));
+    if (type === 1) {
+      const n8 = f.readUInt32LE(at + 12);
+      return f.readUInt32LE(at + 12 + 4 + n8 + 16 + 8);
+    }
+    at += 12 + size;
+  }
+  throw new Error("no header section");
+}
+
 function compile(src: string, sub: string): { r1cs: string; wasm: Uint8Array } {
   const d = join(tmp, sub);
   mkdirSync(d, { recursive: true });
@@ -76,6 +92,26 @@ describe("circom determinism", () => {
     const { model, analysis } = tinyModel(1);
     const wc = await WitnessCalculatorBuilder(r1.wasm, { sanityCheck: true });
     for (const x of randomInputs(200, 36, 5)) {
+      const w = await wc.calculateWitness({ in: Array.from(x, BigInt) }, true);
+      expect(w[1]).toBe(packOutput(evaluate(model, x), analysis.laneBits)[0]);
+      expect(w[2]).toBe(await hashBytes(x));
+    }
+  });
+});
+
+describe("linear layers split into templates (the form of models above SPLIT_TERMS weights)", () => {
+  it("computes what the one-template form computes, with the same constraints", async () => {
+    const { model, analysis } = tinyModel(3);
+    const whole = emitCircom(model);
+    // 40 terms a template: the conv (32 outputs of 9 terms) and the dense layer (3 of 8) both split
+    const split = emitCircom(model, { splitTerms: 0, partTerms: 40 });
+    expect(whole).not.toMatch(/template Layer/);
+    expect(split.match(/^template Layer\d+Part\d+\(\)/gm)?.length).toBe(Math.ceil(32 / 4) + 1);
+    compile(whole, "whole");
+    const b = compile(split, "split");
+    expect(constraints("split")).toBe(constraints("whole"));
+    const wc = await WitnessCalculatorBuilder(b.wasm, { sanityCheck: true });
+    for (const x of randomInputs(100, 36, 9)) {
       const w = await wc.calculateWitness({ in: Array.from(x, BigInt) }, true);
       expect(w[1]).toBe(packOutput(evaluate(model, x), analysis.laneBits)[0]);
       expect(w[2]).toBe(await hashBytes(x));

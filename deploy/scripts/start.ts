@@ -16,6 +16,7 @@ import { deploySystem } from "../src/deploy.ts";
 import { attestLocalProvider } from "../src/attest.ts";
 import { fundLocalAccounts } from "../src/fund.ts";
 import { repoRoot } from "../src/paths.ts";
+import { ensureProvingKeys } from "../src/proving-keys.ts";
 import { buyerBin, onboardProvider, privateKeyOf, startProviderNode, writeNodeConfig } from "../src/provider.ts";
 import { startLocalRedis } from "../src/redis.ts";
 import { buildWeb, startWeb, webIsBuilt } from "../src/web.ts";
@@ -99,6 +100,10 @@ try {
   // Logs and configs are per run; the weights cache in the same folder is kept (warm starts).
   await mkdir(settings.stateDir, { recursive: true });
   for (const file of ["provider.log", "web.log"]) await rm(path.join(settings.stateDir, file), { force: true });
+  // Started now and awaited before the provider node: on a fresh machine it builds the proving keys of the models
+  // kept in the cache (digits_cnn: minutes, once) while the chain and the deploy proceed.
+  const provingKeys = ensureProvingKeys();
+  provingKeys.catch(() => {}); // awaited, and so reported, below
   const redis = await step("starting Redis", () => startLocalRedis({ url: process.env.REDIS_URL }));
   stoppers.push(() => redis.stop());
   const chain = await step(`starting the local chain on port ${settings.chainPort}`, () =>
@@ -153,6 +158,12 @@ try {
       validFor: 365n * 86_400n,
     }),
   );
+  const keys = await step(
+    "proving keys (a fresh machine builds digits_cnn's once, minutes; then ~/.cache/sovra)",
+    () => provingKeys,
+  );
+  const rebuilt = keys.filter((k) => k.from === "rebuilt").map((k) => k.model);
+  if (rebuilt.length > 0) console.log(`  built into the cache: ${rebuilt.join(", ")}`);
   const providerLog = path.join(settings.stateDir, "provider.log");
   const node = startProviderNode(config, provider, providerLog);
   stoppers.push(() => node.stop());

@@ -4,6 +4,7 @@ export { freePort, startLocalChain, waitForRpc, type LocalChain } from "./chain.
 export { buildContracts, deploySystem } from "./deploy.ts";
 export { fundLocalAccounts } from "./fund.ts";
 export { startProcess, runToCompletion, type ManagedProcess } from "./processes.ts";
+export { ensureProvingKeys, type ProvingKeys } from "./proving-keys.ts";
 export { startLocalRedis, type LocalRedis } from "./redis.ts";
 export {
   buyerBin,

@@ -2,7 +2,8 @@
 // own units (header of feature names when the model has them), `sovra bid` quantizes it by the io spec it reads from
 // the chain, the provider node decodes the multi-byte inputRef by the manifest, infers, proves and settles, and the
 // CLI prints the answer by the model's task: the shipped classifier (penguins) and regressor (mpg), or the one
-// model SOVRA_IO_MODEL names (any model of circuits/models that deploy registers).
+// model SOVRA_IO_MODEL names (any model of circuits/models that deploy registers); and the larger CNN, digits_cnn,
+// bought with a PNG of a held-out digit.
 import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -12,6 +13,7 @@ import { spotMarketAbi } from "@sovra/contracts";
 import { close as closeProver, infer, loadModel, modelManifestSchema } from "@sovra/circuits";
 import { dequantize, encodeInput, valueRange } from "@sovra/circuits/io/input";
 import { encodeGrayPng } from "@sovra/workers/testing/png";
+import { heldOutDigit } from "../support/digits.ts";
 import {
   buyerBin,
   modelsDir,
@@ -29,6 +31,8 @@ import {
 
 /** The shipped models no MNIST code path knows (SOVRA_IO_MODEL picks one). */
 const IO_MODELS = process.env.SOVRA_IO_MODEL ? [process.env.SOVRA_IO_MODEL] : ["penguins", "mpg"];
+/** The larger CNN (2^17 circuit, a MaxPool): bought with a PNG. */
+const IMAGE_MODEL = "digits_cnn";
 
 /** A shipped model's manifest; its absence (or its verifier's) is a failure, not a skip. */
 function shipped(model: string) {
@@ -41,6 +45,7 @@ function shipped(model: string) {
   return manifest;
 }
 const manifests = new Map(IO_MODELS.map((model) => [model, shipped(model)]));
+const imageManifest = shipped(IMAGE_MODEL);
 /** The model the refusal test sends a picture to. */
 const TABULAR = IO_MODELS[0] as string;
 const manifest = manifests.get(TABULAR);
@@ -60,8 +65,11 @@ describe(`verified jobs on ${IO_MODELS.join(" and ")} (generic io), end to end`,
   beforeAll(async () => {
     sys = await startSystem();
     await registerProvider(sys, { stake: "1000" });
-    for (const model of IO_MODELS) await placeAsk(sys, { price: "0.05", capacity: 2, model });
-    node = startNode({ config: await sys.writeConfig({ name: "node", models: IO_MODELS }), account: sys.provider });
+    for (const model of [...IO_MODELS, IMAGE_MODEL]) await placeAsk(sys, { price: "0.05", capacity: 2, model });
+    node = startNode({
+      config: await sys.writeConfig({ name: "node", models: [...IO_MODELS, IMAGE_MODEL] }),
+      account: sys.provider,
+    });
     await nodeReady(node);
   });
 
@@ -142,6 +150,26 @@ describe(`verified jobs on ${IO_MODELS.join(" and ")} (generic io), end to end`,
       expect(bid?.args.inputRef).toBe(bytesToHex(encodeInput(values, spec)));
     },
   );
+
+  it(`${IMAGE_MODEL}: a held-out digit as a PNG is settled with a proof of the 71k-constraint circuit`, async () => {
+    const image = imageManifest.io.input.image;
+    expect(image).toEqual({ height: 28, width: 28, channels: 1 });
+    const digit = heldOutDigit(7, 3);
+    const file = path.join(sys.dir, "digit.png");
+    await writeFile(file, encodeGrayPng(28, 28, Uint8Array.from(digit.pixels)));
+    const config = await sys.writeConfig({ name: "buyer" });
+    const args = ["--config", config, "bid", "--model", IMAGE_MODEL, "--input", file, "--max-price", "0.05"];
+    const result = await runCli(buyerBin, args, { account: sys.buyer });
+    expect(result.code, result.stderr).toBe(0);
+    const answer = JSON.parse(result.stdout) as { jobId: string; predicted: number; label: string; scores: number[] };
+    // The proven output is the model's on the PNG's pixels (a 28x28 MNIST-layout digit goes through unchanged).
+    const expected = infer(await loadModel(IMAGE_MODEL), digit.pixels);
+    expect(answer.scores).toEqual(expected);
+    const best = expected.indexOf(Math.max(...expected));
+    expect(answer.predicted).toBe(best);
+    expect(answer.label).toBe(String(best));
+    expect(await settledCount(sys, BigInt(answer.jobId))).toBe(1);
+  });
 
   it.skipIf(manifest?.io.input.image !== undefined)(
     "refuses a PNG for a tabular model in one line, before any transaction",

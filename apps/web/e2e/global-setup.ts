@@ -10,6 +10,7 @@ import path from "node:path";
 import { spawn, type ChildProcess } from "node:child_process";
 import {
   deploySystem,
+  ensureProvingKeys,
   freePort,
   fundLocalAccounts,
   localAccount,
@@ -114,6 +115,8 @@ async function startProvider(options: {
     stake: String(nodeStakeSov(options.models.length)),
     asks,
   });
+  // digits_cnn's proving key is built into the cache on a fresh machine (minutes): before the node, not in its start.
+  await ensureProvingKeys();
   const logFile = path.join(scratch, "provider.log");
   const node = startProviderNode(config, account, logFile);
   let exited = false;

@@ -127,8 +127,16 @@ template MaxOf(KK, N) {
 }
 `;
 
+/** Where linear layers move to templates of their own (see SPLIT_TERMS); tests lower them to split tiny models. */
+export interface SplitOptions {
+  splitTerms?: number;
+  partTerms?: number;
+}
+
 /** Circom source of the model's circuit. Deterministic: the same model gives the same text. */
-export function emitCircom(model: IntModel): string {
+export function emitCircom(model: IntModel, o: SplitOptions = {}): string {
+  const splitTerms = o.splitTerms ?? SPLIT_TERMS;
+  const partTerms = o.partTerms ?? PART_TERMS;
   const a = analyze(model);
   const q = inputQuantOf(model);
   // uint8 input (the MNIST models): one byte per value, the original emission.
@@ -203,54 +211,78 @@ export function emitCircom(model: IntModel): string {
   // weights vanish from the source.
   let cur = "a0";
   let curN = nIn;
-  const sum = (target: string, bias: number, terms: Array<[number, number]>): void => {
-    out.push(`    ${target} = ${bias};`);
+  const sumLines = (target: string, src: string, bias: number, terms: Array<[number, number]>): string[] => {
+    const lines = [`    ${target} = ${bias};`];
     for (let k = 0; k < terms.length; k += 16) {
       const part = terms
         .slice(k, k + 16)
-        .map(([w, i]) => (w === 1 ? `${cur}[${i}]` : `${w} * ${cur}[${i}]`))
+        .map(([w, i]) => (w === 1 ? `${src}[${i}]` : `${w} * ${src}[${i}]`))
         .join(" + ");
-      out.push(`    ${target} += ${part};`);
+      lines.push(`    ${target} += ${part};`);
     }
+    return lines;
+  };
+  const sum = (target: string, bias: number, terms: Array<[number, number]>): void => {
+    out.push(...sumLines(target, cur, bias, terms));
+  };
+  // Above SPLIT_TERMS non-zero terms in all, one template would compile to a witness-generator function larger
+  // than V8 accepts (7,654,321 bytes of wasm, ~43 bytes a term): each linear layer's outputs then go to
+  // templates of their own, at most PART_TERMS terms each (a single output may exceed it). Smaller models keep the one-template form, so their
+  // circuits (and the MNIST ones' hashes) do not change.
+  const split = linearTerms(model) > splitTerms;
+  const parts: string[] = [];
+  const linear = (v: string, idx: number, n: number, outputs: (o: number) => [number, Array<[number, number]>]) => {
+    out.push(`    var ${v}[${n}];`);
+    if (!split) {
+      for (let o = 0; o < n; o++) {
+        const [bias, terms] = outputs(o);
+        sum(`${v}[${o}]`, bias, terms);
+      }
+      return;
+    }
+    let first = 0;
+    let body: string[] = [];
+    let count = 0;
+    const flush = (end: number) => {
+      const name = `Layer${idx}Part${parts.length}`;
+      parts.push(
+        [
+          `template ${name}() {`,
+          `    signal input in[${curN}];`,
+          `    signal output out[${end - first}];`,
+          "    var s;",
+          ...body,
+          "}",
+          "",
+        ].join("\n"),
+      );
+      const c = `p${idx}_${first}`;
+      out.push(`    component ${c} = ${name}();`);
+      out.push(`    for (var i = 0; i < ${curN}; i++) { ${c}.in[i] <== ${cur}[i]; }`);
+      out.push(`    for (var i = 0; i < ${end - first}; i++) { ${v}[${first} + i] = ${c}.out[i]; }`);
+      first = end;
+      body = [];
+      count = 0;
+    };
+    for (let o = 0; o < n; o++) {
+      const [bias, terms] = outputs(o);
+      if (count > 0 && count + terms.length > partTerms) flush(o);
+      body.push(...sumLines("s", "in", bias, terms), `    out[${o - first}] <== s;`);
+      count += terms.length;
+    }
+    flush(n);
   };
   model.layers.forEach((l, idx) => {
     const v = `a${idx + 1}`;
     out.push(`    // layer ${idx}: ${l.op} (ONNX node '${l.node.replace(/[^\w.\-/:]/g, "_")}')`);
     switch (l.op) {
       case "dense":
-        out.push(`    var ${v}[${l.outSize}];`);
-        for (let o = 0; o < l.outSize; o++) {
-          const terms: Array<[number, number]> = [];
-          for (let i = 0; i < l.inSize; i++) {
-            const w = l.w[o * l.inSize + i]!;
-            if (w !== 0) terms.push([w, i]);
-          }
-          sum(`${v}[${o}]`, l.b[o]!, terms);
-        }
+        linear(v, idx, l.outSize, (o) => [l.b[o]!, denseTerms(l, o)]);
         curN = l.outSize;
         break;
       case "conv": {
-        const [ci, h, w] = l.inShape;
         const [co, oh, ow] = l.outShape;
-        const [kh, kw] = l.kernel;
-        out.push(`    var ${v}[${co * oh * ow}];`);
-        for (let m = 0; m < co; m++)
-          for (let oy = 0; oy < oh; oy++)
-            for (let ox = 0; ox < ow; ox++) {
-              const terms: Array<[number, number]> = [];
-              for (let c = 0; c < ci; c++)
-                for (let ky = 0; ky < kh; ky++) {
-                  const iy = oy * l.stride[0] + ky - l.pads[0];
-                  if (iy < 0 || iy >= h) continue;
-                  for (let kx = 0; kx < kw; kx++) {
-                    const ix = ox * l.stride[1] + kx - l.pads[1];
-                    if (ix < 0 || ix >= w) continue;
-                    const wt = l.w[((m * ci + c) * kh + ky) * kw + kx]!;
-                    if (wt !== 0) terms.push([wt, (c * h + iy) * w + ix]);
-                  }
-                }
-              sum(`${v}[${(m * oh + oy) * ow + ox}]`, l.b[m]!, terms);
-            }
+        linear(v, idx, co * oh * ow, (o) => [l.b[Math.floor(o / (oh * ow))]!, convTerms(l, o)]);
         curN = co * oh * ow;
         break;
       }
@@ -326,7 +358,59 @@ export function emitCircom(model: IntModel): string {
   }
   out.push("}");
   out.push("");
+  if (parts.length > 0) out.splice(out.indexOf("template Model() {"), 0, ...parts);
   out.push("component main = Model();");
   out.push("");
   return out.join("\n");
+}
+
+/** Above this many non-zero weights in all, linear layers are emitted in templates of their own. */
+export const SPLIT_TERMS = 150_000;
+/** Non-zero weights per linear-layer template when split: ~2 MB of witness-generator code each. */
+export const PART_TERMS = 50_000;
+
+type DenseLayer = Extract<IntModel["layers"][number], { op: "dense" }>;
+type ConvLayer = Extract<IntModel["layers"][number], { op: "conv" }>;
+
+/** (weight, input index) of output `o`'s non-zero terms. */
+function denseTerms(l: DenseLayer, o: number): Array<[number, number]> {
+  const terms: Array<[number, number]> = [];
+  for (let i = 0; i < l.inSize; i++) {
+    const w = l.w[o * l.inSize + i]!;
+    if (w !== 0) terms.push([w, i]);
+  }
+  return terms;
+}
+
+/** (weight, input index) of output `o`'s non-zero terms; `o` indexes the output channel-major. */
+function convTerms(l: ConvLayer, o: number): Array<[number, number]> {
+  const [ci, h, w] = l.inShape;
+  const [, oh, ow] = l.outShape;
+  const [kh, kw] = l.kernel;
+  const m = Math.floor(o / (oh * ow));
+  const oy = Math.floor(o / ow) % oh;
+  const ox = o % ow;
+  const terms: Array<[number, number]> = [];
+  for (let c = 0; c < ci; c++)
+    for (let ky = 0; ky < kh; ky++) {
+      const iy = oy * l.stride[0] + ky - l.pads[0];
+      if (iy < 0 || iy >= h) continue;
+      for (let kx = 0; kx < kw; kx++) {
+        const ix = ox * l.stride[1] + kx - l.pads[1];
+        if (ix < 0 || ix >= w) continue;
+        const wt = l.w[((m * ci + c) * kh + ky) * kw + kx]!;
+        if (wt !== 0) terms.push([wt, (c * h + iy) * w + ix]);
+      }
+    }
+  return terms;
+}
+
+/** Non-zero weights of all the model's dense and conv layers. */
+export function linearTerms(model: IntModel): number {
+  let n = 0;
+  for (const l of model.layers) {
+    if (l.op === "dense") for (let o = 0; o < l.outSize; o++) n += denseTerms(l, o).length;
+    if (l.op === "conv") for (let o = 0; o < size(l.outShape); o++) n += convTerms(l, o).length;
+  }
+  return n;
 }
