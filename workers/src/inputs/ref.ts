@@ -1,6 +1,6 @@
 // The `inputRef` of an optimistic job: where the provider finds the input the bid commits to. It is emitted in
-// BidPlaced (calldata and log data are paid per byte), so it is binary and small: a 1-gateway reference is
-// 35 + the URL's length bytes (about 57), against about 130 for the same as JSON.
+// BidPlaced (calldata and log data are paid per byte), so it is binary and small: a 1-gateway reference is 35
+// bytes + the URL (56 for http://127.0.0.1:8081: 896 calldata gas), against 126 bytes (2,016 gas) as JSON.
 //
 //   byte 0      0x01: format version (inputs by content hash, v1)
 //   byte 1      media type: 0x01 image/png, 0x02 audio/wav
