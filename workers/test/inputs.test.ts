@@ -1,6 +1,6 @@
 // Inputs by content hash: the input store, the gateway's POST /ipfs, the upload/fetch client and the inputRef
 // format, on real HTTP servers (ports 9150-9159) and real files.
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -17,7 +17,7 @@ import { encodeWav } from "../src/optimistic/wav.ts";
 import { encodeGrayPng } from "../src/testing/png.ts";
 import { type Gateway, startGateway } from "../src/weights/gateway.ts";
 
-const PORTS = { honest: 9150, small: 9151, liar: 9152, limited: 9153, unused: 9159 };
+const PORTS = { honest: 9150, small: 9151, liar: 9152, limited: 9153, silent: 9155, unused: 9159 };
 const BN254_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 
 const root = mkdtempSync(path.join(os.tmpdir(), "sovra-inputs-"));
@@ -58,6 +58,7 @@ let honest: Gateway;
 let small: Gateway;
 let limited: Gateway;
 let liar: Server;
+let silent: Server;
 const honestDir = path.join(root, "honest-inputs");
 const smallDir = path.join(root, "small-inputs");
 
@@ -93,11 +94,19 @@ beforeAll(async () => {
     response.end(other);
   });
   await new Promise<void>((resolve) => liar.listen(PORTS.liar, "127.0.0.1", resolve));
+  // A gateway that accepts connections and never answers.
+  silent = createServer(() => {});
+  await new Promise<void>((resolve) => silent.listen(PORTS.silent, "127.0.0.1", resolve));
 });
 
 afterAll(async () => {
   await Promise.all([honest?.close(), small?.close(), limited?.close()]);
-  await new Promise<void>((resolve) => (liar ? liar.close(() => resolve()) : resolve()));
+  silent?.closeAllConnections();
+  await Promise.all(
+    [liar, silent].map(
+      (server) => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
+    ),
+  );
 });
 
 describe("upload and fetch", () => {
@@ -150,6 +159,15 @@ describe("upload and fetch", () => {
     expect(message).toContain(`${liarUrl}/ipfs/${cid}: served bytes that do not match the CID`);
     expect(message).toContain(`127.0.0.1:${PORTS.unused}/ipfs/${cid}: fetch failed`);
     expect(await rejection(fetchInput([], cid, { maxBytes: 1, timeoutMs: 1000 }))).toMatch(/no gateway URL given/);
+  });
+
+  it("moves on from a gateway that never answers once its time is up", async () => {
+    const image = png(9);
+    const { cid } = await uploadInput(honest.url, image, "image/png");
+    const silentUrl = `http://127.0.0.1:${PORTS.silent}`;
+    const fetched = await fetchInput([silentUrl, honest.url], cid, { maxBytes: MAX_IMAGE_BYTES, timeoutMs: 3000 });
+    expect(Buffer.from(fetched.bytes).equals(image)).toBe(true);
+    expect(fetched.skipped).toEqual([{ url: `${silentUrl}/ipfs/${cid}`, reason: "timed out" }]);
   });
 
   it("refuses a body larger than the caller accepts", async () => {
@@ -248,6 +266,18 @@ describe("refusals on upload", () => {
     expect(response.status).toBe(413);
     expect(await response.text()).toBe("input too large: at most 4096 bytes for image/png (ocr)\n");
     expect(readdirSync(smallDir)).toEqual([]);
+  });
+
+  it("clears temporary files a killed upload left behind", async () => {
+    const dir = path.join(root, "leftovers");
+    mkdirSync(dir);
+    const stale = path.join(dir, ".upload-0123456789abcdef");
+    writeFileSync(stale, "partial");
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    utimesSync(stale, old, old);
+    const store = createInputStore({ dir, maxTotalBytes: 1024 * 1024 });
+    const { cid } = await store.put(png(10), { mediaType: "image/png" });
+    expect(readdirSync(dir)).toEqual([cid]);
   });
 
   it("refuses wrong types, bodies that are not what they claim, and an unexpected CID", async () => {

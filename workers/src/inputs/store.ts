@@ -73,6 +73,7 @@ export function createInputStore(options: InputStoreOptions): InputStore {
   // Commits (evict + rename) run one at a time, so two uploads cannot both count the same free space.
   let commits: Promise<unknown> = Promise.resolve();
   let lastStamp = 0;
+  let swept = false;
 
   async function touch(file: string): Promise<void> {
     // Strictly increasing stamps: two uses in one millisecond still order for eviction.
@@ -123,9 +124,19 @@ export function createInputStore(options: InputStoreOptions): InputStore {
     );
   }
 
+  /** Temporary files a killed process left behind (an hour old: no live upload takes that long). */
+  async function sweepTemporaries(): Promise<void> {
+    swept = true;
+    for (const name of (await readdir(dir)).filter((n) => n.startsWith(TMP_PREFIX))) {
+      const info = await stat(path.join(dir, name)).catch(() => undefined);
+      if (info !== undefined && Date.now() - info.mtimeMs > 3_600_000) await rm(path.join(dir, name), { force: true });
+    }
+  }
+
   async function putStream(body: AsyncIterable<Uint8Array>, options: PutOptions): Promise<StoredInput> {
     const { type, limit } = check(options);
     await mkdir(dir, { recursive: true });
+    if (!swept) await sweepTemporaries();
     const tmp = path.join(dir, `${TMP_PREFIX}${randomBytes(8).toString("hex")}`);
     const handle = await open(tmp, "wx");
     const hash = createHash("sha256");
