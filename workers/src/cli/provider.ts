@@ -19,6 +19,7 @@ import { modelsToServe, startProviderNode } from "../node.ts";
 import { QUEUES } from "../pipeline/jobs.ts";
 import { createQueues, redisOptions } from "../pipeline/runtime.ts";
 import { loadCircuitsProver } from "../prover.ts";
+import { createInputStore } from "../inputs/store.ts";
 import { startGateway } from "../weights/gateway.ts";
 import { createWeightStore } from "../weights/store.ts";
 import {
@@ -740,18 +741,27 @@ program
 
 program
   .command("gateway")
-  .description("serve a folder's files by CID (GET /ipfs/<cid>) for other nodes' weight stores")
+  .description(
+    "serve a folder's files by CID (GET /ipfs/<cid>) for other nodes' weight stores; with --inputs, take buyers' inputs too (POST /ipfs)",
+  )
   .requiredOption("-d, --dir <dir>", "folder to serve")
   .option("-p, --port <port>", "port", "8081")
   .option("--host <host>", "interface", "127.0.0.1")
+  .option("--inputs <dir>", "also take buyers' inputs (POST /ipfs: PNG, WAV) into this folder and serve them by CID")
+  .option("--inputs-quota <mb>", "megabytes of inputs kept; the least recently used are evicted first", "1024")
   .action(
-    action(async (options: { dir: string; port: string; host: string }) => {
+    action(async (options: { dir: string; port: string; host: string; inputs?: string; inputsQuota: string }) => {
       const port = Number(parseCount(options.port, "--port", { max: 65_535n }));
       if (!existsSync(options.dir))
         throw new Error(`--dir ${options.dir} does not exist: give the folder of model files to serve`);
+      const quotaMb = Number(parseCount(options.inputsQuota, "--inputs-quota", { min: 1n, max: 1_000_000n }));
       const logger = createLogger("sovra-gateway");
-      const gateway = await startGateway({ dir: options.dir, port, host: options.host, logger });
-      logger.info({ url: gateway.url, dir: options.dir }, "gateway serving");
+      const inputs =
+        options.inputs === undefined
+          ? undefined
+          : { store: createInputStore({ dir: options.inputs, maxTotalBytes: quotaMb * 1024 * 1024, logger }) };
+      const gateway = await startGateway({ dir: options.dir, port, host: options.host, logger, inputs });
+      logger.info({ url: gateway.url, dir: options.dir, inputs: options.inputs ?? null }, "gateway serving");
       process.once("SIGINT", () => void gateway.close().then(() => process.exit(0)));
       process.once("SIGTERM", () => void gateway.close().then(() => process.exit(0)));
     }),

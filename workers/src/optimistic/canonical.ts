@@ -44,13 +44,29 @@ export type OutputHash = {
   commitment: Hex;
 };
 
-export function outputHash(canonical: Uint8Array): OutputHash {
-  const digest = new Uint8Array(createHash("sha256").update(canonical).digest());
+/**
+ * A sha2-256 digest as the tier commits to it: the digest with its top 3 bits cleared, below the BN254 field
+ * modulus (the market refuses an `inputHash` at or above it, and a circuit could take it too).
+ */
+export function fieldCommitment(digest: Uint8Array): OutputHash {
+  if (digest.length !== 32) throw new Error("a sha2-256 digest has 32 bytes");
   const sha256 = bytesToHex(digest);
   const cleared = Uint8Array.from(digest);
   cleared[0] = (cleared[0] as number) & 0x1f;
   const commitment = bytesToHex(cleared);
   return { sha256, field: BigInt(commitment), commitment };
+}
+
+export function outputHash(canonical: Uint8Array): OutputHash {
+  return fieldCommitment(new Uint8Array(createHash("sha256").update(canonical).digest()));
+}
+
+/** The same commitment for an input: `field` is the bid's `inputHash` of an optimistic job. */
+export type InputCommitment = OutputHash;
+
+/** Commitment to an input's bytes (images and audio travel by CID; the bid carries this). */
+export function inputCommitment(input: Uint8Array): InputCommitment {
+  return fieldCommitment(new Uint8Array(createHash("sha256").update(input).digest()));
 }
 
 const segmentsSchema = z.array(

@@ -7,6 +7,8 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { matchesCid } from "@sovra/circuits/io/cid";
 import type { ExecutionProviderName } from "../config.ts";
+import { MAX_IMAGE_BYTES } from "./image-input.ts";
+import { MAX_AUDIO_SECONDS, VAD_SAMPLE_RATE } from "./wav.ts";
 
 export const optimisticModelNames = ["ocr", "vad"] as const;
 export type OptimisticModelName = (typeof optimisticModelNames)[number];
@@ -34,7 +36,8 @@ export type OptimisticModel = {
     version: string;
     executionProviders: readonly ExecutionProviderName[];
   };
-  input: { mediaType: string; description: string };
+  /** `maxBytes` bounds an upload before it is parsed: the input store refuses a larger body while streaming it. */
+  input: { mediaType: string; description: string; maxBytes: number };
   canonicalOutput: { mediaType: string; format: string; rule: string };
 };
 
@@ -72,7 +75,11 @@ export const OCR: OptimisticModel = {
   ],
   minMemoryMb: 1024,
   runtime: { engine: "onnxruntime", version: ONNXRUNTIME_VERSION, executionProviders: ["cpu", "webgpu", "cuda"] },
-  input: { mediaType: "image/png", description: "8-bit PNG, at most 4096 x 4096 pixels and 20 MB" },
+  input: {
+    mediaType: "image/png",
+    description: "8-bit PNG, at most 4096 x 4096 pixels and 20 MB",
+    maxBytes: MAX_IMAGE_BYTES,
+  },
   canonicalOutput: {
     mediaType: "text/plain; charset=utf-8",
     format: "recognized lines top to bottom, joined by \\n, each NFC-normalized with trailing spaces trimmed",
@@ -94,7 +101,12 @@ export const VAD: OptimisticModel = {
   ],
   minMemoryMb: 256,
   runtime: { engine: "onnxruntime", version: ONNXRUNTIME_VERSION, executionProviders: ["cpu", "webgpu", "cuda"] },
-  input: { mediaType: "audio/wav", description: "16 kHz mono 16-bit PCM WAV, at most 10 minutes" },
+  input: {
+    mediaType: "audio/wav",
+    description: "16 kHz mono 16-bit PCM WAV, at most 10 minutes",
+    // The longest accepted audio's samples, plus room for the header and metadata chunks (LIST, fact).
+    maxBytes: MAX_AUDIO_SECONDS * VAD_SAMPLE_RATE * 2 + 64 * 1024,
+  },
   canonicalOutput: {
     mediaType: "application/json",
     format: "speech segments [[startMs,endMs],...] rounded to 10 ms, JSON without spaces",

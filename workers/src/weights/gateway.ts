@@ -3,6 +3,7 @@ import { stat } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isCid } from "@sovra/circuits/io/cid";
+import { CORS_HEADERS, createInputRoutes, type InputRoutesOptions } from "../inputs/http.ts";
 import type { Logger } from "../logger.ts";
 import { indexFolder } from "./folder.ts";
 
@@ -10,18 +11,34 @@ export type Gateway = { server: Server; url: string; close(): Promise<void> };
 
 /**
  * A minimal IPFS-style HTTP gateway: `GET /ipfs/<cid>` serves the file of `dir` whose bytes hash to `cid`
- * (CIDv1 raw sha2-256). Clients verify what they receive; the gateway needs no trust.
+ * (CIDv1 raw sha2-256). Clients verify what they receive; the gateway needs no trust. With `inputs`, it also
+ * takes buyers' inputs (`POST /ipfs`, see src/inputs/http.ts) and serves them by CID.
  */
 export async function startGateway(options: {
   dir: string;
   port?: number;
   host?: string;
   logger?: Logger;
+  inputs?: Omit<InputRoutesOptions, "logger">;
 }): Promise<Gateway> {
   const index = indexFolder(options.dir);
   await index.scan();
+  const inputs =
+    options.inputs === undefined ? undefined : createInputRoutes({ ...options.inputs, logger: options.logger });
   const server = createServer((request, response) => {
-    const match = /^\/ipfs\/([a-z2-7]+)\/?$/.exec(request.url ?? "");
+    const url = request.url ?? "";
+    if (inputs !== undefined && /^\/ipfs(\/[a-z2-7]*)?\/?$/.test(url)) {
+      if (request.method === "OPTIONS") {
+        response.writeHead(204, CORS_HEADERS);
+        response.end();
+        return;
+      }
+      if (request.method === "POST" && /^\/ipfs\/?$/.test(url)) {
+        inputs.upload(request, response);
+        return;
+      }
+    }
+    const match = /^\/ipfs\/([a-z2-7]+)\/?$/.exec(url);
     if ((request.method !== "GET" && request.method !== "HEAD") || match === null || !isCid(match[1] as string)) {
       response.writeHead(request.method === "GET" || request.method === "HEAD" ? 404 : 405);
       response.end();
@@ -32,7 +49,8 @@ export async function startGateway(options: {
       .find(cid)
       .then(async (file) => {
         if (file === undefined) {
-          response.writeHead(404, { "content-type": "text/plain" });
+          if (inputs !== undefined && (await inputs.serve(cid, request, response))) return;
+          response.writeHead(404, { "content-type": "text/plain", ...(inputs === undefined ? {} : CORS_HEADERS) });
           response.end(`no content with CID ${cid}\n`);
           return;
         }
