@@ -27,6 +27,7 @@ interface IOptimisticSettlement {
     /// (it is in `ResultCommitted`).
     struct Commitment {
         bytes32 outputHash; // keccak256(abi.encodePacked(output))
+        bytes32 termsHash; // keccak256(abi.encode(terms)): the market's commitment for the job
         address provider;
         uint32 marketId;
         uint64 commitBlock; // the audit draw uses the hash of the next block
@@ -78,9 +79,8 @@ interface IOptimisticSettlement {
     }
 
     event ParamsSet(uint32 indexed epoch, Params params);
-    event ResultCommitted(
-        uint256 indexed jobId, address indexed provider, bytes32 outputHash, uint256[] output, Commitment commitment
-    );
+    /// @notice The buyer's answer, provisional until final; `commitment.outputHash` binds it.
+    event ResultCommitted(uint256 indexed jobId, address indexed provider, uint256[] output, Commitment commitment);
     /// @notice The audit draw of `jobId`: `auditor` is zero when the job is not audited.
     event AuditDrawn(uint256 indexed jobId, address indexed auditor, uint40 commitBy, uint40 revealBy);
     event AuditCommitted(uint256 indexed jobId, address indexed auditor);
@@ -91,7 +91,6 @@ interface IOptimisticSettlement {
     event VoteCommitted(uint256 indexed jobId, address indexed voter);
     event VoteRevealed(uint256 indexed jobId, address indexed voter, bool agrees, bytes32 outputHash);
     event DisputeResolved(uint256 indexed jobId, bool overturned, uint8 votesUpheld, uint8 votesOverturned);
-    event Finalized(uint256 indexed jobId, address indexed caller);
     event AuditorBonded(bytes32 indexed modelId, address indexed auditor, uint256 amount, uint256 bond);
     event AuditorExited(bytes32 indexed modelId, address indexed auditor);
     event AuditorBondWithdrawn(bytes32 indexed modelId, address indexed auditor, uint256 amount);

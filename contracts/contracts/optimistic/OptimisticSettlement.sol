@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {AccessManaged} from "@openzeppelin/contracts/access/manager/AccessManaged.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {IInferenceVerifier} from "../interfaces/IInferenceVerifier.sol";
@@ -39,7 +40,16 @@ interface ISpotMarketContext {
 ///
 /// `verifyInference` answers true only inside `finalize` for the job being finalized (a transient flag), so a
 /// committed result is bound to its job: the market cannot be made to settle one job on another's commitment.
-contract OptimisticSettlement is IOptimisticSettlement, IInferenceVerifier, AccessManaged, ReentrancyGuardTransient {
+///
+/// `multicall` (OpenZeppelin) batches calls in one transaction: a provider node folds the `finalize` of its jobs
+/// that became final into its next `commit`, which saves a transaction's base cost per job.
+contract OptimisticSettlement is
+    IOptimisticSettlement,
+    IInferenceVerifier,
+    AccessManaged,
+    ReentrancyGuardTransient,
+    Multicall
+{
     using SafeERC20 for IERC20;
 
     /// @notice What `verifyingKeyHash` reports: the model registry reads a model's tier from it.
@@ -51,6 +61,10 @@ contract OptimisticSettlement is IOptimisticSettlement, IInferenceVerifier, Acce
     /// @notice Largest committee (bounds the loops of a dispute).
     uint8 public constant MAX_COMMITTEE = 15;
     uint256 private constant BPS = 10_000;
+    uint256 private constant HAS_CASE = 1;
+    /// @dev ABI sizes of the static structs `Commitment` (nine words) and `JobTerms` (ten words).
+    uint256 private constant COMMITMENT_SIZE = 0x120;
+    uint256 private constant TERMS_SIZE = 0x140;
     /// @dev Transient slot holding the job id `finalize` is settling (keccak256("sovra.optimistic.finalizing") - 1).
     bytes32 private constant FINALIZING_SLOT = 0x7a38e44c86b33f19a5047b3624cd4546881630b9431841ba9d3083f0c1e69b8c;
 
@@ -73,6 +87,7 @@ contract OptimisticSettlement is IOptimisticSettlement, IInferenceVerifier, Acce
         uint64 openedBlock;
         uint32 epoch;
         // slot 3..
+        address provider;
         bytes32 modelId;
         bytes32 auditVote;
         bytes32 challengerOutputHash;
@@ -120,8 +135,11 @@ contract OptimisticSettlement is IOptimisticSettlement, IInferenceVerifier, Acce
     /// @notice Payment tokens available for auditor and challenger rewards (funded by the DAO).
     uint256 public rewardPool;
     mapping(uint32 epoch => Params) private _paramsAt;
-    /// @dev keccak256(abi.encode(Commitment)) of a committed, not yet finalized job.
-    mapping(uint256 jobId => bytes32) private _seals;
+    /// @dev A committed, not yet finalized job's seal: keccak256(abi.encode(Commitment)) with bit 0 replaced by
+    /// `HAS_CASE` (its audit was drawn or a dispute opened), so `finalize` reads one slot when nothing happened.
+    /// Keyed by provider too: commits are checked against the market only when an audit or dispute needs it (not
+    /// on the common path), so a stranger's commit under forged terms must not take the provider's place.
+    mapping(uint256 jobId => mapping(address provider => bytes32)) private _seals;
     mapping(uint256 jobId => Case) private _cases;
     mapping(bytes32 modelId => Pool) private _pools;
     mapping(bytes32 modelId => mapping(address auditor => Auditor)) private _auditors;
@@ -174,19 +192,17 @@ contract OptimisticSettlement is IOptimisticSettlement, IInferenceVerifier, Acce
     // ------------------------------------------------------------------------------------------------------
 
     /// @inheritdoc IOptimisticSettlement
-    /// @dev The terms are checked against the market's commitment for the job. The commit must leave the challenge
-    /// window and a whole dispute before the deadline.
+    /// @dev The commit must leave the challenge window and a whole dispute before the deadline. The terms are bound
+    /// by their hash, not checked against the market here (that costs a call on every job): `finalize` settles
+    /// only with the job's true terms (the market checks them), and an audit or a dispute checks the hash against
+    /// the market first. A commit under forged terms therefore can never settle nor waste an auditor's time.
     function commit(uint256 jobId, ISpotMarket.JobTerms calldata terms, uint256[] calldata output)
         external
         returns (Commitment memory c)
     {
         if (msg.sender != terms.provider) revert NotJobProvider(jobId, msg.sender);
         if (output.length == 0 || output.length > MAX_OUTPUT_WORDS) revert InvalidOutput();
-        (ISpotMarket.JobStatus status, bytes32 commitment) = market.jobOf(jobId);
-        if (status != ISpotMarket.JobStatus.Matched || commitment != keccak256(abi.encode(terms))) {
-            revert InvalidJobTerms(jobId);
-        }
-        if (_seals[jobId] != 0) revert AlreadyCommitted(jobId);
+        if (_seals[jobId][msg.sender] != 0) revert AlreadyCommitted(jobId);
         Live memory live = _live;
         uint256 finalAt = block.timestamp + live.challengeWindow;
         uint256 span = uint256(live.challengeWindow) + live.disputeTime;
@@ -195,6 +211,7 @@ contract OptimisticSettlement is IOptimisticSettlement, IInferenceVerifier, Acce
         }
         c = Commitment({
             outputHash: keccak256(abi.encodePacked(output)),
+            termsHash: _termsHash(terms),
             provider: msg.sender,
             marketId: terms.marketId,
             commitBlock: uint64(block.number),
@@ -203,8 +220,8 @@ contract OptimisticSettlement is IOptimisticSettlement, IInferenceVerifier, Acce
             auditBps: live.auditBps,
             epoch: live.epoch
         });
-        _seals[jobId] = keccak256(abi.encode(c));
-        emit ResultCommitted(jobId, msg.sender, c.outputHash, output, c);
+        _seals[jobId][msg.sender] = _sealOfMemory(c);
+        emit ResultCommitted(jobId, msg.sender, output, c);
     }
 
     /// @inheritdoc IOptimisticSettlement
@@ -215,9 +232,10 @@ contract OptimisticSettlement is IOptimisticSettlement, IInferenceVerifier, Acce
         uint256[] calldata output,
         Commitment calldata c
     ) external nonReentrant {
-        _checkSeal(jobId, c);
+        bytes32 seal = _checkSeal(jobId, c);
         if (keccak256(abi.encodePacked(output)) != c.outputHash) revert InvalidOutput();
-        if (!_isFinal(jobId, c)) revert NotFinal(jobId);
+        if (_termsHash(terms) != c.termsHash) revert InvalidJobTerms(jobId);
+        if (!_isFinal(jobId, c, seal)) revert NotFinal(jobId);
         assembly ("memory-safe") {
             tstore(FINALIZING_SLOT, jobId)
         }
@@ -225,8 +243,8 @@ contract OptimisticSettlement is IOptimisticSettlement, IInferenceVerifier, Acce
         assembly ("memory-safe") {
             tstore(FINALIZING_SLOT, 0)
         }
-        delete _seals[jobId];
-        emit Finalized(jobId, msg.sender);
+        // The market's JobSettled records the settlement: no event of our own on the hot path.
+        delete _seals[jobId][c.provider];
     }
 
     /// @notice True only while `finalize` settles job `abi.decode(proof, (uint256))`, whose commitment it checked
@@ -247,7 +265,8 @@ contract OptimisticSettlement is IOptimisticSettlement, IInferenceVerifier, Acce
 
     /// @inheritdoc IOptimisticSettlement
     function isFinal(uint256 jobId, Commitment calldata c) external view returns (bool) {
-        return _seals[jobId] == keccak256(abi.encode(c)) && _isFinal(jobId, c);
+        bytes32 seal = _seals[jobId][c.provider];
+        return seal != 0 && seal & ~bytes32(HAS_CASE) == _sealOf(c) && _isFinal(jobId, c, seal);
     }
 
     /// @notice Whether job `jobId` is audited (`known` false until the block after the commit exists).
@@ -255,9 +274,10 @@ contract OptimisticSettlement is IOptimisticSettlement, IInferenceVerifier, Acce
         return _draw(jobId, c);
     }
 
-    /// @notice The seal of a committed job not yet finalized (zero otherwise).
-    function sealOf(uint256 jobId) external view returns (bytes32) {
-        return _seals[jobId];
+    /// @notice The seal of `provider`'s commit for a job not yet finalized (zero otherwise; bit 0: audit drawn or
+    /// dispute opened).
+    function sealOf(uint256 jobId, address provider) external view returns (bytes32) {
+        return _seals[jobId][provider];
     }
 
     // ------------------------------------------------------------------------------------------------------
@@ -273,9 +293,10 @@ contract OptimisticSettlement is IOptimisticSettlement, IInferenceVerifier, Acce
         if (k.auditState != AuditState.None) revert AuditAlreadyDrawn(jobId);
         (bool known, bool audited) = _draw(jobId, c);
         if (!known) revert RandomnessNotReady(jobId);
+        _bind(jobId, k, c);
+        _seals[jobId][c.provider] |= bytes32(HAS_CASE);
         address auditor;
         if (audited) {
-            _bind(k, c);
             address[] memory excluded = new address[](1);
             excluded[0] = c.provider;
             address[] memory picked = _pick(k.modelId, _seed(jobId, c.commitBlock + 2, "audit"), 1, excluded);
@@ -353,22 +374,27 @@ contract OptimisticSettlement is IOptimisticSettlement, IInferenceVerifier, Acce
         if (msg.sender == c.provider) revert SelfChallenge(jobId);
         Case storage k = _cases[jobId];
         if (k.disputeState != DisputeState.None) revert DisputeExists(jobId);
-        _bind(k, c);
+        _bind(jobId, k, c);
+        _seals[jobId][c.provider] |= bytes32(HAS_CASE);
         uint96 bond = _paramsAt[c.epoch].challengeBond;
         _openDispute(jobId, k, msg.sender, bond, outputHash);
         paymentToken.safeTransferFrom(msg.sender, address(this), bond);
     }
 
-    /// @notice Draws the committee of an open dispute (anyone, from the block after the opening on). Its vote
-    /// phases run from the opening: `auditWindow` to commit, then `revealWindow` to reveal.
-    function drawCommittee(uint256 jobId, Commitment calldata c) external nonReentrant {
+    /// @notice Draws the committee of an open dispute (anyone, from the second block after the opening on). Its
+    /// vote phases run from the draw: `auditWindow` to commit, then `revealWindow` to reveal. Whoever wants the
+    /// dispute over (the provider, to be paid) draws at once: `disputeTime` leaves room for that and `finalize`.
+    function drawCommittee(uint256 jobId) external nonReentrant {
         Case storage k = _cases[jobId];
         if (k.disputeState != DisputeState.Pending) revert WrongPhase(jobId);
         if (block.number <= k.openedBlock + 1) revert RandomnessNotReady(jobId);
-        _checkSeal(jobId, c); // a job with a pending dispute cannot have been finalized
         Params storage p = _paramsAt[k.epoch];
+        // Phases from the draw: a member is penalised only after a whole window to answer.
+        uint40 commitBy = uint40(block.timestamp + p.auditWindow);
+        k.voteCommitBy = commitBy;
+        k.voteRevealBy = commitBy + p.revealWindow;
         address[] memory excluded = new address[](3);
-        (excluded[0], excluded[1], excluded[2]) = (c.provider, k.challenger, k.auditor);
+        (excluded[0], excluded[1], excluded[2]) = (k.provider, k.challenger, k.auditor);
         address[] memory members = _pick(k.modelId, _seed(jobId, k.openedBlock + 1, "committee"), p.committeeSize, excluded);
         for (uint256 i; i < members.length; ++i) {
             k.committee.push(members[i]);
@@ -376,7 +402,7 @@ contract OptimisticSettlement is IOptimisticSettlement, IInferenceVerifier, Acce
             _auditors[k.modelId][members[i]].duties++;
         }
         k.disputeState = DisputeState.Voting;
-        emit CommitteeDrawn(jobId, members, k.voteCommitBy, k.voteRevealBy);
+        emit CommitteeDrawn(jobId, members, commitBy, commitBy + p.revealWindow);
     }
 
     /// @notice A committee member commits `keccak256(abi.encode(jobId, agrees, outputHash, salt, voter))`, where
@@ -584,14 +610,46 @@ contract OptimisticSettlement is IOptimisticSettlement, IInferenceVerifier, Acce
         emit ParamsSet(epoch, p);
     }
 
-    function _checkSeal(uint256 jobId, Commitment calldata c) private view {
-        bytes32 seal = _seals[jobId];
-        if (seal == 0 || seal != keccak256(abi.encode(c))) revert InvalidCommitment(jobId);
+    function _checkSeal(uint256 jobId, Commitment calldata c) private view returns (bytes32 seal) {
+        seal = _seals[jobId][c.provider];
+        if (seal == 0 || seal & ~bytes32(HAS_CASE) != _sealOf(c)) revert InvalidCommitment(jobId);
     }
 
-    /// @dev Copies what the audit and dispute paths need from the commitment, once.
-    function _bind(Case storage k, Commitment calldata c) private {
+    /// @dev keccak256(abi.encode(c)) with bit 0 cleared (kept for `HAS_CASE`), over the raw calldata words: a
+    /// non-canonical encoding hashes differently and so never matches a seal made from clean values.
+    function _sealOf(Commitment calldata c) private pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            calldatacopy(ptr, c, COMMITMENT_SIZE)
+            h := keccak256(ptr, COMMITMENT_SIZE)
+        }
+        h &= ~bytes32(HAS_CASE);
+    }
+
+    /// @dev The same for a commitment built in memory (a static struct is laid out as its ABI encoding).
+    function _sealOfMemory(Commitment memory c) private pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            h := keccak256(c, COMMITMENT_SIZE)
+        }
+        h &= ~bytes32(HAS_CASE);
+    }
+
+    /// @dev keccak256(abi.encode(terms)), as the market's `hashJob`, over the raw calldata words.
+    function _termsHash(ISpotMarket.JobTerms calldata terms) private pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            calldatacopy(ptr, terms, TERMS_SIZE)
+            h := keccak256(ptr, TERMS_SIZE)
+        }
+    }
+
+    /// @dev Checks that `c` is the job's true provider's commit (its terms hash is the market's commitment for the
+    /// job, whose terms name the provider), then records what the audit and dispute paths need, once.
+    function _bind(uint256 jobId, Case storage k, Commitment calldata c) private {
+        (ISpotMarket.JobStatus status, bytes32 commitment) = market.jobOf(jobId);
+        if (status != ISpotMarket.JobStatus.Matched || commitment != c.termsHash) revert InvalidJobTerms(jobId);
         if (k.modelId != 0) return;
+        k.provider = c.provider;
         ISpotMarket.MarketInfo memory info = market.marketOf(c.marketId);
         if (info.verifier != address(this)) revert NotOptimisticModel(info.modelId);
         k.modelId = info.modelId;
@@ -601,21 +659,21 @@ contract OptimisticSettlement is IOptimisticSettlement, IInferenceVerifier, Acce
     function _openDispute(uint256 jobId, Case storage k, address challenger, uint96 bond, bytes32 outputHash)
         private
     {
-        Params storage p = _paramsAt[k.epoch];
-        uint40 commitBy = uint40(block.timestamp + p.auditWindow);
         k.disputeState = DisputeState.Pending;
         k.challenger = challenger;
         k.bond = bond;
         k.openedBlock = uint64(block.number);
         k.challengerOutputHash = outputHash;
-        k.voteCommitBy = commitBy;
-        k.voteRevealBy = commitBy + p.revealWindow;
         emit DisputeOpened(jobId, challenger, outputHash, bond);
     }
 
     /// @dev Final: the window passed, the audit (if drawn) agreed or was missed, and no dispute is pending or lost.
-    function _isFinal(uint256 jobId, Commitment calldata c) private view returns (bool) {
+    function _isFinal(uint256 jobId, Commitment calldata c, bytes32 seal) private view returns (bool) {
         if (block.timestamp < c.finalAt) return false;
+        if (seal & bytes32(HAS_CASE) == 0) {
+            (bool known, bool audited) = _draw(jobId, c);
+            return known && !audited;
+        }
         Case storage k = _cases[jobId];
         AuditState audit = k.auditState;
         if (audit == AuditState.None) {
