@@ -26,7 +26,7 @@ const spotMarketCompiler = {
 } as const;
 // OptimisticSettlement's audit and dispute paths are rare and its code is large: size over gas on them. Its hot
 // paths (commit, finalize) are short enough that fewer runs cost them little (see bench/results.json).
-const OPTIMISTIC_RUNS = 1_000;
+const OPTIMISTIC_RUNS = 200;
 const optimisticCompiler = {
   ...compiler,
   settings: { ...compiler.settings, optimizer: { enabled: true, runs: OPTIMISTIC_RUNS } },

@@ -20,7 +20,7 @@ import {
 } from "./fixtures/optimistic.ts";
 
 const JobStatus = { Matched: 1, Settled: 2, Expired: 3 } as const;
-const AuditState = { None: 0, Clear: 1, Drawn: 2, Agreed: 3, Disagreed: 4, Missed: 5 } as const;
+const AuditState = { None: 0, Clear: 1, Drawn: 2, Agreed: 3, Disagreed: 4, Missed: 5, Deferred: 6 } as const;
 const DisputeState = { None: 0, Pending: 1, Voting: 2, Upheld: 3, Overturned: 4 } as const;
 const Tier = { None: 0, Zk: 1, Optimistic: 2 } as const;
 
@@ -469,8 +469,32 @@ describe("OptimisticSettlement", async () => {
     assert.deepEqual(await o.settlement.read.auditDraw([job.jobId, c]), [true, true]);
     await time.increaseTo(BigInt(c.finalAt));
     if (!audited) assert.equal(await o.settlement.read.isFinal([job.jobId, c]), false);
+    // the late caller cannot pick the block that draws the auditor: it is the hash of the next one
     await o.settlement.write.drawAudit([job.jobId, c]);
-    assert.equal((await o.settlement.read.caseOf([job.jobId])).auditState, AuditState.Drawn);
+    assert.equal((await o.settlement.read.caseOf([job.jobId])).auditState, AuditState.Deferred);
+    assert.equal(await o.settlement.read.isFinal([job.jobId, c]), false);
+    await assert.rejects(o.settlement.write.drawAudit([job.jobId, c]), /RandomnessNotReady/);
+    await networkHelpers.mine(1);
+    await o.settlement.write.drawAudit([job.jobId, c]);
+    const k = await o.settlement.read.caseOf([job.jobId]);
+    assert.equal(k.auditState, AuditState.Drawn);
+    assert.notEqual(getAddress(k.auditor), getAddress(provider.account.address));
+  });
+
+  it("an auditor that also challenges is left out of the committee once", async () => {
+    await setAuditBps(10_000);
+    const { job, c } = await committed(WRONG_OUTPUT);
+    const auditor = await drawnAuditor(job.jobId, c);
+    await o.stablecoin.write.faucet({ account: auditor.account });
+    await o.stablecoin.write.approve([o.settlement.address, maxUint256], { account: auditor.account });
+    await o.settlement.write.challenge([job.jobId, c, outputHashOf(OCR_OUTPUT)], { account: auditor.account });
+    await audit(job.jobId, auditor, false, outputHashOf(OCR_OUTPUT));
+    const { k } = await vote(job.jobId, c, [false, false, false]);
+    assert.equal(k.disputeState, DisputeState.Overturned);
+    assert.ok(!k.committee.map(getAddress).includes(getAddress(auditor.account.address)));
+    // bond back, plus a reward as challenger and one as the disagreeing auditor
+    const reward = TEST_OPTIMISTIC_PARAMS.auditorReward;
+    assert.equal(await o.settlement.read.owed([auditor.account.address]), TEST_OPTIMISTIC_PARAMS.challengeBond + 2n * reward);
   });
 
   it("parameters are governed, validated, and fixed for a job at its commit", async () => {

@@ -43,7 +43,8 @@ interface IOptimisticSettlement {
         Drawn, // an auditor was drawn and has not revealed
         Agreed,
         Disagreed, // opened a dispute
-        Missed // the auditor did not answer in time (penalised); the job counts as unaudited
+        Missed, // the auditor did not answer in time (penalised); the job counts as unaudited
+        Deferred // audited (the commit's block hash was gone): the auditor is drawn from a later block
     }
 
     enum DisputeState {
@@ -83,6 +84,10 @@ interface IOptimisticSettlement {
     event ResultCommitted(uint256 indexed jobId, address indexed provider, uint256[] output, Commitment commitment);
     /// @notice The audit draw of `jobId`: `auditor` is zero when the job is not audited.
     event AuditDrawn(uint256 indexed jobId, address indexed auditor, uint40 commitBy, uint40 revealBy);
+    /// @notice The audit of `jobId` is drawn from the hash of block `fromBlock` (call `drawAudit` again then).
+    event AuditDeferred(uint256 indexed jobId, uint256 fromBlock);
+    /// @notice The committee of `jobId` is drawn from the hash of block `fromBlock` (call `drawCommittee` again).
+    event CommitteeDeferred(uint256 indexed jobId, uint256 fromBlock);
     event AuditCommitted(uint256 indexed jobId, address indexed auditor);
     event AuditRevealed(uint256 indexed jobId, address indexed auditor, bool agrees, bytes32 outputHash);
     event AuditorPenalized(uint256 indexed jobId, address indexed auditor, uint256 amount);

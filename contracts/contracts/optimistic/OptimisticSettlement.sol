@@ -84,7 +84,7 @@ contract OptimisticSettlement is
         uint8 votesOverturned;
         // slot 2
         uint96 bond;
-        uint64 openedBlock;
+        uint64 drawBlock; // the committee (or a deferred audit) is drawn from the hash of the block after it
         uint32 epoch;
         // slot 3..
         address provider;
@@ -287,19 +287,31 @@ contract OptimisticSettlement is
     /// @notice Records the audit draw of a committed job and, when audited, draws its auditor (anyone; the
     /// provider's node calls it one block after its commit so the draw does not depend on `finalize` coming within
     /// 256 blocks).
+    /// When the commit's block hash is gone the job is audited, and the auditor is drawn from the hash of the block
+    /// after a first call (`AuditDeferred`), so that whoever calls late cannot choose the block that picks it.
     function drawAudit(uint256 jobId, Commitment calldata c) external nonReentrant {
         _checkSeal(jobId, c);
         Case storage k = _cases[jobId];
-        if (k.auditState != AuditState.None) revert AuditAlreadyDrawn(jobId);
+        AuditState state = k.auditState;
+        if (state != AuditState.None && state != AuditState.Deferred) revert AuditAlreadyDrawn(jobId);
         (bool known, bool audited) = _draw(jobId, c);
         if (!known) revert RandomnessNotReady(jobId);
         _bind(jobId, k, c);
         _seals[jobId][c.provider] |= bytes32(HAS_CASE);
         address auditor;
         if (audited) {
+            uint256 source = state == AuditState.Deferred ? k.drawBlock + 1 : c.commitBlock + 1;
+            if (block.number <= source) revert RandomnessNotReady(jobId);
+            bytes32 r = _randomness(source);
+            if (r == 0) {
+                k.auditState = AuditState.Deferred;
+                k.drawBlock = uint64(block.number);
+                emit AuditDeferred(jobId, block.number + 1);
+                return;
+            }
             address[] memory excluded = new address[](1);
             excluded[0] = c.provider;
-            address[] memory picked = _pick(k.modelId, _seed(jobId, c.commitBlock + 2, "audit"), 1, excluded);
+            address[] memory picked = _pick(k.modelId, keccak256(abi.encode(r, jobId, "audit")), 1, excluded);
             if (picked.length == 1) auditor = picked[0];
         }
         if (auditor == address(0)) {
@@ -387,7 +399,14 @@ contract OptimisticSettlement is
     function drawCommittee(uint256 jobId) external nonReentrant {
         Case storage k = _cases[jobId];
         if (k.disputeState != DisputeState.Pending) revert WrongPhase(jobId);
-        if (block.number <= k.openedBlock + 1) revert RandomnessNotReady(jobId);
+        if (block.number <= k.drawBlock + 1) revert RandomnessNotReady(jobId);
+        bytes32 r = _randomness(k.drawBlock + 1);
+        if (r == 0) {
+            // too late for that block's hash: draw from the next one, which nobody knows yet
+            k.drawBlock = uint64(block.number);
+            emit CommitteeDeferred(jobId, block.number + 1);
+            return;
+        }
         Params storage p = _paramsAt[k.epoch];
         // Phases from the draw: a member is penalised only after a whole window to answer.
         uint40 commitBy = uint40(block.timestamp + p.auditWindow);
@@ -395,7 +414,7 @@ contract OptimisticSettlement is
         k.voteRevealBy = commitBy + p.revealWindow;
         address[] memory excluded = new address[](3);
         (excluded[0], excluded[1], excluded[2]) = (k.provider, k.challenger, k.auditor);
-        address[] memory members = _pick(k.modelId, _seed(jobId, k.openedBlock + 1, "committee"), p.committeeSize, excluded);
+        address[] memory members = _pick(k.modelId, keccak256(abi.encode(r, jobId, "committee")), p.committeeSize, excluded);
         for (uint256 i; i < members.length; ++i) {
             k.committee.push(members[i]);
             k.votes[members[i]] = bytes32(uint256(1));
@@ -662,7 +681,7 @@ contract OptimisticSettlement is
         k.disputeState = DisputeState.Pending;
         k.challenger = challenger;
         k.bond = bond;
-        k.openedBlock = uint64(block.number);
+        k.drawBlock = uint64(block.number);
         k.challengerOutputHash = outputHash;
         emit DisputeOpened(jobId, challenger, outputHash, bond);
     }
@@ -681,6 +700,8 @@ contract OptimisticSettlement is
             if (!known || audited) return false;
         } else if (audit == AuditState.Drawn) {
             if (block.timestamp <= k.auditRevealBy) return false;
+        } else if (audit == AuditState.Deferred) {
+            return false;
         }
         DisputeState dispute = k.disputeState;
         if (dispute == DisputeState.None || dispute == DisputeState.Upheld) return true;
@@ -708,14 +729,6 @@ contract OptimisticSettlement is
     /// producer chooses block hashes (L2 sequencers).
     function _randomness(uint256 number) internal view virtual returns (bytes32) {
         return blockhash(number);
-    }
-
-    /// @dev Seed for a draw: block `number`'s randomness, or the latest block's when it is gone (a late draw: its
-    /// caller can pick among blocks, which only whoever delays the draw can exploit; the provider's node draws at once).
-    function _seed(uint256 jobId, uint256 number, string memory what) private view returns (bytes32) {
-        bytes32 r = number < block.number ? _randomness(number) : bytes32(0);
-        if (r == 0) r = _randomness(block.number - 1);
-        return keccak256(abi.encode(r, jobId, what));
     }
 
     /// @dev Draws up to `count` distinct auditors of `modelId` by bond, none of `excluded`: excluded and already
@@ -758,6 +771,9 @@ contract OptimisticSettlement is
     function _takeOut(Outs memory outs, Auditor storage a) private view {
         uint256 index = a.index;
         if (index == 0) return;
+        for (uint256 j; j < outs.n; ++j) {
+            if (outs.index[j] == index) return; // listed twice (a challenger that is also the auditor)
+        }
         uint256 w = a.bond;
         outs.index[outs.n] = index;
         outs.weight[outs.n] = w;
