@@ -2,7 +2,15 @@ import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
 import { network } from "hardhat";
 import type { WalletClient } from "@nomicfoundation/hardhat-viem/types";
-import { type Hex, encodeAbiParameters, encodeFunctionData, getAddress, keccak256, maxUint256, stringToHex } from "viem";
+import {
+  type Hex,
+  encodeAbiParameters,
+  encodeFunctionData,
+  getAddress,
+  keccak256,
+  maxUint256,
+  stringToHex,
+} from "viem";
 import { type JobTerms, MODEL_ID, marketActions, sov, usd } from "./fixtures/market.ts";
 import {
   AUDITOR_BOND,
@@ -66,7 +74,12 @@ describe("OptimisticSettlement", async () => {
     return { job, c: commitment, commitGas: receipt.gasUsed };
   }
 
-  async function finalize(job: { jobId: bigint; terms: JobTerms }, c: Commitment, output: readonly bigint[], by: WalletClient) {
+  async function finalize(
+    job: { jobId: bigint; terms: JobTerms },
+    c: Commitment,
+    output: readonly bigint[],
+    by: WalletClient,
+  ) {
     const hash = await o.settlement.write.finalize([job.jobId, job.terms, [...output], c], { account: by.account });
     return settlementEvents(o, hash);
   }
@@ -82,7 +95,9 @@ describe("OptimisticSettlement", async () => {
 
   async function audit(jobId: bigint, auditor: WalletClient, agrees: boolean, outputHash: Hex) {
     const a = auditor.account.address;
-    await o.settlement.write.auditCommit([jobId, voteHash(jobId, agrees, outputHash, SALT, a)], { account: auditor.account });
+    await o.settlement.write.auditCommit([jobId, voteHash(jobId, agrees, outputHash, SALT, a)], {
+      account: auditor.account,
+    });
     await o.settlement.write.auditReveal([jobId, agrees, outputHash, SALT], { account: auditor.account });
   }
 
@@ -120,7 +135,10 @@ describe("OptimisticSettlement", async () => {
     assert.equal(await o.market.read.jobStatus([job.jobId]), JobStatus.Expired);
     assert.equal(await o.market.read.owed([buyer.account.address]), owedBefore + price());
     const collateral = o.marketParams.collateralPerJob;
-    assert.equal((await o.providerRegistry.read.stakeInfoOf([provider.account.address])).staked, stakeBefore - collateral);
+    assert.equal(
+      (await o.providerRegistry.read.stakeInfoOf([provider.account.address])).staked,
+      stakeBefore - collateral,
+    );
     assert.equal(await o.sovraToken.read.balanceOf([o.treasury.account.address]), treasurySov + collateral);
   }
 
@@ -197,7 +215,10 @@ describe("OptimisticSettlement", async () => {
       o.settlement.write.challenge([job.jobId, junk, outputHashOf(OCR_OUTPUT)], { account: buyer.account }),
       /InvalidJobTerms/,
     );
-    await assert.rejects(o.settlement.write.commit([job.jobId, job.terms, []], { account: provider.account }), /InvalidOutput/);
+    await assert.rejects(
+      o.settlement.write.commit([job.jobId, job.terms, []], { account: provider.account }),
+      /InvalidOutput/,
+    );
     const span = BigInt(TEST_OPTIMISTIC_PARAMS.challengeWindow + TEST_OPTIMISTIC_PARAMS.disputeTime);
     await time.setNextBlockTimestamp(job.deadline - span + 1n);
     await assert.rejects(
@@ -217,10 +238,16 @@ describe("OptimisticSettlement", async () => {
     const b = await committed(WRONG_OUTPUT);
     await time.increaseTo(BigInt(b.c.finalAt));
     await assert.rejects(finalize(a.job, a.c, WRONG_OUTPUT, o.stranger), /InvalidOutput/);
-    await assert.rejects(finalize(a.job, { ...a.c, finalAt: a.c.finalAt - 600 }, OCR_OUTPUT, o.stranger), /InvalidCommitment/);
+    await assert.rejects(
+      finalize(a.job, { ...a.c, finalAt: a.c.finalAt - 600 }, OCR_OUTPUT, o.stranger),
+      /InvalidCommitment/,
+    );
     await assert.rejects(finalize(a.job, b.c, WRONG_OUTPUT, o.stranger), /InvalidCommitment/);
     // job b's own commitment with job a's terms: its terms hash binds job b's terms
-    await assert.rejects(finalize({ jobId: b.job.jobId, terms: a.job.terms }, b.c, WRONG_OUTPUT, o.stranger), /InvalidJobTerms/);
+    await assert.rejects(
+      finalize({ jobId: b.job.jobId, terms: a.job.terms }, b.c, WRONG_OUTPUT, o.stranger),
+      /InvalidJobTerms/,
+    );
     // a provider's commit under forged terms (a later deadline) can never settle
     const forgedJob = await optimisticJob(o, provider, buyer);
     const forged = { ...forgedJob.terms, deadline: forgedJob.terms.deadline + 10_000n };
@@ -240,13 +267,15 @@ describe("OptimisticSettlement", async () => {
     const deadline = (await o.publicClient.getBlock()).timestamp + 3_600n;
     const bidHash = await consumer.write.bid([o.optimisticMarketId, 100, 31n, deadline]);
     await o.publicClient.waitForTransactionReceipt({ hash: bidHash });
-    const [matched] = await o.publicClient.getContractEvents({
-      address: o.market.address,
-      abi: o.market.abi,
-      eventName: "JobMatched",
-      fromBlock: 0n,
-      strict: true,
-    }).then((logs) => logs.slice(-1));
+    const [matched] = await o.publicClient
+      .getContractEvents({
+        address: o.market.address,
+        abi: o.market.abi,
+        eventName: "JobMatched",
+        fromBlock: 0n,
+        strict: true,
+      })
+      .then((logs) => logs.slice(-1));
     const jobId = must(matched, "JobMatched").args.jobId;
     const [placed] = await o.publicClient.getContractEvents({
       address: o.market.address,
@@ -288,7 +317,10 @@ describe("OptimisticSettlement", async () => {
     assert.equal(await o.market.read.jobStatus([job.jobId]), JobStatus.Settled);
     const before = await o.stablecoin.read.balanceOf([auditor.account.address]);
     await o.settlement.write.withdraw([auditor.account.address], { account: auditor.account });
-    assert.equal(await o.stablecoin.read.balanceOf([auditor.account.address]), before + TEST_OPTIMISTIC_PARAMS.auditorReward);
+    assert.equal(
+      await o.stablecoin.read.balanceOf([auditor.account.address]),
+      before + TEST_OPTIMISTIC_PARAMS.auditorReward,
+    );
   });
 
   it("a lying provider caught by the audit: the committee overturns it, it cannot settle, the job expires (refund + slash)", async () => {
@@ -433,7 +465,10 @@ describe("OptimisticSettlement", async () => {
     // the copier commits the same hash: it is bound to the first voter's address, so it can never be revealed
     await o.settlement.write.voteCommit([job.jobId, h], { account: b.account });
     await assert.rejects(o.settlement.write.voteCommit([job.jobId, h], { account: b.account }), /AlreadyAnswered/);
-    await assert.rejects(o.settlement.write.voteCommit([job.jobId, h], { account: o.stranger.account }), /NotCommitteeMember/);
+    await assert.rejects(
+      o.settlement.write.voteCommit([job.jobId, h], { account: o.stranger.account }),
+      /NotCommitteeMember/,
+    );
     await time.increaseTo(BigInt(k.voteCommitBy) + 1n);
     await o.settlement.write.voteReveal([job.jobId, false, c.outputHash, SALT], { account: a.account });
     await assert.rejects(
@@ -494,7 +529,10 @@ describe("OptimisticSettlement", async () => {
     assert.ok(!k.committee.map(getAddress).includes(getAddress(auditor.account.address)));
     // bond back, plus a reward as challenger and one as the disagreeing auditor
     const reward = TEST_OPTIMISTIC_PARAMS.auditorReward;
-    assert.equal(await o.settlement.read.owed([auditor.account.address]), TEST_OPTIMISTIC_PARAMS.challengeBond + 2n * reward);
+    assert.equal(
+      await o.settlement.read.owed([auditor.account.address]),
+      TEST_OPTIMISTIC_PARAMS.challengeBond + 2n * reward,
+    );
   });
 
   it("parameters are governed, validated, and fixed for a job at its commit", async () => {
@@ -546,7 +584,10 @@ describe("OptimisticSettlement", async () => {
     const auditor = await drawnAuditor(job.jobId, c);
     await o.settlement.write.exitAuditor([OCR_MODEL_ID], { account: auditor.account });
     assert.equal(await o.settlement.read.poolWeight([OCR_MODEL_ID]), 4n * AUDITOR_BOND);
-    await assert.rejects(o.settlement.write.withdrawBond([OCR_MODEL_ID], { account: auditor.account }), /DutiesPending/);
+    await assert.rejects(
+      o.settlement.write.withdrawBond([OCR_MODEL_ID], { account: auditor.account }),
+      /DutiesPending/,
+    );
     await audit(job.jobId, auditor, true, c.outputHash);
     const before = await o.sovraToken.read.balanceOf([auditor.account.address]);
     await o.settlement.write.withdrawBond([OCR_MODEL_ID], { account: auditor.account });
@@ -586,7 +627,9 @@ describe("OptimisticSettlement", async () => {
     assert.equal(await o.market.read.jobStatus([first.job.jobId]), JobStatus.Settled);
     assert.ok(both.events.some((e) => e.eventName === "ResultCommitted" && e.args.jobId === next.jobId));
     const streamed = next.bidGas + both.receipt.gasUsed;
-    console.log(`optimistic job gas, streamed: placeBid ${next.bidGas} + commit and finalize ${both.receipt.gasUsed} = ${streamed}`);
+    console.log(
+      `optimistic job gas, streamed: placeBid ${next.bidGas} + commit and finalize ${both.receipt.gasUsed} = ${streamed}`,
+    );
     assert.ok(streamed < 200_000n, `gas ${streamed}`);
   });
 });

@@ -79,6 +79,7 @@ interface IOptimisticSettlement {
         uint32 duties; // audits and committee seats not yet answered or resolved
     }
 
+    /// @notice Parameters version `epoch` applies to results committed from now on.
     event ParamsSet(uint32 indexed epoch, Params params);
     /// @notice The buyer's answer, provisional until final; `commitment.outputHash` binds it.
     event ResultCommitted(uint256 indexed jobId, address indexed provider, uint256[] output, Commitment commitment);
@@ -88,19 +89,33 @@ interface IOptimisticSettlement {
     event AuditDeferred(uint256 indexed jobId, uint256 fromBlock);
     /// @notice The committee of `jobId` is drawn from the hash of block `fromBlock` (call `drawCommittee` again).
     event CommitteeDeferred(uint256 indexed jobId, uint256 fromBlock);
+    /// @notice The drawn auditor committed its answer's hash.
     event AuditCommitted(uint256 indexed jobId, address indexed auditor);
+    /// @notice The auditor's answer: `outputHash` is the result it computed.
     event AuditRevealed(uint256 indexed jobId, address indexed auditor, bool agrees, bytes32 outputHash);
+    /// @notice `amount` of the auditor's bond went to the treasury (missed or wrong answer).
     event AuditorPenalized(uint256 indexed jobId, address indexed auditor, uint256 amount);
+    /// @notice A dispute opened: `challenger` is zero when the drawn auditor disagreed.
     event DisputeOpened(uint256 indexed jobId, address indexed challenger, bytes32 challengerOutputHash, uint96 bond);
+    /// @notice The dispute's committee and its vote phases.
     event CommitteeDrawn(uint256 indexed jobId, address[] committee, uint40 commitBy, uint40 revealBy);
+    /// @notice A committee member committed its vote's hash.
     event VoteCommitted(uint256 indexed jobId, address indexed voter);
+    /// @notice A committee member's vote: `agrees` means the provider's result is right.
     event VoteRevealed(uint256 indexed jobId, address indexed voter, bool agrees, bytes32 outputHash);
+    /// @notice The dispute's outcome; bonds, rewards and penalties were settled.
     event DisputeResolved(uint256 indexed jobId, bool overturned, uint8 votesUpheld, uint8 votesOverturned);
+    /// @notice `auditor` added `amount` to its bond for `modelId` (now `bond`).
     event AuditorBonded(bytes32 indexed modelId, address indexed auditor, uint256 amount, uint256 bond);
+    /// @notice `auditor` is no longer drawn for `modelId`.
     event AuditorExited(bytes32 indexed modelId, address indexed auditor);
+    /// @notice An exited auditor took its bond back.
     event AuditorBondWithdrawn(bytes32 indexed modelId, address indexed auditor, uint256 amount);
+    /// @notice `amount` payment tokens added to the reward pool.
     event RewardsFunded(address indexed from, uint256 amount);
+    /// @notice `amount` from the reward pool is owed to `account` for its part in job `jobId`.
     event Rewarded(uint256 indexed jobId, address indexed account, uint256 amount);
+    /// @notice `account` withdrew `amount` payment tokens to `to`.
     event Withdrawal(address indexed account, address indexed to, uint256 amount);
 
     error InvalidParams();

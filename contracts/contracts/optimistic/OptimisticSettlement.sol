@@ -13,10 +13,14 @@ import {IOptimisticSettlement} from "../interfaces/IOptimisticSettlement.sol";
 import {IProviderRegistry} from "../interfaces/IProviderRegistry.sol";
 import {ISpotMarket} from "../interfaces/ISpotMarket.sol";
 
+/// @title ISpotMarketContext
 /// @notice The SpotMarket views this contract needs besides `ISpotMarket`.
 interface ISpotMarketContext {
+    /// @notice The provider registry (auditors must be registered providers).
     function registry() external view returns (IProviderRegistry);
+    /// @notice The model registry (auditors bond for models this contract verifies).
     function models() external view returns (IModelRegistry);
+    /// @notice Receives penalties and the unshared rest of lost challenge bonds.
     function treasury() external view returns (address);
 }
 
