@@ -3,8 +3,8 @@
 // commit-reveal hash of an audit or committee vote. contracts/README.md ("Optimistic tier") explains the flow.
 import { type Address, type Hex, encodeAbiParameters, encodePacked, keccak256 } from "viem";
 
-/** `IOptimisticSettlement.Params`, field for field (times in seconds). */
-export interface OptimisticParams {
+/** `IOptimisticSettlement.Params`, field for field (times in seconds). A type, not an interface: Ignition takes it. */
+export type OptimisticParams = {
   challengeWindow: number;
   auditWindow: number;
   revealWindow: number;
@@ -22,7 +22,7 @@ export interface OptimisticParams {
   minAuditorBond: bigint;
   /** Governance-token units an auditor loses for a missed or wrong answer. */
   auditorPenalty: bigint;
-}
+};
 
 /**
  * Launch defaults (6-decimal payment token, 18-decimal SOV); contracts/README.md gives the incentive analysis. With the
@@ -42,7 +42,7 @@ export const DEFAULT_OPTIMISTIC_PARAMS: OptimisticParams = {
 };
 
 /** `IOptimisticSettlement.Commitment`, field for field: what `ResultCommitted` carries and every later call takes. */
-export interface Commitment {
+export type Commitment = {
   outputHash: Hex;
   termsHash: Hex;
   provider: Address;
@@ -52,7 +52,7 @@ export interface Commitment {
   finalAt: number;
   auditBps: number;
   epoch: number;
-}
+};
 
 /** `keccak256(abi.encodePacked(output))`: the hash a commit binds (an output of uint256 words). */
 export function outputHashOf(output: readonly bigint[]): Hex {
