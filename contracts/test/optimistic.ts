@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
-import { network } from "hardhat";
+import hre, { network } from "hardhat";
 import type { WalletClient } from "@nomicfoundation/hardhat-viem/types";
 import {
   type Hex,
@@ -402,6 +402,74 @@ describe("OptimisticSettlement", async () => {
     await finalize(job, c, OCR_OUTPUT, o.stranger);
   });
 
+  it("an auditor that agreed with a lie is penalised when a challenge overturns it", async () => {
+    await setAuditBps(10_000);
+    const { job, c } = await committed(WRONG_OUTPUT);
+    const auditor = await drawnAuditor(job.jobId, c);
+    await audit(job.jobId, auditor, true, c.outputHash); // lazy: agrees without re-executing
+    await o.settlement.write.challenge([job.jobId, c, outputHashOf(OCR_OUTPUT)], { account: buyer.account });
+    const { k } = await vote(job.jobId, c, [false, false, false]);
+    assert.equal(k.disputeState, DisputeState.Overturned);
+    const bond = (await o.settlement.read.auditorOf([OCR_MODEL_ID, auditor.account.address])).bond;
+    assert.equal(bond, AUDITOR_BOND - TEST_OPTIMISTIC_PARAMS.auditorPenalty);
+    await expectExpiredAndSlashed(job);
+  });
+
+  it("an auditor that disagrees with a right result is penalised; the provider is final once the votes are in", async () => {
+    await setAuditBps(10_000);
+    const { job, c } = await committed();
+    const auditor = await drawnAuditor(job.jobId, c);
+    await audit(job.jobId, auditor, false, outputHashOf(WRONG_OUTPUT));
+    await networkHelpers.mine(1);
+    await o.settlement.write.drawCommittee([job.jobId]);
+    let k = await o.settlement.read.caseOf([job.jobId]);
+    const members = k.committee.map(auditorByAddress);
+    for (const member of members) {
+      const h = voteHash(job.jobId, true, c.outputHash, SALT, member.account.address);
+      await o.settlement.write.voteCommit([job.jobId, h], { account: member.account });
+    }
+    await time.increaseTo(BigInt(k.voteCommitBy) + 1n);
+    for (const member of members) {
+      await o.settlement.write.voteReveal([job.jobId, true, c.outputHash, SALT], { account: member.account });
+    }
+    await assert.rejects(o.settlement.write.resolve([job.jobId]), /WrongPhase/);
+    await time.increaseTo(BigInt(Math.max(Number(k.voteRevealBy), c.finalAt)) + 1n);
+    // nobody resolved yet: the votes alone make the result final
+    await finalize(job, c, OCR_OUTPUT, o.stranger);
+    assert.equal(await o.market.read.jobStatus([job.jobId]), JobStatus.Settled);
+    await o.settlement.write.resolve([job.jobId]);
+    k = await o.settlement.read.caseOf([job.jobId]);
+    assert.equal(k.disputeState, DisputeState.Upheld);
+    const bond = (await o.settlement.read.auditorOf([OCR_MODEL_ID, auditor.account.address])).bond;
+    assert.equal(bond, AUDITOR_BOND - TEST_OPTIMISTIC_PARAMS.auditorPenalty);
+    // no challenge bond to share: the three upholding members get the pool's reward
+    for (const member of members) {
+      assert.equal(await o.settlement.read.owed([member.account.address]), TEST_OPTIMISTIC_PARAMS.auditorReward);
+    }
+  });
+
+  it("a recorded draw that is not audited (Clear) finalizes; the pool pays only what it holds", async () => {
+    const { job, c } = await committed();
+    await networkHelpers.mine(1);
+    await o.settlement.write.drawAudit([job.jobId, c]);
+    assert.equal((await o.settlement.read.caseOf([job.jobId])).auditState, AuditState.Clear);
+    await assert.rejects(o.settlement.write.drawAudit([job.jobId, c]), /AuditAlreadyDrawn/);
+    await time.increaseTo(BigInt(c.finalAt));
+    await finalize(job, c, OCR_OUTPUT, o.stranger);
+
+    await o.settlement.write.setParams(
+      [{ ...TEST_OPTIMISTIC_PARAMS, auditBps: 10_000, auditorReward: REWARD_POOL * 2n }],
+      {
+        account: o.deployer.account,
+      },
+    );
+    const second = await committed();
+    const auditor = await drawnAuditor(second.job.jobId, second.c);
+    await audit(second.job.jobId, auditor, true, second.c.outputHash);
+    assert.equal(await o.settlement.read.owed([auditor.account.address]), REWARD_POOL);
+    assert.equal(await o.settlement.read.rewardPool(), 0n);
+  });
+
   it("an auditor that never reveals is penalised and the job still finalizes", async () => {
     await setAuditBps(10_000);
     const { job, c } = await committed();
@@ -592,6 +660,14 @@ describe("OptimisticSettlement", async () => {
     const before = await o.sovraToken.read.balanceOf([auditor.account.address]);
     await o.settlement.write.withdrawBond([OCR_MODEL_ID], { account: auditor.account });
     assert.equal(await o.sovraToken.read.balanceOf([auditor.account.address]), before + AUDITOR_BOND);
+    await assert.rejects(o.settlement.write.exitAuditor([OCR_MODEL_ID], { account: auditor.account }), /NotRegistered/);
+    // a new auditor takes the freed slot; a top-up adds to the draw weight
+    await o.settlement.write.bondAuditor([OCR_MODEL_ID, sov("100")], { account: provider.account });
+    await o.settlement.write.bondAuditor([OCR_MODEL_ID, sov("50")], { account: provider.account });
+    const own = await o.settlement.read.auditorOf([OCR_MODEL_ID, provider.account.address]);
+    assert.equal(own.bond, sov("150"));
+    assert.ok(own.index >= 1 && own.index <= o.auditors.length);
+    assert.equal(await o.settlement.read.poolWeight([OCR_MODEL_ID]), 4n * AUDITOR_BOND + sov("150"));
   });
 
   it("gas: bid + commit + finalize of a short OCR output; under 200k when the finalize rides on the next commit", async () => {
@@ -604,10 +680,13 @@ describe("OptimisticSettlement", async () => {
     await time.increaseTo(BigInt(c.finalAt));
     const fin = await finalize(job, c, OCR_OUTPUT, provider);
     const single = job.bidGas + receipt.gasUsed + fin.receipt.gasUsed;
+    const note = hre.globalOptions.coverage === true ? " (bytecode instrumented by coverage)" : "";
     console.log(
-      `optimistic job gas, alone: placeBid ${job.bidGas} + commit ${receipt.gasUsed} + finalize ${fin.receipt.gasUsed} = ${single}`,
+      `optimistic job gas${note}, alone: placeBid ${job.bidGas} + commit ${receipt.gasUsed} + finalize ${fin.receipt.gasUsed} = ${single}`,
     );
-    assert.ok(single < 210_000n, `gas ${single}`);
+    // coverage instruments the bytecode: the figures mean something only without it
+    const measured = note === "";
+    if (measured) assert.ok(single < 210_000n, `gas ${single}`);
 
     // streamed: the node commits the next job and finalizes a final one in the same transaction
     const first = await committed();
@@ -630,6 +709,6 @@ describe("OptimisticSettlement", async () => {
     console.log(
       `optimistic job gas, streamed: placeBid ${next.bidGas} + commit and finalize ${both.receipt.gasUsed} = ${streamed}`,
     );
-    assert.ok(streamed < 200_000n, `gas ${streamed}`);
+    if (measured) assert.ok(streamed < 200_000n, `gas ${streamed}`);
   });
 });
