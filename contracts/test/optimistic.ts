@@ -707,7 +707,7 @@ describe("OptimisticSettlement", async () => {
     assert.ok(both.events.some((e) => e.eventName === "ResultCommitted" && e.args.jobId === next.jobId));
     const streamed = next.bidGas + both.receipt.gasUsed;
     console.log(
-      `optimistic job gas, streamed: placeBid ${next.bidGas} + commit and finalize ${both.receipt.gasUsed} = ${streamed}`,
+      `optimistic job gas${note}, streamed: placeBid ${next.bidGas} + commit and finalize ${both.receipt.gasUsed} = ${streamed}`,
     );
     if (measured) assert.ok(streamed < 200_000n, `gas ${streamed}`);
   });
