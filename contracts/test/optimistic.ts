@@ -11,7 +11,8 @@ import {
   maxUint256,
   stringToHex,
 } from "viem";
-import { type JobTerms, MODEL_ID, marketActions, sov, usd } from "./fixtures/market.ts";
+import { type JobTerms, MODEL_ID, marketActions, marketEvents, sov, usd } from "./fixtures/market.ts";
+import { jobTermsFromEvents } from "../src/job-terms.ts";
 import {
   AUDITOR_BOND,
   type Commitment,
@@ -298,6 +299,103 @@ describe("OptimisticSettlement", async () => {
     assert.equal(await o.market.read.jobStatus([jobId]), JobStatus.Settled);
     assert.equal(await o.market.read.owed([provider.account.address]), terms.price - feeOf(terms.price));
     assert.equal(await o.stablecoin.read.balanceOf([o.market.address]), balance);
+  });
+
+  it("a buyer that also sells cannot use its job's callback to settle one of its own jobs", async () => {
+    // a second optimistic model, with its own settlement contract (one per model), and its market (3)
+    const vadId = keccak256(stringToHex("sovra/silero-vad-test"));
+    const vadSettlement = await viem.deployContract("OptimisticSettlement", [
+      o.accessManager.address,
+      o.market.address,
+      o.sovraToken.address,
+      TEST_OPTIMISTIC_PARAMS,
+    ]);
+    const admin = { account: o.deployer.account };
+    await o.modelRegistry.write.registerModel(
+      [vadId, `0x1220${"33".repeat(32)}`, await vadSettlement.read.verifyingKeyHash(), vadSettlement.address, "{}", 0],
+      admin,
+    );
+    await o.modelRegistry.write.setModelApproved([vadId, true], admin);
+    await o.market.write.createMarket([vadId, 0, o.marketParams], admin);
+    const vadMarketId = 3;
+
+    // the attacker: a contract that is a registered, staked provider with asks on both markets, and a buyer
+    const attacker = await viem.deployContract("CallbackSettler");
+    const exec = (address: Hex, data: Hex) => attacker.write.exec([address, data]);
+    await o.sovraToken.write.transfer([attacker.address, sov("1000")], admin);
+    await o.stablecoin.write.transfer([attacker.address, usd("100")], { account: buyer.account });
+    const profile = {
+      gpuModel: "NVIDIA L4",
+      vramMb: 24_576,
+      throughputMilliOpsPerSec: 1n,
+      region: "eu-west",
+      benchmarkReport: keccak256(stringToHex("attacker")),
+    };
+    const reg = o.providerRegistry;
+    await exec(reg.address, encodeFunctionData({ abi: reg.abi, functionName: "register", args: [profile] }));
+    const sovAbi = o.sovraToken.abi;
+    await exec(
+      o.sovraToken.address,
+      encodeFunctionData({ abi: sovAbi, functionName: "approve", args: [reg.address, maxUint256] }),
+    );
+    await exec(reg.address, encodeFunctionData({ abi: reg.abi, functionName: "stake", args: [sov("500")] }));
+    const usdAbi = o.stablecoin.abi;
+    await exec(
+      o.stablecoin.address,
+      encodeFunctionData({ abi: usdAbi, functionName: "approve", args: [o.market.address, maxUint256] }),
+    );
+    const expiresAt = (await o.publicClient.getBlock()).timestamp + 86_400n;
+    for (const marketId of [vadMarketId, o.optimisticMarketId]) {
+      await exec(
+        o.market.address,
+        encodeFunctionData({ abi: o.market.abi, functionName: "placeAsk", args: [marketId, 50, 1, expiresAt] }),
+      );
+    }
+    // victims' jobs sold by the attacker: one on the other model with the same input, one on this model with another
+    const act = marketActions(o);
+    const sameInput = 4242n;
+    const otherModel = await act.bid(buyer, 100, sameInput, { id: vadMarketId });
+    const otherInput = await act.bid(must(o.buyers[1], "buyer 2"), 100, sameInput + 1n, { id: o.optimisticMarketId });
+    const victims = [otherModel, otherInput].map((bid) => ({ jobId: bid.jobId, terms: must(bid.terms, "terms") }));
+    for (const v of victims) assert.equal(getAddress(v.terms.provider), getAddress(attacker.address));
+
+    // the attacker buys job X (callback) on this model, with the same input, from an honest provider
+    await act.ask(provider, 100, 1, 86_400n, o.optimisticMarketId);
+    const deadline = (await o.publicClient.getBlock()).timestamp + 3_600n;
+    const bidHash = await exec(
+      o.market.address,
+      encodeFunctionData({
+        abi: o.market.abi,
+        functionName: "placeBid",
+        args: [o.optimisticMarketId, 100, sameInput, "0x", deadline, true],
+      }),
+    );
+    const { events } = await marketEvents(o, bidHash);
+    const placed = events.find((e) => e.eventName === "BidPlaced");
+    const matched = events.find((e) => e.eventName === "JobMatched");
+    assert.ok(placed?.eventName === "BidPlaced" && matched?.eventName === "JobMatched");
+    const x = { jobId: matched.args.jobId, terms: jobTermsFromEvents(placed.args, matched.args), deadline };
+    const { commitment: c } = await commitResult(o, provider, { ...x, bidGas: 0n }, OCR_OUTPUT);
+    await time.increaseTo(BigInt(c.finalAt));
+    await networkHelpers.mine(1);
+
+    for (const v of victims) {
+      const snapshot = await networkHelpers.takeSnapshot();
+      await attacker.write.setCallbackCall([
+        o.market.address,
+        encodeFunctionData({
+          abi: o.market.abi,
+          functionName: "submitResult",
+          args: [v.jobId, v.terms, OCR_OUTPUT, encodeAbiParameters([{ type: "uint256" }], [x.jobId])],
+        }),
+      ]);
+      await finalize(x, c, OCR_OUTPUT, o.stranger);
+      assert.equal(await attacker.read.callbacks(), 1n);
+      assert.equal(await attacker.read.succeeded(), false);
+      assert.equal(await o.market.read.jobStatus([v.jobId]), JobStatus.Matched);
+      assert.equal(await o.market.read.jobStatus([x.jobId]), JobStatus.Settled);
+      await snapshot.restore();
+    }
   });
 
   it("an audit is drawn (auditBps 10000), the auditor agrees: final after the window, the auditor is paid", async () => {

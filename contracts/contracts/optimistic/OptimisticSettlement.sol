@@ -25,7 +25,8 @@ interface ISpotMarketContext {
 }
 
 /// @title OptimisticSettlement
-/// @notice The verifier of every optimistic-tier model of one SpotMarket. A provider `commit`s a matched job's
+/// @notice The verifier of one optimistic-tier model (one instance per model, like a zk model's verifier) on one
+/// SpotMarket. A provider `commit`s a matched job's
 /// output; the output is final once its challenge window passed with no audit or dispute pending and none lost;
 /// then anyone calls `finalize`, which settles the job through `SpotMarket.submitResult` (the market pays the
 /// provider named in the job's terms). The market's escrow, collateral, expiry and slashing are unchanged: a
@@ -42,8 +43,8 @@ interface ISpotMarketContext {
 /// from the hash of the block after the opening and votes by commit-reveal; a strict majority of the revealed votes
 /// decides when more than half of the committee revealed, otherwise the provider's result stands.
 ///
-/// `verifyInference` answers true only inside `finalize` for the job being finalized (a transient flag), so a
-/// committed result is bound to its job: the market cannot be made to settle one job on another's commitment.
+/// `verifyInference` answers true only inside `finalize` for the job being finalized (a transient flag), its input
+/// hash and its output, so a committed result is bound to its job (see `verifyInference` for the one exception).
 ///
 /// `multicall` (OpenZeppelin) batches calls in one transaction: a provider node folds the `finalize` of its jobs
 /// that became final into its next `commit`, which saves a transaction's base cost per job.
@@ -69,8 +70,10 @@ contract OptimisticSettlement is
     /// @dev ABI sizes of the static structs `Commitment` (nine words) and `JobTerms` (ten words).
     uint256 private constant COMMITMENT_SIZE = 0x120;
     uint256 private constant TERMS_SIZE = 0x140;
-    /// @dev Transient slot holding the job id `finalize` is settling (keccak256("sovra.optimistic.finalizing") - 1).
+    /// @dev Transient slots: the job id `finalize` is settling (keccak256("sovra.optimistic.finalizing") - 1) and
+    /// keccak256(its input hash, its output hash) (the next slot).
     bytes32 private constant FINALIZING_SLOT = 0x7a38e44c86b33f19a5047b3624cd4546881630b9431841ba9d3083f0c1e69b8c;
+    bytes32 private constant EXPECTED_SLOT = 0x7a38e44c86b33f19a5047b3624cd4546881630b9431841ba9d3083f0c1e69b8d;
 
     /// @dev A job's audit and dispute; slot 0 is what `finalize` reads on the common path.
     struct Case {
@@ -240,26 +243,39 @@ contract OptimisticSettlement is
         if (keccak256(abi.encodePacked(output)) != c.outputHash) revert InvalidOutput();
         if (_termsHash(terms) != c.termsHash) revert InvalidJobTerms(jobId);
         if (!_isFinal(jobId, c, seal)) revert NotFinal(jobId);
+        bytes32 expected = keccak256(abi.encode(terms.inputHash, c.outputHash));
         assembly ("memory-safe") {
             tstore(FINALIZING_SLOT, jobId)
+            tstore(EXPECTED_SLOT, expected)
         }
         market.submitResult(jobId, terms, output, abi.encode(jobId));
         assembly ("memory-safe") {
             tstore(FINALIZING_SLOT, 0)
+            tstore(EXPECTED_SLOT, 0)
         }
         // The market's JobSettled records the settlement: no event of our own on the hot path.
         delete _seals[jobId][c.provider];
     }
 
     /// @notice True only while `finalize` settles job `abi.decode(proof, (uint256))`, whose commitment it checked
-    /// (output, finality) and whose terms (input hash included) the market checks against the job's own.
-    function verifyInference(uint256, uint256[] calldata, bytes calldata proof) external view returns (bool) {
+    /// (output, finality, terms), and only for that job's input hash and output. The flag outlives the market's
+    /// check by the consumer callback of the job, from which a consumer could settle another job of its own as a
+    /// provider: such a job passes only with the same input hash and the same output on the same model (a model's
+    /// settlement contract verifies that model alone), i.e. with the answer already final for that question.
+    function verifyInference(uint256 inputHash, uint256[] calldata output, bytes calldata proof)
+        external
+        view
+        returns (bool)
+    {
         if (proof.length != 32) return false;
         uint256 finalizing;
+        bytes32 expected;
         assembly ("memory-safe") {
             finalizing := tload(FINALIZING_SLOT)
+            expected := tload(EXPECTED_SLOT)
         }
-        return finalizing != 0 && finalizing == abi.decode(proof, (uint256));
+        return finalizing != 0 && finalizing == abi.decode(proof, (uint256))
+            && expected == keccak256(abi.encode(inputHash, keccak256(abi.encodePacked(output))));
     }
 
     /// @notice A constant tag: the model registry reads the optimistic tier from it.
