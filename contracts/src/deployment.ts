@@ -22,8 +22,6 @@ export const deploymentSchema = z.object({
     attestationRegistry: address,
     modelRegistry: address,
     spotMarket: address,
-    /** The optimistic tier's verifier (absent from deployments made before it). */
-    optimisticSettlement: address.optional(),
     timelock: address,
     governor: address,
     exampleConsumer: address.optional(),

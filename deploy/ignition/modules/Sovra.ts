@@ -20,8 +20,8 @@ export type ModelConfig = {
   /** Registry id (bytes32). */
   modelId: Hex;
   /**
-   * `optimistic`: the model's verifier is the deployment's OptimisticSettlement (`verifierContract` is ignored and
-   * `vkeyHash` must be its tag, `OPTIMISTIC_TIER_TAG`). Default `zk`.
+   * `optimistic`: the model's verifier is an OptimisticSettlement of its own, with `optimisticParams`
+   * (`verifierContract` is ignored and `vkeyHash` must be its tag, `OPTIMISTIC_TIER_TAG`). Default `zk`.
    */
   tier?: "zk" | "optimistic";
   /** Solidity contract name of the model's `IInferenceVerifier` adapter (no constructor arguments). */
@@ -131,15 +131,6 @@ export function buildSovraModule(config: SovraDeployConfig, id = "Sovra") {
       timelock,
     ]);
 
-    // The optimistic tier's verifier: it needs no role (it settles through submitResult as the market's verifier;
-    // its setters are restricted to the admin, the timelock after the hand-over).
-    const optimisticSettlement = m.contract("OptimisticSettlement", [
-      manager,
-      spotMarket,
-      sovraToken,
-      config.optimisticParams,
-    ]);
-
     // The market alone may move collateral.
     const collateralSelectors = [
       "lockCollateral(address,uint256)",
@@ -170,9 +161,13 @@ export function buildSovraModule(config: SovraDeployConfig, id = "Sovra") {
       );
     }
     config.models.forEach((model, index) => {
+      // An optimistic model's verifier is its own OptimisticSettlement. It needs no role: it settles through
+      // submitResult as the market's verifier, and its setters are the admin's (the timelock after the hand-over).
       const verifier =
         model.tier === "optimistic"
-          ? optimisticSettlement
+          ? m.contract("OptimisticSettlement", [manager, spotMarket, sovraToken, config.optimisticParams], {
+              id: `Verifier_${index}`,
+            })
           : m.contract(model.verifierContract, [], { id: `Verifier_${index}` });
       const registered = m.call(
         modelRegistry,
@@ -219,7 +214,6 @@ export function buildSovraModule(config: SovraDeployConfig, id = "Sovra") {
       attestationRegistry,
       modelRegistry,
       spotMarket,
-      optimisticSettlement,
       timelock,
       governor,
     };
