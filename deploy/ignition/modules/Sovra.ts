@@ -36,6 +36,11 @@ export type ModelConfig = {
   minVramMb: number;
   /** Policy classes to open a market for. */
   policyClasses: readonly number[];
+  /**
+   * This model's markets' params (default: the deployment's `marketParams`). An optimistic model needs a
+   * `minJobWindow` of at least `challengeWindow + disputeTime` plus its compute time.
+   */
+  marketParams?: MarketParams;
 };
 
 export type SovraDeployConfig = {
@@ -182,7 +187,7 @@ export function buildSovraModule(config: SovraDeployConfig, id = "Sovra") {
       policy.push(approved);
       for (const policyClass of model.policyClasses) {
         policy.push(
-          m.call(spotMarket, "createMarket", [model.modelId, policyClass, config.marketParams], {
+          m.call(spotMarket, "createMarket", [model.modelId, policyClass, model.marketParams ?? config.marketParams], {
             id: `Market_${index}_${policyClass}`,
             after: [approved, ...policy],
           }),
