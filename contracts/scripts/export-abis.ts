@@ -10,6 +10,7 @@ const artifactsDir = path.join(root, process.env.SOVRA_HH_ARTIFACTS ?? "artifact
 /** Exported name -> artifact path (relative to the artifacts folder). Missing artifacts are skipped with a note. */
 const exported: Record<string, string> = {
   spotMarketAbi: "contracts/market/SpotMarket.sol/SpotMarket.json",
+  optimisticSettlementAbi: "contracts/optimistic/OptimisticSettlement.sol/OptimisticSettlement.json",
   providerRegistryAbi: "contracts/providers/ProviderRegistry.sol/ProviderRegistry.json",
   attestationRegistryAbi: "contracts/attestations/AttestationRegistry.sol/AttestationRegistry.json",
   modelRegistryAbi: "contracts/models/ModelRegistry.sol/ModelRegistry.json",

@@ -16,3 +16,11 @@ export { type PaymentTokenCheck, checkPaymentToken } from "./payment-token.ts";
 export { type ModelListing, type ModelProposal, modelIdOfName, modelProposal } from "./model-proposal.ts";
 export { cidOfMultihash, multihashOfCid } from "./multihash.ts";
 export { listedModelName, withListings } from "./listings.ts";
+export {
+  type Commitment,
+  DEFAULT_OPTIMISTIC_PARAMS,
+  type OptimisticParams,
+  latestCommitTime,
+  outputHashOf,
+  voteHash,
+} from "./optimistic.ts";

@@ -8,6 +8,15 @@ import {IInferenceVerifier} from "./IInferenceVerifier.sol";
 /// verifier whose circuit has those weights as constants (and the hash of its verifying key), the input/output
 /// spec and the minimum VRAM a provider needs. Only approved models can get markets.
 interface IModelRegistry {
+    /// @notice How a model's results become final, read from its verifier's key hash: a tier's settlement contract
+    /// reports that tier's tag (`OPTIMISTIC_TIER_TAG`, `TEE_TIER_TAG`); any other key hash is a zk circuit's.
+    enum Tier {
+        None,
+        Zk,
+        Optimistic,
+        Tee
+    }
+
     struct Model {
         IInferenceVerifier verifier;
         uint32 minVramMb;
@@ -33,6 +42,8 @@ interface IModelRegistry {
 
     /// @notice Model `modelId` (all fields zero when not registered).
     function modelOf(bytes32 modelId) external view returns (Model memory);
+    /// @notice The tier of `modelId` (`None` when not registered).
+    function tierOf(bytes32 modelId) external view returns (Tier);
     /// @notice Whether `modelId` is registered and approved.
     function isApproved(bytes32 modelId) external view returns (bool);
 }

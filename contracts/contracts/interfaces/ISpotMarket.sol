@@ -250,8 +250,9 @@ interface ISpotMarket {
     /// is unlocked.
     function cancelOrder(uint256 orderId) external;
 
-    /// @notice The job's provider delivers the output with a proof; pays out on success, reverts otherwise.
-    /// `terms` are the job's terms as rebuilt from `BidPlaced` and `JobMatched` (see `JobTerms`). The provider
+    /// @notice The job's provider delivers the output with a proof; pays out on success, reverts otherwise. The
+    /// market's verifier may call it too (the optimistic tier's `finalize`, for anyone): the provider is paid all the
+    /// same. `terms` are the job's terms as rebuilt from `BidPlaced` and `JobMatched` (see `JobTerms`). The provider
     /// is owed `price - fee`, the fee waits in its account for the treasury (`pendingFeesOf`), and the job's
     /// collateral becomes releasable (handed back to the registry by `withdraw` or `releaseCollateral`).
     function submitResult(uint256 jobId, JobTerms calldata terms, uint256[] calldata output, bytes calldata proof)

@@ -21,6 +21,10 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
     uint256 public constant MAX_DIGEST_LENGTH = 64;
     /// @notice Maximum byte length of an io spec.
     uint256 public constant MAX_IO_SPEC_LENGTH = 2048;
+    /// @notice Key hash an optimistic tier's settlement contract reports (`OptimisticSettlement.TIER_TAG`).
+    bytes32 public constant OPTIMISTIC_TIER_TAG = keccak256("sovra.optimistic.v1");
+    /// @notice Key hash reserved for a TEE tier's settlement contract.
+    bytes32 public constant TEE_TIER_TAG = keccak256("sovra.tee.v1");
 
     mapping(bytes32 modelId => Model) private _models;
 
@@ -105,6 +109,17 @@ contract ModelRegistry is IModelRegistry, AccessManaged {
     /// @notice Whether `modelId` is registered and approved.
     function isApproved(bytes32 modelId) external view returns (bool) {
         return _models[modelId].approved;
+    }
+
+    /// @inheritdoc IModelRegistry
+    /// @dev Derived from the registered key hash, so it can never disagree with the verifier: a Groth16 key's hash
+    /// cannot equal a tier tag without a keccak preimage.
+    function tierOf(bytes32 modelId) external view returns (Tier) {
+        bytes32 keyHash = _models[modelId].vkeyHash;
+        if (keyHash == 0) return Tier.None;
+        if (keyHash == OPTIMISTIC_TIER_TAG) return Tier.Optimistic;
+        if (keyHash == TEE_TIER_TAG) return Tier.Tee;
+        return Tier.Zk;
     }
 
     /// @notice Whether `modelId` is registered.

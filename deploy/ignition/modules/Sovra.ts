@@ -4,7 +4,7 @@
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { Future } from "@nomicfoundation/ignition-core";
 import { keccak256, toFunctionSelector, toHex, zeroAddress, type Hex } from "viem";
-import type { MarketParams } from "@sovra/contracts";
+import { DEFAULT_OPTIMISTIC_PARAMS, type MarketParams, type OptimisticParams } from "@sovra/contracts";
 import { localAccount, localRoles } from "../../src/accounts.ts";
 
 export type { MarketParams };
@@ -19,6 +19,11 @@ const TIMELOCK_ADMIN_ROLE = `0x${"00".repeat(32)}` as Hex;
 export type ModelConfig = {
   /** Registry id (bytes32). */
   modelId: Hex;
+  /**
+   * `optimistic`: the model's verifier is an OptimisticSettlement of its own, with `optimisticParams`
+   * (`verifierContract` is ignored and `vkeyHash` must be its tag, `OPTIMISTIC_TIER_TAG`). Default `zk`.
+   */
+  tier?: "zk" | "optimistic";
   /** Solidity contract name of the model's `IInferenceVerifier` adapter (no constructor arguments). */
   verifierContract: string;
   /** CIDv1 of the quantized weights (kept in the deployment record; the registry stores `weightsMultihash`) */
@@ -31,6 +36,11 @@ export type ModelConfig = {
   minVramMb: number;
   /** Policy classes to open a market for. */
   policyClasses: readonly number[];
+  /**
+   * This model's markets' params (default: the deployment's `marketParams`). An optimistic model needs a
+   * `minJobWindow` of at least `challengeWindow + disputeTime` plus its compute time.
+   */
+  marketParams?: MarketParams;
 };
 
 export type SovraDeployConfig = {
@@ -56,6 +66,8 @@ export type SovraDeployConfig = {
   policyClasses: Readonly<Record<number, readonly string[]>>;
   models: readonly ModelConfig[];
   marketParams: MarketParams;
+  /** The optimistic tier's first parameters (contracts/README.md, "Optimistic tier"). */
+  optimisticParams: OptimisticParams;
 };
 
 export const claimId = (name: string): Hex => keccak256(toHex(name));
@@ -77,6 +89,7 @@ export const localConfig: SovraDeployConfig = {
   trustedAttesters: { GDPR: [localAttester], SOC2: [localAttester], TEE: [localAttester] },
   policyClasses: { 1: ["GDPR", "SOC2"], 2: ["TEE"] },
   models: [],
+  optimisticParams: DEFAULT_OPTIMISTIC_PARAMS,
   marketParams: {
     tickSize: 1_000n, // 0.001 tUSD
     collateralPerJob: 10n * 10n ** 18n,
@@ -153,7 +166,14 @@ export function buildSovraModule(config: SovraDeployConfig, id = "Sovra") {
       );
     }
     config.models.forEach((model, index) => {
-      const verifier = m.contract(model.verifierContract, [], { id: `Verifier_${index}` });
+      // An optimistic model's verifier is its own OptimisticSettlement. It needs no role: it settles through
+      // submitResult as the market's verifier, and its setters are the admin's (the timelock after the hand-over).
+      const verifier =
+        model.tier === "optimistic"
+          ? m.contract("OptimisticSettlement", [manager, spotMarket, sovraToken, config.optimisticParams], {
+              id: `Verifier_${index}`,
+            })
+          : m.contract(model.verifierContract, [], { id: `Verifier_${index}` });
       const registered = m.call(
         modelRegistry,
         "registerModel",
@@ -167,7 +187,7 @@ export function buildSovraModule(config: SovraDeployConfig, id = "Sovra") {
       policy.push(approved);
       for (const policyClass of model.policyClasses) {
         policy.push(
-          m.call(spotMarket, "createMarket", [model.modelId, policyClass, config.marketParams], {
+          m.call(spotMarket, "createMarket", [model.modelId, policyClass, model.marketParams ?? config.marketParams], {
             id: `Market_${index}_${policyClass}`,
             after: [approved, ...policy],
           }),
