@@ -433,8 +433,12 @@ program
   .description("run the node: pre-warm models, watch the chain for matched jobs, infer, prove, submit")
   .option("--no-watch", "do not watch the chain (run stage workers only, e.g. an extra prover host)")
   .option("--stages <list>", "stages this process runs: infer,prove,submit", "infer,prove,submit")
+  .option(
+    "--cheat-output",
+    "TESTS ONLY: commit wrong results on optimistic markets (the dishonest provider of the dispute tests)",
+  )
   .action(
-    action(async (options: { watch: boolean; stages: string }) => {
+    action(async (options: { watch: boolean; stages: string; cheatOutput?: boolean }) => {
       const stageList = options.stages.split(",").map((s) => s.trim());
       const unknown = stageList.filter((s) => !["infer", "prove", "submit"].includes(s));
       if (unknown.length > 0)
@@ -454,6 +458,7 @@ program
         prover,
         logger,
         metrics,
+        ...(options.cheatOutput === true ? { cheatOutput: true } : {}),
         stages: {
           infer: stages.has("infer"),
           prove: stages.has("prove"),
