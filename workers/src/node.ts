@@ -26,6 +26,7 @@ import type { Prover } from "./prover.ts";
 import { createWeightStore } from "./weights/store.ts";
 import { modelRegistryAbi, optimisticSettlementAbi } from "./chain/abis.ts";
 import { createFollowUp, type FollowUp } from "./optimistic/follow-up.ts";
+import { type Auditor, createAuditor } from "./optimistic/auditor.ts";
 import { isOptimisticModelName, optimisticStage } from "./optimistic/job.ts";
 import { openOptimisticRunner } from "./optimistic/serve.ts";
 import { OPTIMISTIC_MODELS } from "./optimistic/models.ts";
@@ -62,6 +63,8 @@ export type ProviderNodeOptions = {
   stages?: { infer?: boolean; prove?: boolean; submit?: boolean; watch?: boolean };
   /** Tests only: commit wrong results on optimistic markets (what a dishonest provider does). */
   cheatOutput?: boolean;
+  /** Take audit and committee duty on the optimistic models served (`run --audit`). */
+  audit?: boolean;
 };
 
 export type ProviderNode = {
@@ -267,6 +270,30 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
     });
     followUp.start(config.pollIntervalMs);
   }
+  let auditor: Auditor | undefined;
+  if (options.audit === true) {
+    const served = models.flatMap((m) => {
+      const runner = runners.get(m.name);
+      return m.settlement !== undefined && runner !== undefined && isOptimisticModelName(m.name)
+        ? [{ model: m.name, settlement: m.settlement, runner }]
+        : [];
+    });
+    if (served.length === 0)
+      throw new Error("--audit: this node serves no optimistic model (add ocr or vad to models)");
+    auditor = createAuditor({
+      client: publicClient,
+      redis,
+      chainId: config.chainId,
+      me: account.address,
+      market,
+      served,
+      queues,
+      startBlock: BigInt(deployment.startBlock),
+      logRange: config.logRange,
+      logger: logger.child({ part: "auditor" }),
+    });
+    auditor.start(config.pollIntervalMs);
+  }
 
   const depthTimer = setInterval(() => {
     recordQueueDepth(queues, metrics).catch((error: unknown) =>
@@ -291,6 +318,7 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
     async stop() {
       clearInterval(depthTimer);
       await followUp?.stop();
+      await auditor?.stop();
       await watcher.stop();
       await workers.close();
       await queues.close();

@@ -18,21 +18,30 @@ export type SubmitterClients = {
   receiptTimeoutMs?: number;
 };
 
-export type SubmitRequest = {
-  jobId: bigint;
-  /** The job's terms (rebuilt from BidPlaced + JobMatched); the market checks them against its commitment. */
-  terms: JobTerms;
-} & (
-  | { action: "settle"; output: bigint[]; proof: Hex }
-  /** `decline(jobId, terms)`: the node cannot do the job (bad input, unknown model); refund, no slash. */
-  | { action: "decline"; reason: string }
-  /** Optimistic tier: `settlement.commit(jobId, terms, output)`. */
-  | { action: "commit"; settlement: Address; output: bigint[] }
-  /** Optimistic tier: `drawAudit(jobId, commitment)` one block after the commit, or `finalize` once final. */
-  | { action: "drawAudit" | "finalize"; settlement: Address; output: bigint[]; commitment: Commitment }
+/** An auditor's or committee member's call, or a dispute step anyone may take (no job terms needed). */
+export type DutyCall =
+  | { call: "auditCommit" | "voteCommit"; voteHash: Hex }
+  | { call: "auditReveal" | "voteReveal"; agrees: boolean; outputHash: Hex; salt: Hex }
+  | { call: "drawCommittee" | "resolve" };
+
+export type SubmitRequest = { jobId: bigint } & (
+  | ({
+      /** The job's terms (rebuilt from BidPlaced + JobMatched); the market checks them against its commitment. */
+      terms: JobTerms;
+    } & (
+      | { action: "settle"; output: bigint[]; proof: Hex }
+      /** `decline(jobId, terms)`: the node cannot do the job (bad input, unknown model); refund, no slash. */
+      | { action: "decline"; reason: string }
+      /** Optimistic tier: `settlement.commit(jobId, terms, output)`. */
+      | { action: "commit"; settlement: Address; output: bigint[] }
+      /** Optimistic tier: `drawAudit(jobId, commitment)` one block after the commit, or `finalize` once final. */
+      | { action: "drawAudit" | "finalize"; settlement: Address; output: bigint[]; commitment: Commitment }
+    ))
+  /** Optimistic tier, audit and committee duty on another provider's job (`--audit`). */
+  | ({ action: "duty"; settlement: Address } & DutyCall)
 );
 
-type SentOutcome = "settled" | "declined" | "committed" | "audit_drawn" | "finalized";
+type SentOutcome = "settled" | "declined" | "committed" | "audit_drawn" | "finalized" | "duty_done";
 
 export type SubmitOutcome =
   | { outcome: SentOutcome; transactionHash: Hex; blockNumber: bigint; gasUsed: bigint; resumed: boolean }
@@ -46,6 +55,7 @@ const sentOutcome: { [A in SubmitRequest["action"]]: SentOutcome } = {
   commit: "committed",
   drawAudit: "audit_drawn",
   finalize: "finalized",
+  duty: "duty_done",
 };
 
 /** Raised for jobs the node must not submit (not ours, no such job): retrying cannot help. */
@@ -59,7 +69,7 @@ export function submitRecordKey(
   chainId: number,
   market: Address,
   jobId: bigint,
-  action: SubmitRequest["action"] = "settle",
+  action: SubmitRequest["action"] | DutyCall["call"] = "settle",
 ): string {
   // A job's settle or decline share one record (only one of them can land); an optimistic job's steps have their own.
   const step = action === "settle" || action === "decline" ? "" : `:${action}`;
@@ -126,6 +136,8 @@ function callOf(request: SubmitRequest, market: Address, publicClient: PublicCli
         simulate: () => publicClient.simulateContract({ address: request.settlement, account: me, ...call }),
       };
     }
+    case "duty":
+      return dutyCallOf(request, publicClient, me);
     case "finalize": {
       const call = {
         abi: optimisticSettlementAbi,
@@ -142,8 +154,44 @@ function callOf(request: SubmitRequest, market: Address, publicClient: PublicCli
   }
 }
 
+function dutyCallOf(request: Extract<SubmitRequest, { action: "duty" }>, publicClient: PublicClient, me: Address) {
+  const address = request.settlement;
+  const shape = (call: Parameters<typeof encodeFunctionData<typeof optimisticSettlementAbi>>[0]) => ({
+    to: address,
+    functionName: request.call,
+    data: encodeFunctionData(call),
+    simulate: () =>
+      publicClient.call({ account: me, to: address, data: encodeFunctionData(call) }).catch((error: unknown) => {
+        throw new Error(message(error));
+      }),
+  });
+  switch (request.call) {
+    case "auditCommit":
+    case "voteCommit":
+      return shape({
+        abi: optimisticSettlementAbi,
+        functionName: request.call,
+        args: [request.jobId, request.voteHash],
+      });
+    case "auditReveal":
+    case "voteReveal":
+      return shape({
+        abi: optimisticSettlementAbi,
+        functionName: request.call,
+        args: [request.jobId, request.agrees, request.outputHash, request.salt],
+      });
+    case "drawCommittee":
+    case "resolve":
+      return shape({ abi: optimisticSettlementAbi, functionName: request.call, args: [request.jobId] });
+  }
+}
+
 /** What is left to do for an optimistic step, read from the settlement contract (null: send it). */
-async function optimisticCheck(publicClient: PublicClient, me: Address, request: SubmitRequest) {
+async function optimisticCheck(
+  publicClient: PublicClient,
+  me: Address,
+  request: Extract<SubmitRequest, { terms: JobTerms }>,
+) {
   if (request.action !== "commit" && request.action !== "drawAudit" && request.action !== "finalize") return null;
   const seal = await publicClient.readContract({
     address: request.settlement,
@@ -195,11 +243,18 @@ async function optimisticCheck(publicClient: PublicClient, me: Address, request:
 export async function submitResult(clients: SubmitterClients, request: SubmitRequest): Promise<SubmitOutcome> {
   const { publicClient, account, redis, market, logger } = clients;
   const me = account.address;
-  const key = submitRecordKey(clients.chainId, market, request.jobId, request.action);
+  const key = submitRecordKey(
+    clients.chainId,
+    request.action === "duty" ? request.settlement : market,
+    request.jobId,
+    request.action === "duty" ? request.call : request.action,
+  );
   const call = callOf(request, market, publicClient, me);
   const timeout = clients.receiptTimeoutMs ?? 120_000;
 
   const check = async (): Promise<SubmitOutcome | null> => {
+    // Duty calls are on other providers' jobs: whether one is due is the auditor's to judge (it reads the case).
+    if (request.action === "duty") return null;
     const { terms } = request;
     if (terms.provider.toLowerCase() !== me.toLowerCase())
       throw new NotSubmittableError(`job ${request.jobId} belongs to ${terms.provider}, not ${me}`);

@@ -9,7 +9,7 @@ import { txLink, type walletClientFor } from "../chain/context.ts";
 import type { Config } from "../config.ts";
 import { uploadInput } from "../inputs/client.ts";
 import { encodeCidInputRef } from "../inputs/ref.ts";
-import { outputHash, sameResult } from "../optimistic/canonical.ts";
+import { agreesWith } from "../optimistic/compare.ts";
 import { OPTIMISTIC_MODELS, type OptimisticModelName } from "../optimistic/models.ts";
 import { decodeOutputWords, outputWords } from "../optimistic/output-words.ts";
 import { json, send } from "./common.ts";
@@ -46,17 +46,6 @@ export function describeCommitted(model: OptimisticModelName, words: readonly bi
   if (decoded.kind === "hash") return `(output too large to commit inline: sha2-256 commitment ${decoded.commitment})`;
   const text = new TextDecoder().decode(decoded.bytes);
   return model === "ocr" ? (text === "" ? "(no text found)" : text) : `speech segments (ms): ${text}`;
-}
-
-/** Whether my canonical output and the committed words are the same result by the model's rule. */
-export function agreesWith(model: OptimisticModelName, mine: Uint8Array, words: readonly bigint[]): boolean {
-  const decoded = decodeOutputWords(words);
-  if (decoded.kind === "hash") return BigInt(decoded.commitment) === outputHash(mine).field;
-  try {
-    return sameResult(model, mine, decoded.bytes);
-  } catch {
-    return false; // committed bytes that do not even parse as the model's output are wrong
-  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -247,18 +236,41 @@ async function challenge(
     args: [commitment.epoch],
   });
   const bond = epochParams.challengeBond;
+  const open = async () =>
+    (
+      await publicClient.readContract({
+        address: settlement,
+        abi: optimisticSettlementAbi,
+        functionName: "caseOf",
+        args: [jobId],
+      })
+    ).disputeState !== 0;
+  // A drawn auditor that disagreed has opened the dispute already: the committee decides it the same way.
+  if (await open()) {
+    say(`job ${jobId} is already disputed (its auditor disagreed): no challenge needed, the committee decides`);
+    return;
+  }
   await send(publicClient, walletClient, {
     address: tokens.payment.address,
     abi: erc20PermitAbi,
     functionName: "approve",
     args: [settlement, bond],
   });
-  const sent = await send(publicClient, walletClient, {
-    address: settlement,
-    abi: optimisticSettlementAbi,
-    functionName: "challenge",
-    args: [jobId, commitment, mine],
-  });
+  let sent: Awaited<ReturnType<typeof send>>;
+  try {
+    sent = await send(publicClient, walletClient, {
+      address: settlement,
+      abi: optimisticSettlementAbi,
+      functionName: "challenge",
+      args: [jobId, commitment, mine],
+    });
+  } catch (error) {
+    if (await open()) {
+      say(`job ${jobId} was disputed by its auditor meanwhile: no challenge needed, the committee decides`);
+      return;
+    }
+    throw error;
+  }
   say(
     `challenged job ${jobId} with a bond of ${formatAmount(bond, tokens.payment)} (tx ${txLink(session.config, sent.hash)}): a drawn committee re-executes and votes`,
   );

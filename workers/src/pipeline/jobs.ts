@@ -158,6 +158,17 @@ export const submitDataSchema = z.discriminatedUnion("action", [
     output: z.array(uint),
     commitment: commitmentDataSchema,
   }),
+  z.object({
+    action: z.literal("duty"),
+    jobId: uint,
+    model: z.string(),
+    settlement: address,
+    call: z.enum(["auditCommit", "voteCommit", "auditReveal", "voteReveal", "drawCommittee", "resolve"]),
+    voteHash: hex.optional(),
+    agrees: z.boolean().optional(),
+    outputHash: hex.optional(),
+    salt: hex.optional(),
+  }),
 ]);
 export type SubmitData = z.infer<typeof submitDataSchema>;
 export type DeclineData = Extract<SubmitData, { action: "decline" }>;

@@ -120,7 +120,24 @@ export type SubmitDeps = {
   metrics?: Metrics;
 };
 
-function submitRequestOf(data: SubmitData, jobId: bigint, terms: ReturnType<typeof termsFromData>): SubmitRequest {
+function submitRequestOf(data: SubmitData, jobId: bigint): SubmitRequest {
+  if (data.action === "duty") {
+    const settlement = data.settlement as Address;
+    if (data.call === "auditCommit" || data.call === "voteCommit")
+      return { action: "duty", jobId, settlement, call: data.call, voteHash: data.voteHash as Hex };
+    if (data.call === "auditReveal" || data.call === "voteReveal")
+      return {
+        action: "duty",
+        jobId,
+        settlement,
+        call: data.call,
+        agrees: data.agrees === true,
+        outputHash: data.outputHash as Hex,
+        salt: data.salt as Hex,
+      };
+    return { action: "duty", jobId, settlement, call: data.call };
+  }
+  const terms = termsFromData(data.terms);
   switch (data.action) {
     case "settle":
       return { action: "settle", jobId, terms, output: data.output.map(BigInt), proof: data.proof as Hex };
@@ -149,8 +166,7 @@ function submitRequestOf(data: SubmitData, jobId: bigint, terms: ReturnType<type
 /** Sends the result, or the decline, on-chain (the submitter makes this idempotent) and counts the outcome. */
 export async function submitStage(deps: SubmitDeps, data: SubmitData): Promise<SubmitOutcome> {
   const jobId = BigInt(data.jobId);
-  const terms = termsFromData(data.terms);
-  const outcome = await deps.submit(submitRequestOf(data, jobId, terms));
+  const outcome = await deps.submit(submitRequestOf(data, jobId));
   deps.metrics?.jobs.inc({ outcome: outcome.outcome });
   return outcome;
 }
