@@ -110,6 +110,13 @@ try {
     startLocalChain({ port: settings.chainPort }),
   );
   stoppers.push(() => chain.stop());
+  // A block every 2 s even when idle: an optimistic result is final only once blocks past its challenge window exist
+  // (Hardhat otherwise mines only on transactions, and a quiet local market would never finalize a job).
+  await fetch(chain.rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "evm_setIntervalMining", params: [2000] }),
+  });
   const deployment = await step("deploying the system (Hardhat Ignition)", () =>
     deploySystem({ rpcUrl: chain.rpcUrl }),
   );

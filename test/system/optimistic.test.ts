@@ -83,12 +83,15 @@ describe("optimistic tier: OCR and VAD jobs through the provider node and the bu
     );
   }
 
-  /** Moves chain time past the commit's challenge window and mines a block. */
+  /**
+   * Moves chain time past the commit's challenge window and mines two blocks: the audit draw reads the hash of the
+   * block after the commit, which a call sees only once a later block exists (Hardhat mines only on transactions).
+   */
   async function passChallengeWindow(finalAt: number): Promise<void> {
     const block = await sys.client.getBlock();
     const gap = BigInt(finalAt) - block.timestamp + 1n;
     if (gap > 0n) await testClient(sys).increaseTime({ seconds: Number(gap) });
-    await testClient(sys).mine({ blocks: 1 });
+    await testClient(sys).mine({ blocks: 2 });
   }
 
   function bid(model: string, input: string, extra: string[] = []): Promise<CliResult> {
