@@ -21,7 +21,7 @@ describe("optimistic output words", () => {
 
   it("an empty output is [0, 0]; a 33-byte one takes three words", () => {
     expect(outputWords(new Uint8Array())).toEqual([0n, 0n]);
-    const text = "é".repeat(16) + "x"; // 33 bytes of UTF-8
+    const text = `${"é".repeat(16)}x`; // 33 bytes of UTF-8
     const words = outputWords(bytes(text));
     expect(words).toHaveLength(3);
     const back = decodeOutputWords(words);
