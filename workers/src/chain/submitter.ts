@@ -22,7 +22,7 @@ export type SubmitterClients = {
 export type DutyCall =
   | { call: "auditCommit" | "voteCommit"; voteHash: Hex }
   | { call: "auditReveal" | "voteReveal"; agrees: boolean; outputHash: Hex; salt: Hex }
-  | { call: "drawCommittee" | "resolve" };
+  | { call: "drawCommittee" | "resolve" | "penalizeAuditor" };
 
 export type SubmitRequest = { jobId: bigint } & (
   | ({
@@ -182,6 +182,7 @@ function dutyCallOf(request: Extract<SubmitRequest, { action: "duty" }>, publicC
       });
     case "drawCommittee":
     case "resolve":
+    case "penalizeAuditor":
       return shape({ abi: optimisticSettlementAbi, functionName: request.call, args: [request.jobId] });
   }
 }

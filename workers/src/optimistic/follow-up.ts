@@ -11,6 +11,9 @@ import type { Logger } from "../logger.ts";
 import { commitmentToData, type SubmitData, termsToData } from "../pipeline/jobs.ts";
 import type { Queues } from "../pipeline/runtime.ts";
 
+/** `IOptimisticSettlement.AuditState.Drawn`: an auditor was drawn and has not revealed. */
+const AUDIT_DRAWN = 2;
+
 /** Blocks after which a commit's audit draw is recorded even when not audited (blockhash keeps 256). */
 const DRAW_BEFORE_BLOCKS = 200n;
 
@@ -175,6 +178,17 @@ export function createFollowUp(options: FollowUpOptions): FollowUp {
         args: [job.jobId],
       }),
     ]);
+    // A drawn auditor that let its reveal window pass is penalised first (anyone may; the provider has
+    // the most reason): the job counts as unaudited and is final, and once finalized the node stops following it.
+    const now = (await client.getBlock({ blockTag: "latest" })).timestamp;
+    if (view.auditState === AUDIT_DRAWN && now > BigInt(view.auditRevealBy))
+      await enqueue(`duty-penalizeAuditor-${id}`, {
+        action: "duty",
+        jobId: id,
+        model: job.model,
+        settlement: job.settlement,
+        call: "penalizeAuditor",
+      });
     if (final) {
       await enqueue(`final-${id}`, { action: "finalize", ...step });
       return;
