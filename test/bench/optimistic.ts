@@ -78,7 +78,7 @@ try {
       args: [market.marketId],
     });
     const bids: { jobId: bigint; placedAt: number; gas: bigint; committedAt?: number; settledAt?: number }[] = [];
-    const from = await sys.client.getBlockNumber();
+    const from = await sys.client.getBlockNumber({ cacheTime: 0 });
     const started = performance.now();
     for (let i = 0; i < JOBS; i++) {
       const input = inputFor(model, i);

@@ -133,7 +133,8 @@ describe("optimistic tier: every commit audited", () => {
     const text = "Audited page 7";
     const file = path.join(sys.dir, "audited.png");
     await writeFile(file, renderTextPng([text]));
-    const from = await sys.client.getBlockNumber();
+    // Uncached: a block number viem remembers from the previous test would find that test's commit first.
+    const from = await sys.client.getBlockNumber({ cacheTime: 0 });
     const running = bid(file);
     const { commit, drawn } = await committedAndDrawn(from);
     expect(drawn.args.auditor.toLowerCase()).toBe(auditor.address.toLowerCase());
@@ -166,7 +167,7 @@ describe("optimistic tier: every commit audited", () => {
     await auditorNode.stop();
     const file = path.join(sys.dir, "silent.png");
     await writeFile(file, renderTextPng(["Nobody audits this"]));
-    const from = await sys.client.getBlockNumber();
+    const from = await sys.client.getBlockNumber({ cacheTime: 0 });
     const running = bid(file);
     const { commit, drawn } = await committedAndDrawn(from);
     expect(drawn.args.auditor.toLowerCase()).toBe(auditor.address.toLowerCase());

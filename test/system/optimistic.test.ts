@@ -231,7 +231,8 @@ describe("optimistic tier: OCR and VAD jobs through the provider node and the bu
     const text = "Sovra reads this page";
     const file = path.join(sys.dir, "page.png");
     await writeFile(file, renderTextPng([text]));
-    const from = await sys.client.getBlockNumber();
+    // Uncached: a block number viem remembers from the previous test would find that test's commit first.
+    const from = await sys.client.getBlockNumber({ cacheTime: 0 });
     const owedBefore = await sys.client.readContract({
       address: sys.market,
       abi: spotMarketAbi,
@@ -263,7 +264,7 @@ describe("optimistic tier: OCR and VAD jobs through the provider node and the bu
     const { wav, placement } = speechAudio([600, speechClip("front-center"), 900]);
     const file = path.join(sys.dir, "speech.wav");
     await writeFile(file, wav);
-    const from = await sys.client.getBlockNumber();
+    const from = await sys.client.getBlockNumber({ cacheTime: 0 });
     const running = bid("vad", file);
     const commit = await nextCommit("vad", from);
     // The node goes away with the job committed and not final: what it committed is on the chain only.
@@ -297,7 +298,7 @@ describe("optimistic tier: OCR and VAD jobs through the provider node and the bu
     const file = path.join(sys.dir, "cheat.png");
     await writeFile(file, renderTextPng([text]));
     const settlement = settlementOf("ocr");
-    const from = await sys.client.getBlockNumber();
+    const from = await sys.client.getBlockNumber({ cacheTime: 0 });
     const owedBefore = await sys.client.readContract({
       address: sys.market,
       abi: spotMarketAbi,
@@ -365,7 +366,7 @@ describe("optimistic tier: OCR and VAD jobs through the provider node and the bu
     const file = path.join(sys.dir, "honest.png");
     await writeFile(file, renderTextPng([text]));
     const settlement = settlementOf("ocr");
-    const from = await sys.client.getBlockNumber();
+    const from = await sys.client.getBlockNumber({ cacheTime: 0 });
     const running = bid("ocr", file);
     const commit = await nextCommit("ocr", from);
     const { jobId, commitment } = commit.args;
