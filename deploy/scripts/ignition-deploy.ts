@@ -6,13 +6,19 @@ import { network } from "hardhat";
 import { checkPaymentToken, modelRegistryAbi, parseDeployment, spotMarketInterfaceAbi } from "@sovra/contracts";
 import { buildSovraModule, localConfig } from "../ignition/modules/Sovra.ts";
 import { localModels } from "../src/models.ts";
+import { optimisticModels } from "../src/optimistic-models.ts";
 
 const outFile = process.env.SOVRA_DEPLOYMENT_OUT;
 if (outFile === undefined) throw new Error("SOVRA_DEPLOYMENT_OUT must name the file to write the deployment to");
 
 const { ignition, viem } = await network.connect();
 const publicClient = await viem.getPublicClient();
-const config = localConfig;
+// Tests may deploy the optimistic tier with another audit probability (10000: every commit audited).
+const auditBps = process.env.SOVRA_OPTIMISTIC_AUDIT_BPS;
+const config =
+  auditBps === undefined || auditBps === ""
+    ? localConfig
+    : { ...localConfig, optimisticParams: { ...localConfig.optimisticParams, auditBps: Number(auditBps) } };
 // A real stablecoin must be a plain ERC20: the market credits exactly what it asks transferFrom to move.
 if (config.paymentToken !== undefined) {
   const [deployer] = await viem.getWalletClients();
@@ -26,7 +32,8 @@ if (config.paymentToken !== undefined) {
   if (!check.ok) throw new Error(`refusing payment token ${config.paymentToken}: ${check.reason}`);
 }
 const startBlock = await publicClient.getBlockNumber();
-const models = await localModels();
+// zk models first: their market ids do not move when optimistic models are added.
+const models = [...(await localModels()), ...optimisticModels(config.marketParams)];
 const deployed = await ignition.deploy(buildSovraModule({ ...config, models: models.map((model) => model.config) }), {
   displayUi: false,
   ...(process.env.SOVRA_IGNITION_DEPLOYMENT_ID ? { deploymentId: process.env.SOVRA_IGNITION_DEPLOYMENT_ID } : {}),

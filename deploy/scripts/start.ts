@@ -9,7 +9,7 @@ import path from "node:path";
 import { formatUnits } from "viem";
 import { z } from "zod";
 import { deploymentsDir } from "@sovra/contracts/node";
-import { startGateway } from "@sovra/workers";
+import { createInputStore, startGateway } from "@sovra/workers";
 import { localAccount, localRoles } from "../src/accounts.ts";
 import { freePort, startLocalChain } from "../src/chain.ts";
 import { deploySystem } from "../src/deploy.ts";
@@ -110,6 +110,13 @@ try {
     startLocalChain({ port: settings.chainPort }),
   );
   stoppers.push(() => chain.stop());
+  // A block every 2 s even when idle: an optimistic result is final only once blocks past its challenge window exist
+  // (Hardhat otherwise mines only on transactions, and a quiet local market would never finalize a job).
+  await fetch(chain.rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "evm_setIntervalMining", params: [2000] }),
+  });
   const deployment = await step("deploying the system (Hardhat Ignition)", () =>
     deploySystem({ rpcUrl: chain.rpcUrl }),
   );
@@ -122,8 +129,16 @@ try {
     fundLocalAccounts({ rpcUrl: chain.rpcUrl, deployment, accounts, sovEach }),
   );
 
-  const gateway = await step("serving model weights by CID", () =>
-    startGateway({ dir: path.join(repoRoot, "circuits", "models"), port: settings.gatewayPort, host: "127.0.0.1" }),
+  // The same gateway takes buyers' inputs for the optimistic models (POST /ipfs), kept under .sovra/inputs.
+  const gateway = await step("serving model weights and buyers' inputs by CID", () =>
+    startGateway({
+      dir: path.join(repoRoot, "circuits", "models"),
+      port: settings.gatewayPort,
+      host: "127.0.0.1",
+      inputs: {
+        store: createInputStore({ dir: path.join(settings.stateDir, "inputs"), maxTotalBytes: 1024 * 1024 * 1024 }),
+      },
+    }),
   );
   stoppers.push(() => gateway.close());
   const config = await writeNodeConfig({
@@ -133,6 +148,7 @@ try {
     redisUrl: redis.url,
     gatewayUrl: gateway.url,
     cacheDir: path.join(settings.stateDir, "weights"),
+    inputGateway: gateway.url,
     models: deployment.models.map((model) => model.name),
     metricsPort: settings.metricsPort,
   });
@@ -228,6 +244,17 @@ try {
   console.log("\nBuy a verified inference (a held-out MNIST digit; prints the predicted digit and the transactions):");
   console.log(
     `  SOVRA_PRIVATE_KEY=${buyerKey} node ${path.relative(process.cwd(), buyerBin)} --config ${path.relative(process.cwd(), config)} bid --model mlp --input ${path.relative(process.cwd(), digitFile)} --max-price 0.05`,
+  );
+  const cli = `SOVRA_PRIVATE_KEY=${buyerKey} node ${path.relative(process.cwd(), buyerBin)} --config ${path.relative(process.cwd(), config)}`;
+  console.log(
+    "\nBuy text recognition on the optimistic tier (PP-OCRv4; the text prints at commit, provisional, and again when final after the 300 s challenge window; --verify re-executes it here and challenges a wrong one):",
+  );
+  console.log(
+    `  ${cli} bid --model ocr --input ${path.relative(process.cwd(), path.join(repoRoot, "deploy", "assets", "page.png"))} --max-price 0.05 --verify`,
+  );
+  console.log("Speech activity (Silero VAD, a 16 kHz mono WAV):");
+  console.log(
+    `  ${cli} bid --model vad --input ${path.relative(process.cwd(), path.join(repoRoot, "workers", "test", "fixtures", "speech", "front-center.wav"))} --max-price 0.05`,
   );
   console.log("\nPress Ctrl-C to stop everything.");
   const watch = (

@@ -18,7 +18,12 @@ export async function buildContracts(): Promise<void> {
  * Each call gets its own Ignition journal (the local chain is new every time), removed afterwards, so deploys to
  * several local chains at once never share state.
  */
-export async function deploySystem(options: { rpcUrl: string; outFile?: string }): Promise<Deployment> {
+export async function deploySystem(options: {
+  rpcUrl: string;
+  outFile?: string;
+  /** The optimistic tier's audit probability (basis points) instead of the launch default: tests of the audit path. */
+  optimisticAuditBps?: number;
+}): Promise<Deployment> {
   const scratch = await mkdtemp(path.join(tmpdir(), "sovra-deploy-"));
   const outFile = options.outFile ?? path.join(scratch, "deployment.json");
   const deploymentId = `local-${process.pid}-${path.basename(scratch)}`;
@@ -33,6 +38,7 @@ export async function deploySystem(options: { rpcUrl: string; outFile?: string }
           SOVRA_RPC_URL: options.rpcUrl,
           SOVRA_DEPLOYMENT_OUT: outFile,
           SOVRA_IGNITION_DEPLOYMENT_ID: deploymentId,
+          SOVRA_OPTIMISTIC_AUDIT_BPS: options.optimisticAuditBps?.toString() ?? "",
         },
       },
     );

@@ -21,6 +21,8 @@ export type NodeConfigOptions = {
   deploymentFile: string;
   redisUrl: string;
   gatewayUrl: string;
+  /** Where the buyer CLI uploads optimistic models' inputs (default: none, `--gateway` then needed). */
+  inputGateway?: string;
   cacheDir: string;
   models: readonly string[];
   metricsPort: number;
@@ -37,10 +39,12 @@ export async function writeNodeConfig(options: NodeConfigOptions): Promise<strin
     redisUrl: options.redisUrl,
     models: options.models,
     weights: { cacheDir: options.cacheDir, sources: [{ kind: "http", url: options.gatewayUrl }] },
-    // The MNIST models are tiny: onnxruntime's CPU provider beats a GPU round trip for them.
+    // The MNIST models are tiny: onnxruntime's CPU provider beats a GPU round trip for them; the optimistic models'
+    // comparison rules were measured on it too.
     inference: { executionProviders: ["cpu"], concurrency: 1 },
     metrics: { port: options.metricsPort, host: "127.0.0.1" },
     region: "local",
+    ...(options.inputGateway !== undefined ? { inputGateway: options.inputGateway } : {}),
   };
   await writeFile(options.file, `${JSON.stringify(config, null, 2)}\n`);
   return options.file;

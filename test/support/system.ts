@@ -65,7 +65,7 @@ async function stopAll(parts: readonly (() => Promise<void>)[]): Promise<void> {
   if (failed !== undefined) throw failed.reason;
 }
 
-export async function startSystem(): Promise<System> {
+export async function startSystem(options: { optimisticAuditBps?: number } = {}): Promise<System> {
   const dir = await mkdtemp(path.join(tmpdir(), "sovra-e2e-"));
   // Everything started so far, stopped again if a later step fails: a half-started system must not leave a
   // chain or a redis-server running after the suite.
@@ -78,18 +78,27 @@ export async function startSystem(): Promise<System> {
     }
   };
   try {
-    return await assemble(dir, started, stop);
+    return await assemble(dir, started, stop, options);
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
   }
 }
 
-async function assemble(dir: string, started: (() => Promise<void>)[], stop: () => Promise<void>): Promise<System> {
+async function assemble(
+  dir: string,
+  started: (() => Promise<void>)[],
+  stop: () => Promise<void>,
+  options: { optimisticAuditBps?: number },
+): Promise<System> {
   const chain = await startLocalChain();
   started.push(() => chain.stop());
   const deploymentFile = path.join(dir, "deployment.json");
-  const deployment = await deploySystem({ rpcUrl: chain.rpcUrl, outFile: deploymentFile });
+  const deployment = await deploySystem({
+    rpcUrl: chain.rpcUrl,
+    outFile: deploymentFile,
+    ...(options.optimisticAuditBps !== undefined ? { optimisticAuditBps: options.optimisticAuditBps } : {}),
+  });
   await fundLocalAccounts({ rpcUrl: chain.rpcUrl, deployment, accounts: [1, 2, 3], sovEach: 10_000n * 10n ** 18n });
   const redis = await startTestRedis();
   started.push(() => redis.stop());

@@ -8,7 +8,7 @@ import { createConnection } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPublicClient, http, type Address } from "viem";
+import { createPublicClient, createTestClient, http, type Address } from "viem";
 import {
   accessManagerAbi,
   attestationRegistryAbi,
@@ -191,6 +191,38 @@ describe("npm start", () => {
     const client = createPublicClient({ transport: http(rpcUrl) });
     const receipt = await client.getTransactionReceipt({ hash: answer.settleTx as `0x${string}` });
     expect(receipt.status).toBe("success");
+  });
+
+  it("prints an OCR bid command whose text is provisional at commit and final after the challenge window", async () => {
+    const line = output.split("\n").find((text) => text.includes("bid --model ocr"));
+    if (line === undefined) throw new Error(`no OCR bid command printed:\n${output}`);
+    const [assignment, ...args] = line.trim().split(/\s+/);
+    const key = assignment?.replace("SOVRA_PRIVATE_KEY=", "") ?? "";
+    expect(args).toContain("--verify");
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, args.slice(1), {
+        cwd: repoRoot,
+        env: { ...process.env, SOVRA_PRIVATE_KEY: key },
+      });
+      let stdout = "";
+      let stderr = "";
+      let moved = false;
+      child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        // Committed and verified: move the chain past the 300 s challenge window (npm start mines every 2 s).
+        if (!moved && stderr.includes("verified: re-executed here")) {
+          moved = true;
+          void createTestClient({ mode: "hardhat", transport: http(rpcUrl) }).increaseTime({ seconds: 301 });
+        }
+      });
+      child.once("exit", (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("committed (provisional");
+    const answer = JSON.parse(result.stdout) as { outcome: string; output: string };
+    expect(answer.outcome).toBe("final");
+    expect(answer.output).toBe("Sovra reads this page");
   });
 
   it("stops the chain it started on Ctrl-C", async () => {

@@ -63,6 +63,8 @@ export const configSchema = z.object({
     })
     .prefault({}),
   region: z.string().default("unknown"),
+  /** Gateway the buyer CLI uploads optimistic models' inputs to (`sovra bid --gateway` overrides it). */
+  inputGateway: z.url().optional(),
   /** Block explorer base URL for links (`<url>/tx/<hash>`); none on the local chain. */
   explorerUrl: z.url().optional(),
   /** Overrides of deployment addresses (rarely needed). */
@@ -95,6 +97,7 @@ const envMap: Record<string, { path: string[]; parse: (v: string) => unknown }> 
   },
   SOVRA_METRICS_PORT: { path: ["metrics", "port"], parse: Number },
   SOVRA_REGION: { path: ["region"], parse: String },
+  SOVRA_INPUT_GATEWAY: { path: ["inputGateway"], parse: String },
 };
 
 /** Thrown with one line per problem, each naming the field, where it came from and what is expected. */

@@ -24,6 +24,13 @@ import {
 import { encodingOf, inputBytesOf, inputCount } from "./io-spec.ts";
 import type { Prover } from "./prover.ts";
 import { createWeightStore } from "./weights/store.ts";
+import { modelRegistryAbi, optimisticSettlementAbi } from "./chain/abis.ts";
+import { createFollowUp, type FollowUp } from "./optimistic/follow-up.ts";
+import { type Auditor, createAuditor } from "./optimistic/auditor.ts";
+import { isOptimisticModelName, optimisticStage } from "./optimistic/job.ts";
+import { openOptimisticRunner } from "./optimistic/serve.ts";
+import { OPTIMISTIC_MODELS } from "./optimistic/models.ts";
+import type { OptimisticRunner } from "./optimistic/runner.ts";
 
 /**
  * A model this node serves: its deployment entry plus its manifest's input: the bytes an inline inputRef holds
@@ -35,7 +42,12 @@ export type ServedModel = {
   inputBytes: number;
   input: { bits: number; signed: boolean };
   marketIds: number[];
+  /** Optimistic models: the model's OptimisticSettlement (results are committed there, not proven). */
+  settlement?: Address;
 };
+
+/** `IModelRegistry.Tier.Optimistic`. */
+const OPTIMISTIC_TIER = 2;
 
 export type ProviderNodeOptions = {
   config: Config;
@@ -49,6 +61,10 @@ export type ProviderNodeOptions = {
   onPrewarm?: (done: number, total: number) => void;
   /** Stages this process runs (default all) and whether it watches the chain (default yes). */
   stages?: { infer?: boolean; prove?: boolean; submit?: boolean; watch?: boolean };
+  /** Tests only: commit wrong results on optimistic markets (what a dishonest provider does). */
+  cheatOutput?: boolean;
+  /** Take audit and committee duty on the optimistic models served (`run --audit`). */
+  audit?: boolean;
 };
 
 export type ProviderNode = {
@@ -64,7 +80,7 @@ export type ProviderNode = {
 export function modelsToServe(
   config: Pick<Config, "models">,
   deployment: Deployment,
-): Omit<ServedModel, "inputBytes" | "input">[] {
+): (Omit<ServedModel, "inputBytes" | "input"> & { modelId: Address; verifier: Address })[] {
   return config.models.map((name) => {
     const entry = deployment.models.find((m) => m.name === name);
     if (entry === undefined) {
@@ -75,7 +91,7 @@ export function modelsToServe(
     const marketIds = deployment.markets
       .filter((m) => m.modelId.toLowerCase() === entry.modelId.toLowerCase())
       .map((m) => m.marketId);
-    return { name, weightsCid: entry.weightsCid, marketIds };
+    return { name, weightsCid: entry.weightsCid, marketIds, modelId: entry.modelId, verifier: entry.verifier };
   });
 }
 
@@ -93,7 +109,34 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
   const wanted = modelsToServe(config, deployment);
   const warmup: ProviderNode["warmup"] = [];
   const models: ServedModel[] = [];
+  const runners = new Map<string, OptimisticRunner>();
   for (const [i, model] of wanted.entries()) {
+    const tier = await publicClient.readContract({
+      address: deployment.contracts.modelRegistry,
+      abi: modelRegistryAbi,
+      functionName: "tierOf",
+      args: [model.modelId],
+    });
+    if (tier === OPTIMISTIC_TIER) {
+      if (!isOptimisticModelName(model.name))
+        throw new Error(
+          `model '${model.name}' is on the optimistic tier, which this node runs for ${Object.keys(OPTIMISTIC_MODELS).join(", ")} only`,
+        );
+      const opened = await openOptimisticRunner(model.name, model.weightsCid, config.inference.executionProviders);
+      runners.set(model.name, opened.runner);
+      warmup.push({ name: model.name, ...opened.warmup });
+      models.push({
+        name: model.name,
+        weightsCid: model.weightsCid,
+        marketIds: model.marketIds,
+        inputBytes: OPTIMISTIC_MODELS[model.name].input.maxBytes,
+        input: { bits: 8, signed: false },
+        settlement: model.verifier,
+      });
+      options.onPrewarm?.(i + 1, wanted.length);
+      logger.info({ model: model.name, cid: model.weightsCid, ...opened.warmup, tier: "optimistic" }, "model ready");
+      continue;
+    }
     const manifest = await prover.manifest(model.name);
     if (manifest.weightsCid !== model.weightsCid)
       throw new Error(
@@ -107,7 +150,13 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
         `model '${model.name}': its ONNX takes ${onnxSize} input values, its manifest's io spec ${count}`,
       );
     warmup.push({ name: model.name, ...loaded });
-    models.push({ ...model, inputBytes: inputBytesOf(manifest.io.input), input: encodingOf(manifest.io.input) });
+    models.push({
+      name: model.name,
+      weightsCid: model.weightsCid,
+      marketIds: model.marketIds,
+      inputBytes: inputBytesOf(manifest.io.input),
+      input: encodingOf(manifest.io.input),
+    });
     options.onPrewarm?.(i + 1, wanted.length);
     logger.info(
       { model: model.name, cid: model.weightsCid, ...loaded, start: loaded.from === "cache" ? "warm" : "cold" },
@@ -129,7 +178,23 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
     logger,
     concurrency: { infer: config.inference.concurrency, prove: config.prover.concurrency },
     handlers: {
-      ...(stages.infer ? { infer: (data) => inferStage({ prover, inference: engine, logger, metrics }, data) } : {}),
+      ...(stages.infer
+        ? {
+            infer: (data) =>
+              data.optimistic !== undefined
+                ? optimisticStage(
+                    {
+                      runners,
+                      commitWindow: (settlement, deadline) => commitWindow(publicClient, settlement, deadline),
+                      ...(options.cheatOutput === true ? { cheatOutput: true } : {}),
+                      logger,
+                      metrics,
+                    },
+                    data,
+                  )
+                : inferStage({ prover, inference: engine, logger, metrics }, data),
+          }
+        : {}),
       ...(stages.prove ? { prove: (data) => proveStage({ prover, logger, metrics }, data) } : {}),
       ...(stages.submit
         ? {
@@ -187,7 +252,48 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
         logger.info({ jobId: job.jobId, model: job.model, deadline: job.terms.deadline }, "job enqueued");
     },
   });
+  const settlements = models.flatMap((m) =>
+    m.settlement !== undefined ? [{ model: m.name, settlement: m.settlement }] : [],
+  );
+  let followUp: FollowUp | undefined;
   if (stages.watch) watcher.start(config.pollIntervalMs);
+  if (stages.watch && settlements.length > 0) {
+    followUp = createFollowUp({
+      client: publicClient,
+      market,
+      provider: account.address,
+      settlements,
+      queues,
+      startBlock: BigInt(deployment.startBlock),
+      logRange: config.logRange,
+      logger: logger.child({ part: "optimistic" }),
+    });
+    followUp.start(config.pollIntervalMs);
+  }
+  let auditor: Auditor | undefined;
+  if (options.audit === true) {
+    const served = models.flatMap((m) => {
+      const runner = runners.get(m.name);
+      return m.settlement !== undefined && runner !== undefined && isOptimisticModelName(m.name)
+        ? [{ model: m.name, settlement: m.settlement, runner }]
+        : [];
+    });
+    if (served.length === 0)
+      throw new Error("--audit: this node serves no optimistic model (add ocr or vad to models)");
+    auditor = createAuditor({
+      client: publicClient,
+      redis,
+      chainId: config.chainId,
+      me: account.address,
+      market,
+      served,
+      queues,
+      startBlock: BigInt(deployment.startBlock),
+      logRange: config.logRange,
+      logger: logger.child({ part: "auditor" }),
+    });
+    auditor.start(config.pollIntervalMs);
+  }
 
   const depthTimer = setInterval(() => {
     recordQueueDepth(queues, metrics).catch((error: unknown) =>
@@ -211,14 +317,35 @@ export async function startProviderNode(options: ProviderNodeOptions): Promise<P
     metricsUrl,
     async stop() {
       clearInterval(depthTimer);
+      await followUp?.stop();
+      await auditor?.stop();
       await watcher.stop();
       await workers.close();
       await queues.close();
       await redis.quit();
       await engine.close();
+      for (const runner of runners.values()) await runner.release();
       await new Promise<void>((resolve) =>
         metricsServer === undefined ? resolve() : metricsServer.close(() => resolve()),
       );
     },
   };
+}
+
+/** Chain time now and the latest time an optimistic commit of a job with `deadline` may land. */
+async function commitWindow(
+  client: PublicClient,
+  settlement: Address,
+  deadline: bigint,
+): Promise<{ now: bigint; latest: bigint }> {
+  const epoch = await client.readContract({
+    address: settlement,
+    abi: optimisticSettlementAbi,
+    functionName: "currentEpoch",
+  });
+  const [params, block] = await Promise.all([
+    client.readContract({ address: settlement, abi: optimisticSettlementAbi, functionName: "paramsAt", args: [epoch] }),
+    client.getBlock({ blockTag: "latest" }),
+  ]);
+  return { now: block.timestamp, latest: deadline - BigInt(params.challengeWindow + params.disputeTime) };
 }

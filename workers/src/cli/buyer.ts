@@ -36,6 +36,9 @@ import { parsePolicyClasses, readModelFolder, verifierMismatch } from "./model-l
 import { parseCount, priceToTicks, selectMarket } from "./market.ts";
 import { buyerAccount, chainNow, readTokens, type Tokens } from "./session.ts";
 import { waitForJob, type JobProgress, type MatchInfo } from "./wait-job.ts";
+import { bidOptimistic } from "./optimistic-bid.ts";
+import { isOptimisticModelName } from "../optimistic/job.ts";
+import type { OptimisticModelName } from "../optimistic/models.ts";
 
 const program = oneLineUsageErrors(
   new Command("sovra")
@@ -94,6 +97,23 @@ async function signedSession(): Promise<Session> {
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
+/** The model's settlement when `name` is on the optimistic tier (the registry's tier, read from the chain). */
+async function optimisticEntry(
+  config: Config,
+  deployment: Deployment,
+  name: string,
+): Promise<{ name: OptimisticModelName; settlement: Address } | undefined> {
+  const entry = deployment.models.find((m) => m.name === name);
+  if (entry === undefined || !isOptimisticModelName(name)) return undefined;
+  const tier = await publicClientFor(config).readContract({
+    address: deployment.contracts.modelRegistry,
+    abi: modelRegistryAbi,
+    functionName: "tierOf",
+    args: [entry.modelId],
+  });
+  return tier === 2 ? { name, settlement: entry.verifier } : undefined;
+}
+
 program
   .command("bid")
   .description(
@@ -108,14 +128,22 @@ program
   .requiredOption("-p, --max-price <amount>", "most you pay, in the payment token (e.g. 0.05)")
   .option(
     "--deadline <seconds>",
-    "seconds from now until the job's deadline (a resting bid can be matched until the deadline less the market's minimum job window)",
-    "600",
+    "seconds from now until the job's deadline (a resting bid can be matched until the deadline less the market's minimum job window; default 600, optimistic models: the market's minimum job window + 120)",
+  )
+  .option("--gateway <url>", "optimistic models: the gateway the input is uploaded to (default: config inputGateway)")
+  .option(
+    "--verify",
+    "optimistic models: re-execute the model here and challenge (with the bond) a committed result that differs",
   )
   .option("-y, --yes", "send an input that had to be rescaled, or is blank, without stopping to ask")
   .option("--no-wait", "return after the bid is placed")
   .addHelpText(
     "after",
     `
+Optimistic models (ocr: a PNG; vad: a 16 kHz mono 16-bit WAV): the input is uploaded to --gateway and the bid
+commits to its sha2-256 CID; the provider's committed answer is printed at once (provisional: it can still be
+challenged) and again when final (paid). stdout gets one JSON line: {jobId, model, outcome, output, provider,
+paid, challenged, bidTx, settleTx}.
 Input formats (the model's io spec is read from the chain's ModelRegistry; no model files needed):
   FILE.json  {"input": [v1, v2, ...]}: every value in the model's own units (sovra-model's INPUT.json); they are
              quantized here as the compiler did, values outside the calibrated range are clamped with a warning
@@ -136,7 +164,9 @@ stdout gets one JSON line: {jobId, task, predicted, label, values, scores, outpu
       policyClass?: string;
       input: string;
       maxPrice: string;
-      deadline: string;
+      deadline?: string;
+      gateway?: string;
+      verify?: boolean;
       yes?: boolean;
       wait: boolean;
     }) => {
@@ -147,7 +177,33 @@ stdout gets one JSON line: {jobId, task, predicted, label, values, scores, outpu
       // leaves the file's view, and the io spec read below names the chain's error.
       base.deployment = await withListings(base.deployment, publicClientFor(base.config)).catch(() => base.deployment);
       const entry = selectMarket(base.deployment, options.model, policyClass);
-      const deadlineSeconds = parseCount(options.deadline, "--deadline", { min: 1n });
+      const optimistic = await optimisticEntry(base.config, base.deployment, entry.model);
+      if (optimistic !== undefined) {
+        const gateway = options.gateway ?? base.config.inputGateway;
+        if (gateway === undefined)
+          throw new Error(
+            `${entry.model} takes its input by content hash: pass --gateway URL (a node's gateway, e.g. http://127.0.0.1:8081) or set inputGateway in the config`,
+          );
+        const session = await connect(base.config, base.deployment, base.options);
+        await bidOptimistic(
+          { ...session, market: session.deployment.contracts.spotMarket, settlement: optimistic.settlement },
+          {
+            model: optimistic.name,
+            marketId: entry.marketId,
+            input: options.input,
+            maxPrice: options.maxPrice,
+            ...(options.deadline !== undefined
+              ? { deadline: parseCount(options.deadline, "--deadline", { min: 1n }) }
+              : {}),
+            gateway,
+            verify: options.verify === true,
+            pollIntervalMs: Math.min(base.config.pollIntervalMs, 1000),
+            say,
+          },
+        );
+        return;
+      }
+      const deadlineSeconds = parseCount(options.deadline ?? "600", "--deadline", { min: 1n });
       // The io spec comes from the chain (the market's model), so a buyer needs no model files.
       const spec = await readIoSpec(publicClientFor(base.config), base.deployment, entry.model);
       const input = readModelInput(options.input, spec, entry.model);

@@ -6,7 +6,14 @@ import { Redis } from "ioredis";
 import { formatUnits, parseUnits, type Address, type Hex } from "viem";
 import { generatePrivateKey, type LocalAccount } from "viem/accounts";
 import type { Deployment } from "@sovra/contracts";
-import { erc20PermitAbi, modelRegistryAbi, providerRegistryAbi, sovraTokenAbi, spotMarketAbi } from "../chain/abis.ts";
+import {
+  erc20PermitAbi,
+  modelRegistryAbi,
+  optimisticSettlementAbi,
+  providerRegistryAbi,
+  sovraTokenAbi,
+  spotMarketAbi,
+} from "../chain/abis.ts";
 import { deploymentFor, publicClientFor, txLink, walletClientFor } from "../chain/context.ts";
 import { cursorKey } from "../chain/watcher.ts";
 import type { Config } from "../config.ts";
@@ -300,6 +307,73 @@ program
     }),
   );
 
+program
+  .command("audit-bond")
+  .description(
+    "bond SOVRA tokens to audit an optimistic model (drawn stake-weighted for audits and dispute committees; `run --audit` answers them)",
+  )
+  .requiredOption("-m, --model <name>", "optimistic model (ocr, vad)")
+  .option("--amount <tokens>", "SOVRA to bond (default: the settlement's minimum auditor bond)")
+  .action(
+    action(async (options: { model: string; amount?: string }) => {
+      const ctx = await context();
+      const { publicClient, walletClient } = clients(ctx);
+      const entry = ctx.deployment.models.find((m) => m.name === options.model);
+      if (entry === undefined)
+        throw new Error(
+          `model '${options.model}' is not in the deployment (known: ${ctx.deployment.models.map((m) => m.name).join(", ")})`,
+        );
+      const tier = await publicClient.readContract({
+        address: ctx.deployment.contracts.modelRegistry,
+        abi: modelRegistryAbi,
+        functionName: "tierOf",
+        args: [entry.modelId],
+      });
+      if (tier !== 2) throw new Error(`model '${options.model}' is not on the optimistic tier: it has no auditors`);
+      const settlement = entry.verifier;
+      const epoch = await publicClient.readContract({
+        address: settlement,
+        abi: optimisticSettlementAbi,
+        functionName: "currentEpoch",
+      });
+      const params = await publicClient.readContract({
+        address: settlement,
+        abi: optimisticSettlementAbi,
+        functionName: "paramsAt",
+        args: [epoch],
+      });
+      const amount =
+        options.amount === undefined
+          ? params.minAuditorBond
+          : tokenAmount(options.amount, "bond amount", ctx.tokens.stake);
+      const token = ctx.deployment.contracts.sovraToken;
+      await send(publicClient, walletClient, {
+        address: token,
+        abi: sovraTokenAbi,
+        functionName: "approve",
+        args: [settlement, amount],
+      });
+      const tx = await send(publicClient, walletClient, {
+        address: settlement,
+        abi: optimisticSettlementAbi,
+        functionName: "bondAuditor",
+        args: [entry.modelId, amount],
+      });
+      const standing = await publicClient.readContract({
+        address: settlement,
+        abi: optimisticSettlementAbi,
+        functionName: "auditorOf",
+        args: [entry.modelId, ctx.account.address],
+      });
+      say(
+        `bonded ${formatAmount(amount, ctx.tokens.stake)} to audit ${options.model}: bond ${formatAmount(standing.bond, ctx.tokens.stake)}; run \`sovra-provider run --audit\` to answer audits and committees`,
+      );
+      process.stdout.write(
+        `${json({ model: options.model, bond: formatUnits(standing.bond, ctx.tokens.stake.decimals), tx: txLink(ctx.config, tx.hash) })}\n`,
+      );
+    }),
+  );
+
 function marketFor(
   deployment: Deployment,
   selector: { model?: string; market?: string; policyClass?: string },
@@ -433,8 +507,16 @@ program
   .description("run the node: pre-warm models, watch the chain for matched jobs, infer, prove, submit")
   .option("--no-watch", "do not watch the chain (run stage workers only, e.g. an extra prover host)")
   .option("--stages <list>", "stages this process runs: infer,prove,submit", "infer,prove,submit")
+  .option(
+    "--audit",
+    "also take audit and committee duty on the optimistic models served (bond first: `sovra-provider audit-bond`)",
+  )
+  .option(
+    "--cheat-output",
+    "TESTS ONLY: commit wrong results on optimistic markets (the dishonest provider of the dispute tests)",
+  )
   .action(
-    action(async (options: { watch: boolean; stages: string }) => {
+    action(async (options: { watch: boolean; stages: string; audit?: boolean; cheatOutput?: boolean }) => {
       const stageList = options.stages.split(",").map((s) => s.trim());
       const unknown = stageList.filter((s) => !["infer", "prove", "submit"].includes(s));
       if (unknown.length > 0)
@@ -454,6 +536,8 @@ program
         prover,
         logger,
         metrics,
+        ...(options.cheatOutput === true ? { cheatOutput: true } : {}),
+        ...(options.audit === true ? { audit: true } : {}),
         stages: {
           infer: stages.has("infer"),
           prove: stages.has("prove"),

@@ -1,6 +1,6 @@
-import type { Address } from "viem";
+import type { Address, Hex } from "viem";
 import { z } from "zod";
-import type { JobTerms } from "@sovra/contracts";
+import type { Commitment, JobTerms } from "@sovra/contracts";
 import type { MatchedJob } from "../chain/watcher.ts";
 
 /** BullMQ queue names, one per stage. */
@@ -77,6 +77,11 @@ export const inferDataSchema = z.object({
   terms: termsDataSchema,
   inputRef: hex,
   blockNumber: uint,
+  /**
+   * Set for a job of an optimistic model: the model's OptimisticSettlement, which takes the result's commit. The
+   * input is then fetched by the CID the inputRef names; `inputBytes` is the largest input accepted.
+   */
+  optimistic: z.object({ settlement: address }).optional(),
 });
 export type InferData = z.infer<typeof inferDataSchema>;
 
@@ -85,7 +90,38 @@ export const proveDataSchema = inferDataSchema.extend({
 });
 export type ProveData = z.infer<typeof proveDataSchema>;
 
-/** What the submit stage sends: a proven result, or a decline of a job the node cannot do (bad input, unknown model). */
+/** `IOptimisticSettlement.Commitment` as queue data. */
+export const commitmentDataSchema = z.object({
+  outputHash: hex,
+  termsHash: hex,
+  provider: address,
+  marketId: z.number().int().nonnegative(),
+  commitBlock: uint,
+  committedAt: z.number().int().nonnegative(),
+  finalAt: z.number().int().nonnegative(),
+  auditBps: z.number().int().nonnegative(),
+  epoch: z.number().int().nonnegative(),
+});
+export type CommitmentData = z.infer<typeof commitmentDataSchema>;
+
+export function commitmentToData(c: Commitment): CommitmentData {
+  return { ...c, commitBlock: c.commitBlock.toString() };
+}
+
+export function commitmentFromData(data: CommitmentData): Commitment {
+  return {
+    ...data,
+    outputHash: data.outputHash as Hex,
+    termsHash: data.termsHash as Hex,
+    provider: data.provider as Address,
+    commitBlock: BigInt(data.commitBlock),
+  };
+}
+
+/**
+ * What the submit stage sends: a proven result, a decline of a job the node cannot do (bad input, unknown model),
+ * or an optimistic job's steps: the result's commit, the audit draw one block later, and the finalization.
+ */
 export const submitDataSchema = z.discriminatedUnion("action", [
   z.object({
     action: z.literal("settle"),
@@ -103,13 +139,57 @@ export const submitDataSchema = z.discriminatedUnion("action", [
     terms: termsDataSchema,
     reason: z.string(),
   }),
+  z.object({
+    action: z.literal("commit"),
+    jobId: uint,
+    model: z.string(),
+    terms: termsDataSchema,
+    settlement: address,
+    output: z.array(uint),
+    /** The device that produced the result (the result's record). */
+    device: z.string(),
+  }),
+  z.object({
+    action: z.enum(["drawAudit", "finalize"]),
+    jobId: uint,
+    model: z.string(),
+    terms: termsDataSchema,
+    settlement: address,
+    output: z.array(uint),
+    commitment: commitmentDataSchema,
+  }),
+  z.object({
+    action: z.literal("duty"),
+    jobId: uint,
+    model: z.string(),
+    settlement: address,
+    call: z.enum([
+      "auditCommit",
+      "voteCommit",
+      "auditReveal",
+      "voteReveal",
+      "drawCommittee",
+      "resolve",
+      "penalizeAuditor",
+    ]),
+    voteHash: hex.optional(),
+    agrees: z.boolean().optional(),
+    outputHash: hex.optional(),
+    salt: hex.optional(),
+  }),
 ]);
 export type SubmitData = z.infer<typeof submitDataSchema>;
 export type DeclineData = Extract<SubmitData, { action: "decline" }>;
 
 export function inferDataFromMatch(
   job: MatchedJob,
-  model: { name: string; weightsCid: string; inputBytes: number; input?: { bits: number; signed: boolean } },
+  model: {
+    name: string;
+    weightsCid: string;
+    inputBytes: number;
+    input?: { bits: number; signed: boolean };
+    settlement?: Address;
+  },
 ): InferData {
   return {
     jobId: job.jobId.toString(),
@@ -120,5 +200,6 @@ export function inferDataFromMatch(
     terms: termsToData(job.terms),
     inputRef: job.inputRef,
     blockNumber: job.blockNumber.toString(),
+    ...(model.settlement !== undefined ? { optimistic: { settlement: model.settlement } } : {}),
   };
 }

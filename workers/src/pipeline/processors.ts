@@ -1,11 +1,18 @@
-import type { Hex } from "viem";
+import type { Address, Hex } from "viem";
 import type { SubmitOutcome, SubmitRequest } from "../chain/submitter.ts";
 import { argmax, decodeInputRef } from "../input.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Prover } from "../prover.ts";
 import { crashPoint } from "../testing/crash.ts";
-import { termsFromData, type DeclineData, type InferData, type ProveData, type SubmitData } from "./jobs.ts";
+import {
+  commitmentFromData,
+  termsFromData,
+  type DeclineData,
+  type InferData,
+  type ProveData,
+  type SubmitData,
+} from "./jobs.ts";
 
 /**
  * Stage processors: plain async functions of (dependencies, data) -> data for the next stage. They know
@@ -113,15 +120,53 @@ export type SubmitDeps = {
   metrics?: Metrics;
 };
 
+function submitRequestOf(data: SubmitData, jobId: bigint): SubmitRequest {
+  if (data.action === "duty") {
+    const settlement = data.settlement as Address;
+    if (data.call === "auditCommit" || data.call === "voteCommit")
+      return { action: "duty", jobId, settlement, call: data.call, voteHash: data.voteHash as Hex };
+    if (data.call === "auditReveal" || data.call === "voteReveal")
+      return {
+        action: "duty",
+        jobId,
+        settlement,
+        call: data.call,
+        agrees: data.agrees === true,
+        outputHash: data.outputHash as Hex,
+        salt: data.salt as Hex,
+      };
+    return { action: "duty", jobId, settlement, call: data.call };
+  }
+  const terms = termsFromData(data.terms);
+  switch (data.action) {
+    case "settle":
+      return { action: "settle", jobId, terms, output: data.output.map(BigInt), proof: data.proof as Hex };
+    case "decline":
+      return { action: "decline", jobId, terms, reason: data.reason };
+    case "commit":
+      return {
+        action: "commit",
+        jobId,
+        terms,
+        settlement: data.settlement as Address,
+        output: data.output.map(BigInt),
+      };
+    default:
+      return {
+        action: data.action,
+        jobId,
+        terms,
+        settlement: data.settlement as Address,
+        output: data.output.map(BigInt),
+        commitment: commitmentFromData(data.commitment),
+      };
+  }
+}
+
 /** Sends the result, or the decline, on-chain (the submitter makes this idempotent) and counts the outcome. */
 export async function submitStage(deps: SubmitDeps, data: SubmitData): Promise<SubmitOutcome> {
   const jobId = BigInt(data.jobId);
-  const terms = termsFromData(data.terms);
-  const outcome = await deps.submit(
-    data.action === "settle"
-      ? { action: "settle", jobId, terms, output: data.output.map(BigInt), proof: data.proof as Hex }
-      : { action: "decline", jobId, terms, reason: data.reason },
-  );
+  const outcome = await deps.submit(submitRequestOf(data, jobId));
   deps.metrics?.jobs.inc({ outcome: outcome.outcome });
   return outcome;
 }

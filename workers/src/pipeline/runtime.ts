@@ -72,7 +72,8 @@ export async function enqueueDeclines(queues: Pick<Queues, "submit">, declines: 
 }
 
 export type StageHandlers = {
-  infer: (data: InferData) => Promise<ProveData>;
+  /** A zk job goes on to be proven; an optimistic job's result goes straight to the submitter (its commit). */
+  infer: (data: InferData) => Promise<ProveData | SubmitData>;
   prove: (data: ProveData) => Promise<SubmitData>;
   submit: (data: SubmitData) => Promise<unknown>;
 };
@@ -147,7 +148,8 @@ export function startWorkers(options: StartWorkersOptions): Workers {
         async (job: Job) => {
           try {
             const next = await infer(inferDataSchema.parse(job.data));
-            await queues.prove.add("prove", next, { jobId: job.id });
+            if ("action" in next) await queues.submit.add("submit", next, { jobId: job.id });
+            else await queues.prove.add("prove", next, { jobId: job.id });
             return { handedOn: true };
           } catch (error) {
             // An input no proof can match is declined on-chain (refund, no slash) rather than left to expire.
