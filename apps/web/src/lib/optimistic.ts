@@ -1,0 +1,269 @@
+// The optimistic tier for the dApp (pure: no React, no I/O): which input an optimistic model takes, how a committed
+// output's words read as text or speech segments, where a job stands (committed -> window -> audited / unaudited
+// -> final or overturned) and the incentive defaults in words. contracts/README.md ("Optimistic tier") is the source.
+import { bytesToHex, type Hex, hexToBytes, toHex } from "viem";
+import { z } from "zod";
+import { formatBps, formatDuration } from "./format";
+
+/** `ModelRegistry.tierOf`'s answer. */
+export const TIER = { zk: 0, optimistic: 1, tee: 2 } as const;
+
+export type OptimisticKind = "text" | "segments";
+
+export type OptimisticInputKind = {
+  /** What the output is: recognized text (OCR) or speech segments (VAD). */
+  output: OptimisticKind;
+  mediaType: "image/png" | "audio/wav";
+  /** The file picker's `accept`. */
+  accept: string;
+  /** "an image (PNG)" for labels. */
+  noun: string;
+};
+
+const byMedia: Record<OptimisticInputKind["mediaType"], OptimisticInputKind> = {
+  "image/png": { output: "text", mediaType: "image/png", accept: "image/png,.png", noun: "an image (PNG)" },
+  "audio/wav": {
+    output: "segments",
+    mediaType: "audio/wav",
+    accept: "audio/wav,audio/x-wav,audio/wave,.wav",
+    noun: "a recording (16 kHz mono WAV)",
+  },
+};
+
+const ioSpecSchema = z.object({ input: z.object({ mediaType: z.string() }).passthrough() }).passthrough();
+
+/**
+ * The input an optimistic model takes: the io spec's `input.mediaType` when it names one, else the model's name
+ * (`ocr`: a PNG, `vad`: a WAV); `undefined` when neither says.
+ */
+export function optimisticInputOf(name: string, ioSpec: string): OptimisticInputKind | undefined {
+  try {
+    const parsed = ioSpecSchema.safeParse(JSON.parse(ioSpec));
+    const media = parsed.success ? parsed.data.input.mediaType.split(";")[0]?.trim().toLowerCase() : undefined;
+    if (media === "image/png") return byMedia["image/png"];
+    if (media === "audio/wav" || media === "audio/x-wav" || media === "audio/wave") return byMedia["audio/wav"];
+  } catch {
+    // not JSON: the name decides
+  }
+  if (name === "ocr") return byMedia["image/png"];
+  if (name === "vad") return byMedia["audio/wav"];
+  return undefined;
+}
+
+/** Canonical output bytes as the commit's `uint256[]`: 32-byte big-endian words, the last one zero-padded. */
+export function wordsOfBytes(bytes: Uint8Array): bigint[] {
+  const words: bigint[] = [];
+  for (let at = 0; at < bytes.length; at += 32) {
+    const word = new Uint8Array(32);
+    word.set(bytes.subarray(at, at + 32));
+    words.push(BigInt(bytesToHex(word)));
+  }
+  return words;
+}
+
+/** The bytes a commit's words carry, the zero padding after the last byte removed (text and JSON hold no NUL). */
+export function bytesOfWords(words: readonly bigint[]): Uint8Array {
+  const out = new Uint8Array(words.length * 32);
+  words.forEach((word, i) => {
+    out.set(hexToBytes(toHex(word, { size: 32 })), i * 32);
+  });
+  let end = out.length;
+  while (end > 0 && out[end - 1] === 0) end -= 1;
+  return out.subarray(0, end);
+}
+
+export type Segment = readonly [number, number];
+
+export type DecodedOptimisticOutput =
+  | { kind: "text"; text: string }
+  | { kind: "segments"; segments: Segment[] }
+  /** Not readable as the model's output (a large output committed by its hash, or bytes of another form). */
+  | { kind: "opaque"; words: Hex[] };
+
+const segmentsSchema = z.array(
+  z
+    .tuple([z.number().int().nonnegative(), z.number().int().nonnegative()])
+    .refine(([start, end]) => start < end, "a segment ends after it starts"),
+);
+
+/** Reads a committed output the way its model writes it: UTF-8 text, or `[[startMs,endMs],...]` JSON. */
+export function decodeOptimisticOutput(kind: OptimisticKind, words: readonly bigint[]): DecodedOptimisticOutput {
+  const opaque = (): DecodedOptimisticOutput => ({
+    kind: "opaque",
+    words: words.map((word) => toHex(word, { size: 32 })),
+  });
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytesOfWords(words));
+  } catch {
+    return opaque();
+  }
+  // A lone control character is the sign of a hash, not of recognized text.
+  if (/[\u0000-\u0008\u000b-\u001f\u007f]/u.test(text)) return opaque();
+  if (kind === "text") return { kind: "text", text };
+  try {
+    const parsed = segmentsSchema.safeParse(JSON.parse(text));
+    return parsed.success ? { kind: "segments", segments: parsed.data } : opaque();
+  } catch {
+    return opaque();
+  }
+}
+
+/** `1.23 s`: a segment edge in milliseconds, in seconds with 10 ms steps (the committed rounding). */
+export function formatMs(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** "0.50 s – 1.20 s · 2.00 s – 3.10 s", or "no speech". */
+export function describeSegments(segments: readonly Segment[]): string {
+  if (segments.length === 0) return "no speech";
+  return segments.map(([start, end]) => `${formatMs(start)} – ${formatMs(end)}`).join(" · ");
+}
+
+/** A committed output in one line (the job tracker's answer, the disputes table). */
+export function describeOptimisticOutput(output: DecodedOptimisticOutput): string {
+  if (output.kind === "text") return output.text === "" ? "(no text found)" : output.text;
+  if (output.kind === "segments") return describeSegments(output.segments);
+  return `committed by hash ${output.words[0] ?? "(empty)"}`;
+}
+
+/** Where each segment sits on a timeline of `width` units (the audio's length taken as the last segment's end). */
+export function timelineBars(
+  segments: readonly Segment[],
+  width: number,
+  totalMs?: number,
+): { x: number; width: number }[] {
+  const total = Math.max(totalMs ?? 0, ...segments.map(([, end]) => end), 1);
+  return segments.map(([start, end]) => ({
+    x: (start / total) * width,
+    width: Math.max(((end - start) / total) * width, 1),
+  }));
+}
+
+// `IOptimisticSettlement.AuditState` and `DisputeState`, in the contract's order.
+export const auditStates = ["None", "Clear", "Drawn", "Agreed", "Disagreed", "Missed", "Deferred"] as const;
+export const disputeStates = ["None", "Pending", "Voting", "Upheld", "Overturned"] as const;
+export type AuditState = (typeof auditStates)[number];
+export type DisputeState = (typeof disputeStates)[number];
+
+export type OptimisticJobFacts = {
+  /** `finalAt` of the commitment (chain time), or undefined before the provider committed. */
+  finalAt: number | undefined;
+  /** `auditDraw(jobId, commitment)`: whether the draw is known yet and whether it audits the job. */
+  draw: { known: boolean; audited: boolean } | undefined;
+  auditState: number;
+  disputeState: number;
+  /** `isFinal(jobId, commitment)`. */
+  isFinal: boolean;
+  /** How the market closed the job, if it did. */
+  outcome: "settled" | "expired" | "declined" | "voided" | undefined;
+  /** Chain time now. */
+  now: number;
+};
+
+export type AuditSummary = "pending" | "audited" | "unaudited" | "agreed" | "disagreed" | "missed";
+
+export type OptimisticJobView = {
+  phase: "working" | "window" | "disputed" | "final" | "settled" | "overturned" | "refunded" | "closed";
+  audit: AuditSummary;
+  /** Seconds left in the challenge window (0 once over). */
+  windowLeft: number;
+  /** Whether anyone may finalize now (final, not settled yet). */
+  canFinalize: boolean;
+};
+
+function auditSummary(facts: OptimisticJobFacts): AuditSummary {
+  const state = auditStates[facts.auditState] ?? "None";
+  if (state === "Agreed") return "agreed";
+  if (state === "Disagreed") return "disagreed";
+  if (state === "Missed") return "missed";
+  if (state === "Drawn" || state === "Deferred") return "audited";
+  if (state === "Clear") return "unaudited";
+  if (facts.draw?.known) return facts.draw.audited ? "audited" : "unaudited";
+  return "pending";
+}
+
+/** Where an optimistic job stands, from the chain's facts about it. */
+export function optimisticJobView(facts: OptimisticJobFacts): OptimisticJobView {
+  const audit = auditSummary(facts);
+  const windowLeft = facts.finalAt === undefined ? 0 : Math.max(0, facts.finalAt - facts.now);
+  const dispute = disputeStates[facts.disputeState] ?? "None";
+  const base = { audit, windowLeft, canFinalize: false };
+  if (facts.outcome === "settled") return { ...base, phase: "settled" };
+  if (dispute === "Overturned") return { ...base, phase: facts.outcome === "expired" ? "refunded" : "overturned" };
+  if (facts.outcome !== undefined) return { ...base, phase: "closed" };
+  if (facts.finalAt === undefined) return { ...base, phase: "working" };
+  if (dispute === "Pending" || dispute === "Voting") return { ...base, phase: "disputed" };
+  if (facts.isFinal) return { ...base, phase: "final", canFinalize: true };
+  return { ...base, phase: windowLeft > 0 ? "window" : "disputed" };
+}
+
+/** The audit line of a job, in words. */
+export function describeAudit(audit: AuditSummary): string {
+  switch (audit) {
+    case "pending":
+      return "audit draw pending (decided by the hash of the block after the commit)";
+    case "audited":
+      return "audited: a drawn auditor re-executes the job";
+    case "unaudited":
+      return "not audited (this job was not drawn)";
+    case "agreed":
+      return "audited: the auditor agreed";
+    case "disagreed":
+      return "audited: the auditor disagreed and opened a dispute";
+    case "missed":
+      return "unaudited: the drawn auditor did not answer (penalised)";
+  }
+}
+
+export type IncentiveParams = {
+  challengeWindow: number;
+  auditWindow: number;
+  revealWindow: number;
+  disputeTime: number;
+  auditBps: number;
+  committeeSize: number;
+  challengeBond: bigint;
+  auditorReward: bigint;
+  minAuditorBond: bigint;
+  auditorPenalty: bigint;
+};
+
+export type Money = (value: bigint) => string;
+
+/**
+ * The optimistic tier's parameters in words, with the deterrent p·S (audit probability times the job's collateral):
+ * skipping the work does not pay while p·S exceeds the compute cost C a cheat saves.
+ */
+export function describeIncentives(
+  params: IncentiveParams,
+  collateralPerJob: bigint,
+  money: { payment: Money; stake: Money },
+): { rows: { label: string; value: string }[]; deterrent: string; rule: string } {
+  const deterrent = (collateralPerJob * BigInt(params.auditBps)) / 10_000n;
+  return {
+    rows: [
+      { label: "Audit probability p", value: formatBps(params.auditBps) },
+      { label: "Collateral per job S", value: money.stake(collateralPerJob) },
+      { label: "Deterrent p·S", value: money.stake(deterrent) },
+      { label: "Challenge window", value: formatDuration(params.challengeWindow) },
+      {
+        label: "Auditor windows",
+        value: `${formatDuration(params.auditWindow)} to commit, ${formatDuration(params.revealWindow)} to reveal`,
+      },
+      { label: "Dispute time", value: formatDuration(params.disputeTime) },
+      { label: "Challenge bond", value: money.payment(params.challengeBond) },
+      { label: "Committee size", value: String(params.committeeSize) },
+      { label: "Auditor reward", value: money.payment(params.auditorReward) },
+      {
+        label: "Auditor bond / penalty",
+        value: `${money.stake(params.minAuditorBond)} / ${money.stake(params.auditorPenalty)}`,
+      },
+    ],
+    deterrent: money.stake(deterrent),
+    rule:
+      `A provider that skips the work saves its compute cost C and is caught with probability p (more when buyers ` +
+      `re-execute), losing its collateral S and the price: cheating does not pay while p·S > C, here ` +
+      `${money.stake(deterrent)} per job against C.`,
+  };
+}
