@@ -86,6 +86,12 @@ const segmentsSchema = z.array(
     .refine(([start, end]) => start < end, "a segment ends after it starts"),
 );
 
+/** Control characters other than tab and newline: never in recognized text or JSON. */
+function isControl(char: string): boolean {
+  const code = char.codePointAt(0) ?? 0;
+  return (code < 0x20 && code !== 0x09 && code !== 0x0a) || code === 0x7f;
+}
+
 /** Reads a committed output the way its model writes it: UTF-8 text, or `[[startMs,endMs],...]` JSON. */
 export function decodeOptimisticOutput(kind: OptimisticKind, words: readonly bigint[]): DecodedOptimisticOutput {
   const opaque = (): DecodedOptimisticOutput => ({
@@ -99,7 +105,7 @@ export function decodeOptimisticOutput(kind: OptimisticKind, words: readonly big
     return opaque();
   }
   // A lone control character is the sign of a hash, not of recognized text.
-  if (/[\u0000-\u0008\u000b-\u001f\u007f]/u.test(text)) return opaque();
+  if ([...text].some(isControl)) return opaque();
   if (kind === "text") return { kind: "text", text };
   try {
     const parsed = segmentsSchema.safeParse(JSON.parse(text));
