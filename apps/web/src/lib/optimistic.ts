@@ -273,3 +273,8 @@ export function describeIncentives(
       `${money.stake(deterrent)} per job against C.`,
   };
 }
+
+/** "in 4m 10s" while time is left, "now" after. */
+export function formatDurationLeft(seconds: number): string {
+  return seconds > 0 ? `in ${formatDuration(seconds)}` : "now";
+}
