@@ -9,6 +9,7 @@ const pages = [
   { route: "/buy", name: "buy", heading: "Buy inference" },
   { route: "/orders", name: "orders", heading: "My orders" },
   { route: "/provider", name: "provider", heading: "Provider" },
+  { route: "/disputes", name: "disputes", heading: "Disputes" },
   { route: "/governance", name: "governance", heading: "Governance" },
   { route: "/models", name: "models", heading: "Models" },
   { route: "/faucet", name: "faucet", heading: "Faucet" },

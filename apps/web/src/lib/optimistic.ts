@@ -278,3 +278,29 @@ export function describeIncentives(
 export function formatDurationLeft(seconds: number): string {
   return seconds > 0 ? `in ${formatDuration(seconds)}` : "now";
 }
+
+/**
+ * A challenger's own result as canonical bytes (the node's canonical form): OCR lines NFC-normalized, trailing
+ * white space trimmed, empty lines dropped, joined by "\n"; VAD segments as JSON `[[startMs,endMs],...]` with edges
+ * rounded to 10 ms. Throws one line when VAD text is not such a list.
+ */
+export function canonicalResultBytes(kind: OptimisticKind, typed: string): Uint8Array {
+  if (kind === "text") {
+    const text = typed
+      .split(/\r?\n/)
+      .map((line) => line.normalize("NFC").replace(/\s+$/u, ""))
+      .filter((line) => line.length > 0)
+      .join("\n");
+    return new TextEncoder().encode(text);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(typed);
+  } catch {
+    throw new Error("segments are JSON: [[startMs,endMs],...]");
+  }
+  const parsed = segmentsSchema.safeParse(json);
+  if (!parsed.success) throw new Error("segments are a list of [startMs,endMs] with start < end");
+  const rounded = parsed.data.map(([start, end]) => [Math.round(start / 10) * 10, Math.round(end / 10) * 10]);
+  return new TextEncoder().encode(JSON.stringify(rounded));
+}
