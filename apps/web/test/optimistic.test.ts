@@ -6,6 +6,7 @@ import { decodeCidInputRef, inputHashOfCid } from "../../../workers/src/inputs/r
 import { canonicalBytes, inputCommitment } from "../../../workers/src/optimistic/canonical.ts";
 import {
   bytesOfWords,
+  canonicalResultBytes,
   decodeOptimisticOutput,
   describeAudit,
   describeIncentives,
@@ -54,12 +55,16 @@ describe("inputs by content hash", () => {
 });
 
 describe("committed outputs", () => {
-  it("text round-trips through the commit's words, whatever its length", () => {
+  it("text round-trips through the commit's words: [byteLength, 32-byte words], at least two", () => {
     for (const text of ["", "Sovra", "x".repeat(32), "Hello, world.\nSecond line — ünïcode 文字"]) {
-      const words = wordsOfBytes(new TextEncoder().encode(text));
-      expect(words).toHaveLength(Math.ceil(new TextEncoder().encode(text).length / 32));
+      const bytes = new TextEncoder().encode(text);
+      const words = wordsOfBytes(bytes);
+      expect(words[0]).toBe(BigInt(bytes.length));
+      expect(words).toHaveLength(Math.max(2, 1 + Math.ceil(bytes.length / 32)));
       expect(decodeOptimisticOutput("text", words)).toEqual({ kind: "text", text });
     }
+    expect(wordsOfBytes(new TextEncoder().encode("AB"))).toEqual([2n, BigInt(`0x4142${"00".repeat(30)}`)]);
+    expect(() => wordsOfBytes(new Uint8Array(63 * 32 + 1))).toThrow("committed by its hash");
   });
   it("the words of the canonical OCR bytes hash as the commitment does (keccak of the packed words)", () => {
     const words = wordsOfBytes(canonicalBytes("ocr", { lines: ["Hello", "world  "] }));
@@ -92,6 +97,8 @@ describe("committed outputs", () => {
     expect(decoded.kind).toBe("opaque");
     expect(describeOptimisticOutput(decoded)).toBe(`committed by hash ${toHex(hash, { size: 32 })}`);
     expect(decodeOptimisticOutput("segments", wordsOfBytes(new TextEncoder().encode("[[5,2]]"))).kind).toBe("opaque");
+    // A length its words cannot hold.
+    expect(decodeOptimisticOutput("text", [100n, 1n]).kind).toBe("opaque");
     expect(decodeOptimisticOutput("segments", wordsOfBytes(new TextEncoder().encode("speech"))).kind).toBe("opaque");
   });
   it("places segments on a timeline", () => {
@@ -108,6 +115,18 @@ describe("committed outputs", () => {
       { x: 150, width: 50 },
     ]);
     expect(timelineBars([[0, 500]], 100, 1000)).toEqual([{ x: 0, width: 50 }]);
+  });
+});
+
+describe("a challenger's own result", () => {
+  it("is put in the node's canonical form before hashing", () => {
+    const typed = "Hello  \r\n\nworld\t";
+    expect(canonicalResultBytes("text", typed)).toEqual(canonicalBytes("ocr", { lines: ["Hello  ", "", "world\t"] }));
+    expect(canonicalResultBytes("segments", "[[504, 1203]]")).toEqual(
+      canonicalBytes("vad", { segments: [[504, 1203]] }),
+    );
+    expect(() => canonicalResultBytes("segments", "[[3,1]]")).toThrow("start < end");
+    expect(() => canonicalResultBytes("segments", "speech")).toThrow("JSON");
   });
 });
 

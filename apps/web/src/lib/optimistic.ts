@@ -50,26 +50,41 @@ export function optimisticInputOf(name: string, ioSpec: string): OptimisticInput
   return undefined;
 }
 
-/** Canonical output bytes as the commit's `uint256[]`: 32-byte big-endian words, the last one zero-padded. */
+/** Most words a commit carries; a larger canonical output is committed by the hash of its bytes (one word). */
+export const MAX_OUTPUT_WORDS = 64;
+/** Largest canonical output that travels inline: `[byteLength, ...32-byte words]`. */
+export const MAX_INLINE_OUTPUT_BYTES = (MAX_OUTPUT_WORDS - 1) * 32;
+
+/**
+ * Canonical output bytes as the provider node commits them (workers' output words): `[byteLength, bytes packed 32
+ * to a word big-endian, the last zero-padded]`, at least two words. Throws for an output too large to go inline.
+ */
 export function wordsOfBytes(bytes: Uint8Array): bigint[] {
-  const words: bigint[] = [];
+  if (bytes.length > MAX_INLINE_OUTPUT_BYTES)
+    throw new Error(`an output of more than ${MAX_INLINE_OUTPUT_BYTES} bytes is committed by its hash`);
+  const words = [BigInt(bytes.length)];
   for (let at = 0; at < bytes.length; at += 32) {
     const word = new Uint8Array(32);
     word.set(bytes.subarray(at, at + 32));
     words.push(BigInt(bytesToHex(word)));
   }
+  if (words.length === 1) words.push(0n);
   return words;
 }
 
-/** The bytes a commit's words carry, the zero padding after the last byte removed (text and JSON hold no NUL). */
-export function bytesOfWords(words: readonly bigint[]): Uint8Array {
-  const out = new Uint8Array(words.length * 32);
-  words.forEach((word, i) => {
+/** The bytes of inline output words; `undefined` for a hash (one word) or words that do not hold their length. */
+export function bytesOfWords(words: readonly bigint[]): Uint8Array | undefined {
+  const [first, ...rest] = words;
+  if (first === undefined || rest.length === 0) return undefined;
+  if (first > BigInt(MAX_INLINE_OUTPUT_BYTES)) return undefined;
+  const length = Number(first);
+  if (rest.length !== Math.max(1, Math.ceil(length / 32))) return undefined;
+  const out = new Uint8Array(rest.length * 32);
+  for (const [i, word] of rest.entries()) {
+    if (word >= 1n << 256n) return undefined;
     out.set(hexToBytes(toHex(word, { size: 32 })), i * 32);
-  });
-  let end = out.length;
-  while (end > 0 && out[end - 1] === 0) end -= 1;
-  return out.subarray(0, end);
+  }
+  return out.subarray(0, length);
 }
 
 export type Segment = readonly [number, number];
@@ -77,7 +92,7 @@ export type Segment = readonly [number, number];
 export type DecodedOptimisticOutput =
   | { kind: "text"; text: string }
   | { kind: "segments"; segments: Segment[] }
-  /** Not readable as the model's output (a large output committed by its hash, or bytes of another form). */
+  /** Not readable as the model's output (a large output committed by its hash, or words of another form). */
   | { kind: "opaque"; words: Hex[] };
 
 const segmentsSchema = z.array(
@@ -98,13 +113,15 @@ export function decodeOptimisticOutput(kind: OptimisticKind, words: readonly big
     kind: "opaque",
     words: words.map((word) => toHex(word, { size: 32 })),
   });
+  const bytes = bytesOfWords(words);
+  if (bytes === undefined) return opaque();
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytesOfWords(words));
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     return opaque();
   }
-  // A lone control character is the sign of a hash, not of recognized text.
+  // Recognized text and JSON hold no control characters but newlines and tabs.
   if ([...text].some(isControl)) return opaque();
   if (kind === "text") return { kind: "text", text };
   try {
