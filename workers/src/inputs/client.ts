@@ -43,7 +43,8 @@ export async function uploadInput(
     response = await fetch(url, {
       method: "POST",
       headers: { "content-type": mediaType, "x-expected-cid": cid },
-      body: bytes,
+      // a copy over a plain ArrayBuffer: what the DOM's BodyInit type takes (the dApp type-checks this file too)
+      body: new Uint8Array(bytes),
       signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
     });
   } catch (error) {
