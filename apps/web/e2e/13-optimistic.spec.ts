@@ -31,8 +31,8 @@ import {
 import { localAccount } from "@sovra/deploy";
 import { decodeCidInputRef } from "../../../workers/src/inputs/ref.ts";
 import { inputCommitment } from "../../../workers/src/optimistic/canonical.ts";
-import { encodeGrayPng } from "../../../workers/src/testing/png.ts";
-import { wordsOfBytes } from "../src/lib/optimistic.ts";
+import { renderTextPng, speechAudio, speechClip } from "../../../workers/test/optimistic-fixtures.ts";
+import { decodeOptimisticOutput, describeSegments, wordsOfBytes } from "../src/lib/optimistic.ts";
 import { chainNow, increaseTime, mine, paymentBalance } from "./chain.ts";
 import { expect, expectConfirmed, test } from "./fixtures.ts";
 
@@ -43,14 +43,6 @@ const challenger = localAccount(13);
 const voters = [localAccount(14), localAccount(15), localAccount(16)];
 
 const encoder = new TextEncoder();
-
-/** A small grey PNG whose pixels depend on `seed`, so each job has an input of its own. */
-function pagePng(seed: number): Buffer {
-  const width = 48;
-  const height = 16;
-  const pixels = Uint8Array.from({ length: width * height }, (_, i) => (i * 7 + seed * 31) % 256);
-  return encodeGrayPng(width, height, pixels);
-}
 
 test.describe.configure({ mode: "serial" });
 
@@ -95,7 +87,7 @@ test("an OCR job: upload, bid, committed, countdown, audit draw, final, Finalize
     args: [
       {
         gpuModel: "cpu",
-        vramMb: 0,
+        vramMb: 1_024,
         throughputMilliOpsPerSec: 1_000n,
         region: "local",
         benchmarkReport: keccak256("0x01"),
@@ -124,7 +116,8 @@ test("an OCR job: upload, bid, committed, countdown, audit draw, final, Finalize
   await send(buyer, { address: contracts.paymentToken, abi: testStablecoinAbi, functionName: "faucet" } as never);
 
   // The Buy page: the model's input is a PNG upload, stored on the gateway under its CID.
-  const png = pagePng(1);
+  const answer = "Sovra reads\nthis page";
+  const png = renderTextPng(answer.split("\n"));
   await app.useWallet(buyer.address);
   await app.goto(`/buy?market=${market.marketId}`);
   await app.connect();
@@ -172,7 +165,6 @@ test("an OCR job: upload, bid, committed, countdown, audit draw, final, Finalize
 
   // The provider commits its answer: the buyer sees it at once, provisional, with the window counting down.
   const terms = jobTermsFromEvents(placed.args, matched.args);
-  const answer = "Sovra reads\nthis page";
   const committed = await send(provider, {
     address: settlement,
     abi: optimisticSettlementAbi,
@@ -224,7 +216,7 @@ test("an OCR job: upload, bid, committed, countdown, audit draw, final, Finalize
 
   // The Models page prints the tier's incentive defaults for ocr.
   await app.goto("/models");
-  const incentives = page.getByTestId("incentives");
+  const incentives = page.getByRole("region", { name: /^ocr \(/ }).getByTestId("incentives");
   await expect(incentives.getByTestId("incentive-audit-probability-p")).toHaveText("10%");
   await expect(incentives.getByTestId("incentive-collateral-per-job-s")).toHaveText("10 SOV");
   await expect(incentives.getByTestId("incentive-deterrent-p-s")).toHaveText("1 SOV");
@@ -270,7 +262,7 @@ test("a wrong commit challenged on the Disputes page, overturned by the committe
       args: [
         {
           gpuModel: "cpu",
-          vramMb: 0,
+          vramMb: 1_024,
           throughputMilliOpsPerSec: 1_000n,
           region: "local",
           benchmarkReport: keccak256("0x02"),
@@ -296,7 +288,7 @@ test("a wrong commit challenged on the Disputes page, overturned by the committe
   const upload = await fetch(`${baseUrl}/api/optimistic-input`, {
     method: "POST",
     headers: { "content-type": "image/png" },
-    body: new Blob([new Uint8Array(pagePng(2))]),
+    body: new Blob([new Uint8Array(renderTextPng(["Sovra reads this page"]))]),
   });
   expect(upload.status).toBe(200);
   const { inputHash, inputRef } = (await upload.json()) as { inputHash: string; inputRef: Hex };
@@ -406,17 +398,127 @@ test("a wrong commit challenged on the Disputes page, overturned by the committe
   await expect(row).toContainText("3 of 3 (0 upheld, 3 overturned)");
   await app.screenshot("disputes-overturned");
 
-  // The buyer's job view: overturned, never paid; after the deadline the job expires and the buyer is refunded.
-  await app.useWallet(buyer.address);
+  // The job's view: overturned, never paid; after the deadline anyone expires it: the buyer is refunded.
   await app.goto(`/buy?market=${market.marketId}&job=${jobId}`);
-  await app.connect();
+  // The wallet connected on the Disputes page reconnects on the next page.
+  await expect(page.getByTestId("connected-address")).toBeVisible();
   const tracker = page.getByTestId("job-tracker");
   await expect(tracker).toHaveAttribute("data-job-state", "overturned");
   await expect(page.getByTestId("job-output")).toContainText("Output (overturned: not the answer)");
+  const owedBefore = await client.readContract({
+    address: contracts.spotMarket,
+    abi: spotMarketAbi,
+    functionName: "owed",
+    args: [buyer.address],
+  });
   await increaseTime(rpcUrl, Number(deadline - (await chainNow(rpcUrl))) + 1);
   await page.getByRole("button", { name: "Expire job and refund" }).click();
   await expectConfirmed(page, "Expire job");
   await expect(tracker).toHaveAttribute("data-job-state", "refunded");
   await expect(page.getByTestId("step-final")).toContainText("your payment was refunded and the provider slashed");
+  const owedAfter = await client.readContract({
+    address: contracts.spotMarket,
+    abi: spotMarketAbi,
+    functionName: "owed",
+    args: [buyer.address],
+  });
+  expect(owedAfter - owedBefore).toBe(matched.args.price);
   await app.screenshot("buy-ocr-overturned");
+
+  // Leave ocr as the node found it: the auditors stop being drawn, the flow's provider withdraws its ask.
+  for (const voter of voters)
+    await send(voter, {
+      address: settlement,
+      abi: optimisticSettlementAbi,
+      functionName: "exitAuditor",
+      args: [ocr.modelId],
+    } as never);
+  const asks = await client.getContractEvents({
+    address: contracts.spotMarket,
+    abi: spotMarketAbi,
+    eventName: "AskPlaced",
+    args: { provider: provider.address },
+    fromBlock: 0n,
+    strict: true,
+  });
+  for (const ask of asks)
+    await send(provider, {
+      address: contracts.spotMarket,
+      abi: spotMarketAbi,
+      functionName: "cancelOrder",
+      args: [ask.args.orderId],
+    } as never);
+});
+
+/**
+ * Bought from the provider node (its asks at 0.05; no other ask and no auditor on these models): the node fetches
+ * the input by CID, runs the real model, commits, and finalizes after the window. The expected answers come from the
+ * inputs themselves: the text rendered into the image, the places the recorded words were put in the audio.
+ */
+test("OCR and VAD bought from the provider node: the real models' answers, committed then final", async ({
+  page,
+  app,
+}) => {
+  test.setTimeout(300_000);
+  const { deployment, rpcUrl } = app.state;
+  const { client } = chainClients(rpcUrl);
+  const node = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+  const sentence = ["Sovra verifies inference on-chain.", "Price 42 tUSD, deadline 17:30"];
+  const { wav, placement } = speechAudio([1000, speechClip("front-center"), 1500, speechClip("rear-right"), 700]);
+  await app.useWallet(buyer.address);
+  for (const [index, job] of [
+    {
+      model: "ocr",
+      label: "Image to read (PNG)",
+      file: { name: "sentence.png", mimeType: "image/png", buffer: renderTextPng(sentence) },
+    },
+    { model: "vad", label: "Recording (WAV)", file: { name: "speech.wav", mimeType: "audio/wav", buffer: wav } },
+  ].entries()) {
+    const market = deployment.markets.find((entry) => entry.model === job.model && entry.policyClass === 0);
+    const model = deployment.models.find((entry) => entry.name === job.model);
+    if (!market || !model) throw new Error(`the deployment has no ${job.model} model with an open market`);
+    await app.goto(`/buy?market=${market.marketId}`);
+    // Connected once; the wallet reconnects on every later page.
+    if (index === 0) await app.connect();
+    else await expect(page.getByTestId("connected-address")).toBeVisible();
+    await page.getByTestId("optimistic-input").getByLabel(job.label).setInputFiles(job.file);
+    await expect(page.getByTestId("input-cid")).toHaveText(cidOf(job.file.buffer));
+    await expect(page.getByTestId("cost-charged")).toHaveText("0.05 tUSD");
+    await page.getByRole("button", { name: "Place bid" }).click();
+    await expectConfirmed(page, "Bid (with permit)");
+    const tracker = page.getByTestId("job-tracker");
+    await expect(tracker).toHaveAttribute("data-job-state", "window", { timeout: 120_000 });
+    const jobId = BigInt(new URL(page.url()).searchParams.get("job") ?? "0");
+    const [commit] = await client.getContractEvents({
+      address: model.verifier,
+      abi: optimisticSettlementAbi,
+      eventName: "ResultCommitted",
+      args: { jobId },
+      fromBlock: 0n,
+      strict: true,
+    });
+    if (!commit) throw new Error(`job ${jobId} has no commit`);
+    expect(commit.args.provider).toBe(node);
+    if (job.model === "ocr") {
+      await expect(page.getByTestId("output-text")).toHaveText(sentence.join("\n"));
+    } else {
+      // Every committed segment lies in a recorded word (give or take the 30 ms pad and one 32 ms window) and each
+      // word holds speech; the page draws the same segments.
+      const decoded = decodeOptimisticOutput("segments", commit.args.output);
+      if (decoded.kind !== "segments") throw new Error("the VAD commit is not segments");
+      expect(decoded.segments.length).toBeGreaterThanOrEqual(placement.length);
+      for (const [start, end] of decoded.segments)
+        expect(placement.some((p) => start >= p.startMs - 62 && end <= p.endMs + 62)).toBe(true);
+      for (const p of placement) expect(decoded.segments.some(([s, e]) => s < p.endMs && e > p.startMs)).toBe(true);
+      await expect(page.getByTestId("output-segments")).toContainText(describeSegments(decoded.segments));
+      await app.screenshot("buy-vad-committed");
+    }
+    // Past the window the node finalizes its own job; the page shows it final and paid. The audit draw reads the
+    // hash of the block after the commit, so the chain moves on a block first (a quiet local chain mines none).
+    await mine(rpcUrl, 1);
+    await increaseTime(rpcUrl, Number(commit.args.commitment.finalAt - commit.args.commitment.committedAt) + 1);
+    await expect(tracker).toHaveAttribute("data-job-state", "settled", { timeout: 120_000 });
+    await expect(page.getByTestId("job-output")).toContainText("Output (final)");
+    if (job.model === "ocr") await app.screenshot("buy-ocr-node-final");
+  }
 });

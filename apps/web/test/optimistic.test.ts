@@ -11,13 +11,16 @@ import {
   describeAudit,
   describeIncentives,
   describeOptimisticOutput,
+  describeOptimisticSpec,
   describeSegments,
+  foldDisputes,
   optimisticInputOf,
   optimisticJobView,
   timelineBars,
   wordsOfBytes,
   type OptimisticJobFacts,
 } from "../src/lib/optimistic";
+import { describeOutput, outputInWords } from "../src/lib/models";
 import { encodeInputRef, inputCommitmentOf, sniffOptimisticMedia } from "../src/lib/optimistic-input";
 
 const PNG_HEAD = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
@@ -131,6 +134,22 @@ describe("a challenger's own result", () => {
 });
 
 describe("the model's input", () => {
+  it("an io spec as deploy registers it, in words", () => {
+    const spec = JSON.stringify({
+      tier: "optimistic",
+      input: { mediaType: "image/png", description: "8-bit PNG", maxBytes: 10 },
+      canonicalOutput: { mediaType: "text/plain", format: "lines joined by \\n", rule: "exact byte equality" },
+      runtime: { engine: "onnxruntime", version: "1.30.0", executionProviders: ["cpu"] },
+    });
+    expect(describeOptimisticSpec(spec)).toEqual({
+      input: "8-bit PNG",
+      output: "lines joined by \\n",
+      rule: "exact byte equality",
+      runtime: "onnxruntime 1.30.0",
+    });
+    expect(describeOptimisticSpec("{}")).toEqual({});
+    expect(describeOptimisticSpec("nope")).toEqual({});
+  });
   it("follows the io spec's media type, else the model's name", () => {
     expect(optimisticInputOf("reader", '{"input":{"mediaType":"image/png"}}')?.output).toBe("text");
     expect(optimisticInputOf("x", '{"input":{"mediaType":"audio/wav; rate=16000"}}')?.output).toBe("segments");
@@ -176,8 +195,9 @@ describe("job view", () => {
     expect(optimisticJobView(facts({ auditState: 3 })).audit).toBe("agreed");
     expect(optimisticJobView(facts({ auditState: 5 })).audit).toBe("missed");
     expect(optimisticJobView(facts({ disputeState: 2 })).phase).toBe("disputed");
-    // The window is over but an audit is still pending: not final yet.
-    expect(optimisticJobView(facts({ now: 2_000, auditState: 2 })).phase).toBe("disputed");
+    // The window is over but the audit draw or the auditor's answer is still due: not final yet.
+    expect(optimisticJobView(facts({ now: 2_000, auditState: 2 })).phase).toBe("auditing");
+    expect(optimisticJobView(facts({ now: 2_000, draw: { known: false, audited: false } })).phase).toBe("auditing");
     expect(optimisticJobView(facts({ disputeState: 4 })).phase).toBe("overturned");
     expect(optimisticJobView(facts({ disputeState: 4, outcome: "expired" })).phase).toBe("refunded");
     expect(optimisticJobView(facts({ disputeState: 3, now: 2_000, isFinal: true }))).toMatchObject({
@@ -218,5 +238,67 @@ describe("incentive defaults", () => {
     expect(row("Challenge bond")).toBe("1 tUSD");
     expect(out.rule).toContain("p·S > C");
     expect(out.rule).toContain("1 SOV per job");
+  });
+});
+
+describe("disputes from a settlement contract's events", () => {
+  const tx = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as const;
+  const a = (n: number) => `0x${n.toString(16).padStart(40, "0")}` as const;
+  it("folds opened, committee, votes and outcome per job; an auditor's dispute has no challenger", () => {
+    const rows = foldDisputes(
+      [
+        { eventName: "ResultCommitted", args: { jobId: 1n }, transactionHash: tx(1) },
+        {
+          eventName: "DisputeOpened",
+          args: { jobId: 1n, challenger: a(9), challengerOutputHash: tx(7), bond: 1_000_000n },
+          transactionHash: tx(2),
+        },
+        {
+          eventName: "DisputeOpened",
+          args: { jobId: 2n, challenger: a(0), challengerOutputHash: tx(8), bond: 0n },
+          transactionHash: tx(3),
+        },
+        { eventName: "CommitteeDrawn", args: { jobId: 1n, committee: [a(4), a(5), a(6)] }, transactionHash: tx(4) },
+        { eventName: "VoteRevealed", args: { jobId: 1n, voter: a(4), agrees: false }, transactionHash: tx(5) },
+        { eventName: "VoteRevealed", args: { jobId: 1n, voter: a(5), agrees: true }, transactionHash: tx(6) },
+        { eventName: "VoteRevealed", args: { jobId: 3n, voter: a(5), agrees: true }, transactionHash: tx(6) },
+        {
+          eventName: "DisputeResolved",
+          args: { jobId: 1n, overturned: false, votesUpheld: 1, votesOverturned: 1 },
+          transactionHash: tx(9),
+        },
+      ],
+      { name: "ocr", settlement: a(100) },
+    );
+    expect(rows).toHaveLength(2);
+    const [first, second] = rows;
+    expect(first).toMatchObject({
+      jobId: 1n,
+      model: "ocr",
+      challenger: a(9),
+      byAuditor: false,
+      bond: 1_000_000n,
+      openedTx: tx(2),
+    });
+    expect(first?.committee).toEqual([a(4), a(5), a(6)]);
+    expect(first?.votes).toEqual([
+      { voter: a(4), agrees: false },
+      { voter: a(5), agrees: true },
+    ]);
+    expect(first?.resolved).toEqual({ overturned: false, votesUpheld: 1, votesOverturned: 1, txHash: tx(9) });
+    expect(second).toMatchObject({ jobId: 2n, byAuditor: true, committee: [], votes: [] });
+    expect(second?.resolved).toBeUndefined();
+  });
+});
+
+describe("settled outputs elsewhere (My orders, the transaction page)", () => {
+  it("read by the optimistic model's io spec; zk specs are untouched", () => {
+    const spec = JSON.stringify({ tier: "optimistic", input: { mediaType: "image/png" } });
+    const words = wordsOfBytes(new TextEncoder().encode("Hello"));
+    expect(describeOutput(words, spec)).toBe("Hello");
+    expect(outputInWords(words, spec)).toBe("Hello");
+    const vad = JSON.stringify({ input: { mediaType: "audio/wav" } });
+    expect(describeOutput(wordsOfBytes(new TextEncoder().encode("[[0,500]]")), vad)).toBe("0.00 s – 0.50 s");
+    expect(describeOutput([7n], '{"input":"uint8[784]","output":"digit"}')).toBe("digit 7");
   });
 });

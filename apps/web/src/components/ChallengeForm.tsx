@@ -22,7 +22,16 @@ import { TxStatus } from "./TxStatus";
 import { Card, Empty, Field } from "./ui";
 import { ConnectHint, useWriteAccount } from "./Wallet";
 
-export function ChallengeForm({ deployment, models }: { deployment: Deployment; models: readonly OptimisticModel[] }) {
+export function ChallengeForm({
+  deployment,
+  models,
+  disputed,
+}: {
+  deployment: Deployment;
+  models: readonly OptimisticModel[];
+  /** `settlement:jobId` of the jobs already disputed: a job has one dispute at most. */
+  disputed: ReadonlySet<string>;
+}) {
   const account = useWriteAccount();
   const now = useChainNow();
   const token = useTokenInfo(deployment.contracts.paymentToken);
@@ -35,6 +44,7 @@ export function ChallengeForm({ deployment, models }: { deployment: Deployment; 
     (entry) =>
       now !== undefined &&
       entry.commitment.finalAt > now &&
+      !disputed.has(`${entry.model.settlement}:${entry.jobId}`) &&
       entry.commitment.provider.toLowerCase() !== account?.toLowerCase(),
   );
   const chosen = open.find((entry) => `${entry.model.settlement}:${entry.jobId}` === picked) ?? open[0];
@@ -136,9 +146,10 @@ export function ChallengeForm({ deployment, models }: { deployment: Deployment; 
               Challenge with {bond === undefined ? "the bond" : amount(bond)}
             </button>
           )}
-          <TxStatus state={tx.state} />
         </div>
       )}
+      {/* Outside the form: a challenged job leaves the list, its transaction's status stays. */}
+      <TxStatus state={tx.state} />
     </Card>
   );
 }

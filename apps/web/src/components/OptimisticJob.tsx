@@ -101,7 +101,15 @@ export function OptimisticJob({
               : `closed ${formatTimestamp(committed.commitment.finalAt)}`}
         </li>
         <li
-          data-state={committed ? (view.audit === "disagreed" ? "failed" : "done") : "todo"}
+          data-state={
+            committed
+              ? view.audit === "disagreed"
+                ? "failed"
+                : view.audit === "pending" || view.audit === "audited"
+                  ? "active"
+                  : "done"
+              : "todo"
+          }
           data-testid="step-audit"
           data-audit={view.audit}
         >
@@ -147,6 +155,8 @@ export function OptimisticJob({
             )
           ) : view.phase === "final" ? (
             "Final: anyone may finalize it now"
+          ) : view.phase === "auditing" ? (
+            "Final once the audit is drawn (from the next block) or the drawn auditor has answered"
           ) : (
             "Final"
           )}

@@ -6,7 +6,7 @@ import { useQuery } from "@tanstack/react-query";
 import type { Address, Hash, Hex } from "viem";
 import { usePublicClient, useReadContracts } from "wagmi";
 import { modelRegistryAbi, settlementAbi } from "./abis";
-import { TIER } from "./optimistic";
+import { type DisputeRow, foldDisputes, TIER } from "./optimistic";
 import type { Deployment } from "./runtime-config";
 
 export type OptimisticModel = { name: string; modelId: Hex; settlement: Address; ioSpec: string };
@@ -120,23 +120,6 @@ export function useOptimisticJob(deployment: Deployment, settlement: Address | u
   });
 }
 
-export type DisputeRow = {
-  jobId: bigint;
-  model: string;
-  settlement: Address;
-  challenger: Address;
-  /** True when the drawn auditor opened it (no bond). */
-  byAuditor: boolean;
-  bond: bigint;
-  challengerOutputHash: Hex;
-  openedTx: Hash;
-  committee: readonly Address[];
-  votes: { voter: Address; agrees: boolean }[];
-  resolved?: { overturned: boolean; votesUpheld: number; votesOverturned: number; txHash: Hash };
-};
-
-const ZERO = "0x0000000000000000000000000000000000000000";
-
 /** Every dispute on every optimistic model's settlement contract, newest first. */
 export function useDisputes(deployment: Deployment, models: readonly OptimisticModel[]) {
   const client = usePublicClient();
@@ -154,39 +137,12 @@ export function useDisputes(deployment: Deployment, models: readonly OptimisticM
           toBlock: "latest",
           strict: true,
         });
-        const byJob = new Map<bigint, DisputeRow>();
-        for (const log of logs) {
-          if (log.eventName === "DisputeOpened") {
-            const { jobId, challenger, challengerOutputHash, bond } = log.args;
-            byJob.set(jobId, {
-              jobId,
-              model: model.name,
-              settlement: model.settlement,
-              challenger,
-              byAuditor: challenger === ZERO,
-              bond,
-              challengerOutputHash,
-              openedTx: log.transactionHash,
-              committee: [],
-              votes: [],
-            });
-          } else if (log.eventName === "CommitteeDrawn") {
-            const row = byJob.get(log.args.jobId);
-            if (row) row.committee = log.args.committee;
-          } else if (log.eventName === "VoteRevealed") {
-            byJob.get(log.args.jobId)?.votes.push({ voter: log.args.voter, agrees: log.args.agrees });
-          } else if (log.eventName === "DisputeResolved") {
-            const row = byJob.get(log.args.jobId);
-            if (row)
-              row.resolved = {
-                overturned: log.args.overturned,
-                votesUpheld: log.args.votesUpheld,
-                votesOverturned: log.args.votesOverturned,
-                txHash: log.transactionHash,
-              };
-          }
-        }
-        rows.push(...byJob.values());
+        const events = logs.map((log) => ({
+          eventName: log.eventName,
+          args: log.args as Readonly<Record<string, unknown>>,
+          transactionHash: log.transactionHash,
+        }));
+        rows.push(...foldDisputes(events, { name: model.name, settlement: model.settlement }));
       }
       return rows.sort((a, b) => (a.jobId < b.jobId ? 1 : a.jobId > b.jobId ? -1 : 0));
     },

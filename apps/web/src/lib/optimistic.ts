@@ -1,12 +1,12 @@
 // The optimistic tier for the dApp (pure: no React, no I/O): which input an optimistic model takes, how a committed
 // output's words read as text or speech segments, where a job stands (committed -> window -> audited / unaudited
 // -> final or overturned) and the incentive defaults in words. contracts/README.md ("Optimistic tier") is the source.
-import { bytesToHex, type Hex, hexToBytes, toHex } from "viem";
+import { type Address, bytesToHex, type Hash, type Hex, hexToBytes, toHex } from "viem";
 import { z } from "zod";
 import { formatBps, formatDuration } from "./format";
 
-/** `ModelRegistry.tierOf`'s answer. */
-export const TIER = { zk: 0, optimistic: 1, tee: 2 } as const;
+/** `IModelRegistry.Tier`, in the contract's order (`None` for an unregistered model). */
+export const TIER = { none: 0, zk: 1, optimistic: 2, tee: 3 } as const;
 
 export type OptimisticKind = "text" | "segments";
 
@@ -48,6 +48,36 @@ export function optimisticInputOf(name: string, ioSpec: string): OptimisticInput
   if (name === "ocr") return byMedia["image/png"];
   if (name === "vad") return byMedia["audio/wav"];
   return undefined;
+}
+
+const optimisticSpecSchema = z.object({
+  input: z.object({ description: z.string().optional() }).passthrough().optional(),
+  canonicalOutput: z.object({ format: z.string().optional(), rule: z.string().optional() }).passthrough().optional(),
+  runtime: z.object({ engine: z.string().optional(), version: z.string().optional() }).passthrough().optional(),
+});
+
+/** An optimistic model's io spec in words (what deploy registers: input, canonical output and its rule, runtime). */
+export function describeOptimisticSpec(ioSpec: string): {
+  input?: string;
+  output?: string;
+  rule?: string;
+  runtime?: string;
+} {
+  let json: unknown;
+  try {
+    json = JSON.parse(ioSpec);
+  } catch {
+    return {};
+  }
+  const parsed = optimisticSpecSchema.safeParse(json);
+  if (!parsed.success) return {};
+  const { input, canonicalOutput, runtime } = parsed.data;
+  return {
+    ...(input?.description ? { input: input.description } : {}),
+    ...(canonicalOutput?.format ? { output: canonicalOutput.format } : {}),
+    ...(canonicalOutput?.rule ? { rule: canonicalOutput.rule } : {}),
+    ...(runtime?.engine ? { runtime: `${runtime.engine}${runtime.version ? ` ${runtime.version}` : ""}` } : {}),
+  };
 }
 
 /** Most words a commit carries; a larger canonical output is committed by the hash of its bytes (one word). */
@@ -187,7 +217,8 @@ export type OptimisticJobFacts = {
 export type AuditSummary = "pending" | "audited" | "unaudited" | "agreed" | "disagreed" | "missed";
 
 export type OptimisticJobView = {
-  phase: "working" | "window" | "disputed" | "final" | "settled" | "overturned" | "refunded" | "closed";
+  /** `auditing`: the window is over and no dispute is open, but the audit draw or a drawn auditor's answer is due. */
+  phase: "working" | "window" | "auditing" | "disputed" | "final" | "settled" | "overturned" | "refunded" | "closed";
   audit: AuditSummary;
   /** Seconds left in the challenge window (0 once over). */
   windowLeft: number;
@@ -218,24 +249,24 @@ export function optimisticJobView(facts: OptimisticJobFacts): OptimisticJobView 
   if (facts.finalAt === undefined) return { ...base, phase: "working" };
   if (dispute === "Pending" || dispute === "Voting") return { ...base, phase: "disputed" };
   if (facts.isFinal) return { ...base, phase: "final", canFinalize: true };
-  return { ...base, phase: windowLeft > 0 ? "window" : "disputed" };
+  return { ...base, phase: windowLeft > 0 ? "window" : "auditing" };
 }
 
 /** The audit line of a job, in words. */
 export function describeAudit(audit: AuditSummary): string {
   switch (audit) {
     case "pending":
-      return "audit draw pending (decided by the hash of the block after the commit)";
+      return "Audit draw pending (decided by the hash of the block after the commit)";
     case "audited":
-      return "audited: a drawn auditor re-executes the job";
+      return "Audited: a drawn auditor re-executes the job";
     case "unaudited":
-      return "not audited (this job was not drawn)";
+      return "Not audited (this job was not drawn)";
     case "agreed":
-      return "audited: the auditor agreed";
+      return "Audited: the auditor agreed";
     case "disagreed":
-      return "audited: the auditor disagreed and opened a dispute";
+      return "Audited: the auditor disagreed and opened a dispute";
     case "missed":
-      return "unaudited: the drawn auditor did not answer (penalised)";
+      return "Unaudited: the drawn auditor did not answer (penalised)";
   }
 }
 
@@ -320,4 +351,70 @@ export function canonicalResultBytes(kind: OptimisticKind, typed: string): Uint8
   if (!parsed.success) throw new Error("segments are a list of [startMs,endMs] with start < end");
   const rounded = parsed.data.map(([start, end]) => [Math.round(start / 10) * 10, Math.round(end / 10) * 10]);
   return new TextEncoder().encode(JSON.stringify(rounded));
+}
+
+export type DisputeRow = {
+  jobId: bigint;
+  model: string;
+  settlement: Address;
+  challenger: Address;
+  /** True when the drawn auditor opened it (no bond). */
+  byAuditor: boolean;
+  bond: bigint;
+  challengerOutputHash: Hex;
+  openedTx: Hash;
+  committee: readonly Address[];
+  votes: { voter: Address; agrees: boolean }[];
+  resolved?: { overturned: boolean; votesUpheld: number; votesOverturned: number; txHash: Hash };
+};
+
+export type SettlementLog = { eventName: string; args: Readonly<Record<string, unknown>>; transactionHash: Hash };
+
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+
+/** One settlement contract's disputes from its events, in log order (other events are ignored). */
+export function foldDisputes(
+  logs: readonly SettlementLog[],
+  model: { name: string; settlement: Address },
+): DisputeRow[] {
+  const byJob = new Map<bigint, DisputeRow>();
+  for (const log of logs) {
+    const args = log.args;
+    const jobId = args.jobId as bigint;
+    if (log.eventName === "DisputeOpened") {
+      const challenger = args.challenger as Address;
+      byJob.set(jobId, {
+        jobId,
+        model: model.name,
+        settlement: model.settlement,
+        challenger,
+        byAuditor: challenger === ZERO_ADDRESS,
+        bond: args.bond as bigint,
+        challengerOutputHash: args.challengerOutputHash as Hex,
+        openedTx: log.transactionHash,
+        committee: [],
+        votes: [],
+      });
+      continue;
+    }
+    const row = byJob.get(jobId);
+    if (!row) continue;
+    if (log.eventName === "CommitteeDrawn") row.committee = args.committee as readonly Address[];
+    else if (log.eventName === "VoteRevealed")
+      row.votes.push({ voter: args.voter as Address, agrees: args.agrees as boolean });
+    else if (log.eventName === "DisputeResolved")
+      row.resolved = {
+        overturned: args.overturned as boolean,
+        votesUpheld: Number(args.votesUpheld),
+        votesOverturned: Number(args.votesOverturned),
+        txHash: log.transactionHash,
+      };
+  }
+  return [...byJob.values()];
+}
+
+/** A settled optimistic job's output in one line by its model's io spec; undefined for a zk model's spec. */
+export function optimisticOutputInWords(output: readonly bigint[], ioSpec: string): string | undefined {
+  const kind = optimisticInputOf("", ioSpec)?.output;
+  return kind === undefined ? undefined : describeOptimisticOutput(decodeOptimisticOutput(kind, output));
 }

@@ -77,8 +77,9 @@ function Disputes({ deployment }: { deployment: Deployment }) {
                         {row.committee.length === 0 ? "not drawn yet" : row.committee.map(shortAddress).join(", ")}
                       </td>
                       <td>
-                        {row.votes.length} of {row.committee.length || "?"} ({upheld} upheld,{" "}
-                        {row.votes.length - upheld} overturned)
+                        {row.committee.length === 0
+                          ? "none yet"
+                          : `${row.votes.length} of ${row.committee.length} (${upheld} upheld, ${row.votes.length - upheld} overturned)`}
                       </td>
                       <td data-testid="dispute-outcome">
                         {row.resolved ? (
@@ -107,7 +108,11 @@ function Disputes({ deployment }: { deployment: Deployment }) {
           </div>
         )}
       </Card>
-      <ChallengeForm deployment={deployment} models={models} />
+      <ChallengeForm
+        deployment={deployment}
+        models={models}
+        disputed={new Set(rows.map((row) => `${row.settlement}:${row.jobId}`))}
+      />
     </>
   );
 }

@@ -9,7 +9,7 @@ import { formatAmount, shortAddress, tickToPrice } from "@/lib/format";
 import { useTokenInfo } from "@/lib/hooks";
 import { usePolicyClasses } from "@/lib/ledger-data";
 import { useMarketsOverview } from "@/lib/market-data";
-import { optimisticInputOf } from "@/lib/optimistic";
+import { describeOptimisticSpec, optimisticInputOf } from "@/lib/optimistic";
 import { useOptimisticModels } from "@/lib/optimistic-data";
 import { describeIoSpec, formatMinVram, modelArchitecture, modelPurpose } from "@/lib/models";
 import type { Deployment } from "@/lib/runtime-config";
@@ -61,6 +61,7 @@ function Models({ deployment }: { deployment: Deployment }) {
         const modelMarkets = deployment.markets.filter((market) => market.modelId === model.modelId);
         const settlement = optimistic.find((entry) => entry.modelId === model.modelId)?.settlement;
         const optimisticInput = onChain && settlement ? optimisticInputOf(model.name, onChain.ioSpec) : undefined;
+        const optimisticSpec = onChain && settlement ? describeOptimisticSpec(onChain.ioSpec) : undefined;
         return (
           <Card key={model.modelId} title={`${model.name} (${modelArchitecture(model.name)})`} id={`model-${index}`}>
             {!onChain || !purpose ? (
@@ -80,9 +81,21 @@ function Models({ deployment }: { deployment: Deployment }) {
                     {settlement ? "optimistic (audits and disputes)" : "zk (every result proven)"}
                   </dd>
                   <dt>Input</dt>
-                  <dd>{purpose.input}</dd>
+                  <dd>{optimisticSpec?.input ?? purpose.input}</dd>
                   <dt>Output</dt>
-                  <dd>{purpose.output}</dd>
+                  <dd>{optimisticSpec?.output ?? purpose.output}</dd>
+                  {optimisticSpec?.rule && (
+                    <>
+                      <dt>Results agree when</dt>
+                      <dd data-testid="model-rule">{optimisticSpec.rule}</dd>
+                    </>
+                  )}
+                  {optimisticSpec?.runtime && (
+                    <>
+                      <dt>Runtime</dt>
+                      <dd>{optimisticSpec.runtime}</dd>
+                    </>
+                  )}
                   <dt>Status</dt>
                   <dd>{onChain.approved ? "approved" : "not approved"}</dd>
                   {spec?.meanAbsError ? (
