@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 900_000,
     // The machine is shared and small: one test file at a time.
     fileParallelism: false,
+    // `npm test` (SOVRA_REBUILD_EARLY=1): the large models' rebuilds start first and run beside the other files
+    globalSetup: ["test/rebuild-early.ts"],
   },
 });
