@@ -37,7 +37,7 @@ import { chainNow, increaseTime, mine, paymentBalance } from "./chain.ts";
 import { expect, expectConfirmed, test } from "./fixtures.ts";
 
 // Hardhat development accounts no other flow uses.
-const buyer = localAccount(11);
+const buyer = localAccount(17);
 const provider = localAccount(12);
 const challenger = localAccount(13);
 const voters = [localAccount(14), localAccount(15), localAccount(16)];
