@@ -8,7 +8,7 @@ import { parseDeployment, spotMarketAbi, testStablecoinAbi, type Deployment } fr
 export const stateFile = path.join(import.meta.dirname, ".state.json");
 export const screenshotsDir = path.join(import.meta.dirname, "screenshots");
 
-export type E2eState = { baseUrl: string; rpcUrl: string; deploymentFile: string };
+export type E2eState = { baseUrl: string; rpcUrl: string; deploymentFile: string; gatewayUrl: string };
 
 export function readState(): E2eState & { deployment: Deployment } {
   const state = JSON.parse(readFileSync(stateFile, "utf8")) as E2eState;

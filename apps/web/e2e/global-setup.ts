@@ -22,7 +22,7 @@ import {
   startProviderNode,
   writeNodeConfig,
 } from "@sovra/deploy";
-import { startGateway } from "@sovra/workers";
+import { createInputStore, startGateway } from "@sovra/workers";
 import type { Deployment } from "@sovra/contracts";
 import { accountIndex, nodeStakeSov, screenshotsDir, stateFile } from "./chain.ts";
 import { assertAbisFresh } from "./abi-freshness.ts";
@@ -86,7 +86,7 @@ async function startProvider(options: {
   models: readonly string[];
   scratch: string;
   stops: Array<() => Promise<void>>;
-}): Promise<void> {
+}): Promise<{ gatewayUrl: string }> {
   const { scratch, stops } = options;
   const redis = await startLocalRedis({ port: await portFor("redis") });
   stops.push(() => redis.stop());
@@ -94,6 +94,8 @@ async function startProvider(options: {
     dir: path.join(repoRoot, "circuits", "models"),
     port: await portFor("gateway"),
     host: "127.0.0.1",
+    // Buyers' inputs for the optimistic models (the dApp uploads them here through its /api/optimistic-input route).
+    inputs: { store: createInputStore({ dir: path.join(scratch, "inputs"), maxTotalBytes: 256 * 1024 * 1024 }) },
   });
   stops.push(() => gateway.close());
   const config = await writeNodeConfig({
@@ -126,6 +128,7 @@ async function startProvider(options: {
     if (process.env.SOVRA_E2E_KEEP_LOGS === "1") console.log(`provider node log: ${logFile}`);
   });
   await waitForLogLine(logFile, "provider node running", () => exited, 180_000);
+  return { gatewayUrl: gateway.url };
 }
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
@@ -162,7 +165,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     });
     const deploymentFile = path.join(scratch, "deployment.json");
     await writeFile(deploymentFile, `${JSON.stringify(deployment, null, 2)}\n`);
-    await startProvider({
+    const { gatewayUrl } = await startProvider({
       rpcUrl: chain.rpcUrl,
       deploymentFile,
       models: deployment.models.map((model) => model.name),
@@ -186,6 +189,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
         SOVRA_CHAIN_ID: "31337",
         SOVRA_RPC_URL: chain.rpcUrl,
         SOVRA_DEPLOYMENT_FILE: deploymentFile,
+        SOVRA_INPUT_GATEWAY_URL: gatewayUrl,
       },
     });
     let serverLog = "";
@@ -203,7 +207,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     });
     const baseUrl = `http://127.0.0.1:${port}`;
     await waitForHttp(`${baseUrl}/api/config`, server);
-    await writeFile(stateFile, JSON.stringify({ baseUrl, rpcUrl: chain.rpcUrl, deploymentFile }, null, 2));
+    await writeFile(stateFile, JSON.stringify({ baseUrl, rpcUrl: chain.rpcUrl, deploymentFile, gatewayUrl }, null, 2));
     return teardown;
   } catch (error) {
     await teardown();

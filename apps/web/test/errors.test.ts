@@ -152,3 +152,20 @@ describe("amounts in tokens", () => {
     expect(assetOfTarget(contracts, "0x99")).toBeUndefined();
   });
 });
+
+describe("optimistic tier errors", () => {
+  it("the settlement contracts' errors read as sentences", () => {
+    const data = encodeErrorResult({
+      abi: parseAbi(["error ChallengeClosed(uint256 jobId)"]),
+      errorName: "ChallengeClosed",
+      args: [7n],
+    });
+    expect(decodeRevertData(data, allAbis)?.message).toBe("Job 7's challenge window has closed.");
+    const notFinal = encodeErrorResult({
+      abi: parseAbi(["error NotFinal(uint256 jobId)"]),
+      errorName: "NotFinal",
+      args: [3n],
+    });
+    expect(decodeRevertData(notFinal, allAbis)?.message).toContain("not final yet");
+  });
+});

@@ -1,5 +1,6 @@
 "use client";
-// Follows one job: matched -> proving -> verified -> output, or expired -> refund, with tx links.
+// Follows one job: matched -> proving -> verified -> output, or expired -> refund, with tx links. A job of an
+// optimistic model is followed by OptimisticJob (commit, challenge window, audit, finality).
 import type { Hash } from "viem";
 import { useReadContract, useWriteContract } from "wagmi";
 import { marketAbi, modelRegistryAbi } from "@/lib/abis";
@@ -8,8 +9,10 @@ import { useChainNow, useTokenInfo, useTx } from "@/lib/hooks";
 import { parseModelIo } from "@/lib/io-spec";
 import { decodeOutput, describeOutput, describeScores } from "@/lib/models";
 import { jobState } from "@/lib/ledger";
+import { optimisticInputOf, TIER } from "@/lib/optimistic";
 import { useLedger } from "@/lib/ledger-data";
 import type { Deployment } from "@/lib/runtime-config";
+import { OptimisticJob } from "./OptimisticJob";
 import { useSovraConfig } from "./Providers";
 import { TxStatus } from "./TxStatus";
 import { WithdrawOwed } from "./WithdrawOwed";
@@ -60,9 +63,22 @@ export function JobTracker({ deployment, jobId }: { deployment: Deployment; jobI
     args: [modelId ?? "0x0000000000000000000000000000000000000000000000000000000000000000"],
     query: { enabled: modelId !== undefined },
   });
+  const tier = useReadContract({
+    address: deployment.contracts.modelRegistry,
+    abi: modelRegistryAbi,
+    functionName: "tierOf",
+    args: [modelId ?? "0x0000000000000000000000000000000000000000000000000000000000000000"],
+    query: { enabled: modelId !== undefined },
+  });
 
   if (now === undefined || ledger.isLoading) return <Loading what={`job #${jobId.toString()}`} />;
   if (!matched) return <p className="empty">Job #{jobId.toString()} is not matched (yet).</p>;
+  if (tier.data === TIER.optimistic && model.data) {
+    const name = deployment.models.find((entry) => entry.modelId === modelId)?.name ?? "";
+    const kind = optimisticInputOf(name, model.data.ioSpec)?.output ?? "text";
+    return <OptimisticJob deployment={deployment} job={matched} settlement={model.data.verifier} kind={kind} />;
+  }
+  if (modelId !== undefined && tier.isLoading) return <Loading what={`job #${jobId.toString()}`} />;
   const { terms, outcome } = matched;
   const { deadline, price, buyer, provider } = terms;
   const amount = (value: bigint) =>

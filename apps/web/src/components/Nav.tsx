@@ -9,6 +9,7 @@ const links = [
   { href: "/buy", label: "Buy" },
   { href: "/orders", label: "My orders" },
   { href: "/provider", label: "Provider" },
+  { href: "/disputes", label: "Disputes" },
   { href: "/governance", label: "Governance" },
   { href: "/models", label: "Models" },
 ];

@@ -3,6 +3,7 @@ import {
   accessManagerAbi,
   attestationRegistryAbi as attestationRegistryGenerated,
   modelRegistryAbi as modelRegistryGenerated,
+  optimisticSettlementAbi,
   providerRegistryAbi,
   sovraGovernorAbi,
   sovraTokenAbi,
@@ -21,6 +22,7 @@ export const paymentTokenAbi = testStablecoinAbi;
 export const governanceTokenAbi = sovraTokenAbi;
 export const timelockAbi = timelockControllerAbi;
 export const managerAbi = accessManagerAbi;
+export const settlementAbi = optimisticSettlementAbi;
 
 /** Every ABI, for decoding custom errors whatever contract raised them. */
 export const allAbis: readonly Abi[] = [
@@ -33,4 +35,5 @@ export const allAbis: readonly Abi[] = [
   governanceTokenAbi,
   timelockAbi,
   managerAbi,
+  settlementAbi,
 ];

@@ -102,6 +102,23 @@ export const errorSentences: Record<string, Sentence> = {
   NothingToRelease: () => "No collateral of settled jobs is waiting to be released.",
   AmountOverflow: () => "The amount is too large.",
   ZeroAddress: () => "An address must not be zero.",
+  // Optimistic tier (settlement contracts)
+  CommitTooLate: ([jobId, latest]) =>
+    `Job ${str(jobId)} can no longer be committed: the window and a dispute must fit before its deadline (latest ${when(latest)}).`,
+  AlreadyCommitted: ([jobId]) => `A result for job ${str(jobId)} is already committed.`,
+  InvalidCommitment: ([jobId]) => `The commitment sent for job ${str(jobId)} is not the one its provider made.`,
+  NotFinal: ([jobId]) =>
+    `Job ${str(jobId)}'s result is not final yet: its challenge window is open, or an audit or dispute is pending.`,
+  ChallengeClosed: ([jobId]) => `Job ${str(jobId)}'s challenge window has closed.`,
+  SelfChallenge: ([jobId]) => `The provider of job ${str(jobId)} cannot challenge its own result.`,
+  DisputeExists: ([jobId]) => `Job ${str(jobId)} is already disputed.`,
+  WrongPhase: ([jobId]) => `This step is not open for job ${str(jobId)} now: wait for its phase.`,
+  AlreadyAnswered: ([jobId]) => `You already answered for job ${str(jobId)}.`,
+  RevealMismatch: ([jobId]) => `The reveal for job ${str(jobId)} does not match the committed hash.`,
+  RandomnessNotReady: ([jobId]) => `Job ${str(jobId)}'s draw needs the next block: try again in a moment.`,
+  BondTooSmall: ([bond, minimum], { amount }) =>
+    `An auditor bond of ${amount(bond, "governance")} is below the minimum of ${amount(minimum, "governance")}.`,
+  DutiesPending: () => "Your audits and committee seats must be answered or resolved first.",
   // Attestations and models
   UntrustedAttester: () => "This attester is not trusted for that claim.",
   ExpiryNotInFuture: () => "The attestation's expiry must be in the future.",

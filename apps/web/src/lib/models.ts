@@ -1,6 +1,7 @@
 // Reads a model's on-chain io spec (JSON written by the circuits package: input shape/dtype, output count and
 // packing, task, labels) and decodes a verified output with it. `parseIoSpec` reads any spec loosely (the Models
 // page shows even foreign ones); what is decoded or described in detail goes through the strict `parseModelIo`.
+import { optimisticOutputInWords } from "./optimistic";
 import { z } from "zod";
 import { unpackOutput } from "@sovra/circuits/io/pack";
 import { inputCount, inputKind, isDigitModel, parseModelIo, type ModelIo } from "./io-spec";
@@ -133,6 +134,8 @@ export function decodeOutput(output: readonly bigint[], io: ModelIo): DecodedOut
 
 /** The verified output in words, from the registry's io spec text; raw signals when the spec cannot decode it. */
 export function describeOutput(output: readonly bigint[], ioSpec?: string): string {
+  const optimistic = ioSpec === undefined ? undefined : optimisticOutputInWords(output, ioSpec);
+  if (optimistic !== undefined) return optimistic;
   const parsed = ioSpec === undefined ? undefined : parseModelIo(ioSpec);
   const decoded = parsed?.ok ? decodeOutput(output, parsed.io) : undefined;
   if (decoded) return decoded.answer;
@@ -146,6 +149,8 @@ export function describeOutput(output: readonly bigint[], ioSpec?: string): stri
  * io spec cannot decode these signals (the raw signals are then all there is to show).
  */
 export function outputInWords(output: readonly bigint[], ioSpec: string): string | undefined {
+  const optimistic = optimisticOutputInWords(output, ioSpec);
+  if (optimistic !== undefined) return optimistic;
   const parsed = parseModelIo(ioSpec);
   const decoded = parsed.ok ? decodeOutput(output, parsed.io) : undefined;
   if (!parsed.ok || !decoded) return undefined;
@@ -251,7 +256,12 @@ export function modelPurpose(ioSpec: string): ModelPurpose {
 
 /** `mlp` -> `multi-layer perceptron`; other names as they are. */
 export function modelArchitecture(name: string): string {
-  const known: Record<string, string> = { mlp: "multi-layer perceptron", cnn: "convolutional neural network" };
+  const known: Record<string, string> = {
+    mlp: "multi-layer perceptron",
+    cnn: "convolutional neural network",
+    ocr: "PP-OCRv4 text detection and recognition",
+    vad: "Silero VAD v5 speech activity",
+  };
   return known[name.toLowerCase()] ?? name;
 }
 

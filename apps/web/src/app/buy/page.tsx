@@ -6,6 +6,7 @@ import { useReadContract, useReadContracts, useSignTypedData, useWriteContract }
 import { JobTracker } from "@/components/JobTracker";
 import { MarketPicker } from "@/components/MarketPicker";
 import { ModelInput } from "@/components/ModelInput";
+import { OptimisticInput, type PreparedInput } from "@/components/OptimisticInput";
 import { TxStatus } from "@/components/TxStatus";
 import { WithdrawOwed } from "@/components/WithdrawOwed";
 import { Card, Empty, Field, Loading, WithDeployment } from "@/components/ui";
@@ -19,6 +20,7 @@ import { fetchInputHash, inputRefOf, type QuantizedInput } from "@/lib/input-enc
 import { isDigitModel, parseModelIo } from "@/lib/io-spec";
 import { useLedger, usePolicyClasses } from "@/lib/ledger-data";
 import { useMarketInfo } from "@/lib/market-data";
+import { optimisticInputOf, TIER } from "@/lib/optimistic";
 import { NO_ATTESTER_WARNING } from "@/lib/policy";
 import type { Deployment } from "@/lib/runtime-config";
 
@@ -94,7 +96,8 @@ function BidForm({
   const { info, bestAsk } = useMarketInfo(deployment, marketId);
   const [entered, setEntered] = useState<{ key: string; input: QuantizedInput | undefined }>();
   const [maxPriceText, setMaxPriceText] = useState("");
-  const [minutes, setMinutes] = useState("10");
+  const [minutesText, setMinutes] = useState<string>();
+  const [prepared, setPrepared] = useState<{ key: string; input: PreparedInput | undefined }>();
   const [usePermit, setUsePermit] = useState(true);
   const { writeContractAsync } = useWriteContract();
   const { signTypedDataAsync } = useSignTypedData();
@@ -124,8 +127,11 @@ function BidForm({
   const typedMax = maxPriceText ? parseAmount(maxPriceText, decimals) : quote;
   const maxTick = typedMax !== undefined && tickSize ? priceToTick(typedMax, tickSize) : undefined;
   const escrow = maxTick !== undefined && tickSize !== undefined ? tickToPrice(maxTick, tickSize) : undefined;
-  const windowSeconds = Math.round(Number(minutes) * 60);
   const minWindow = info?.params.minJobWindow ?? 0;
+  // Ten minutes, or five more than the market's minimum when that is longer (optimistic markets: the challenge
+  // window and a whole dispute must fit before the deadline).
+  const minutes = minutesText ?? String(Math.max(10, Math.ceil(minWindow / 60) + 5));
+  const windowSeconds = Math.round(Number(minutes) * 60);
   const deadlineOk = Number.isFinite(windowSeconds) && windowSeconds > minWindow;
   const needsApproval = escrow !== undefined && allowance !== undefined && allowance < escrow;
   const cost =
@@ -143,34 +149,45 @@ function BidForm({
     args: [marketEntry?.modelId ?? `0x${"0".repeat(64)}`],
     query: { enabled: marketEntry !== undefined },
   });
-  const spec = model.data ? parseModelIo(model.data.ioSpec) : undefined;
+  const tier = useReadContract({
+    address: deployment.contracts.modelRegistry,
+    abi: modelRegistryAbi,
+    functionName: "tierOf",
+    args: [marketEntry?.modelId ?? `0x${"0".repeat(64)}`],
+    query: { enabled: marketEntry !== undefined },
+  });
+  const optimistic = tier.data === TIER.optimistic;
+  const modelName = deployment.models.find((entry) => entry.modelId === marketEntry?.modelId)?.name ?? "";
+  const optimisticKind = optimistic && model.data ? optimisticInputOf(modelName, model.data.ioSpec) : undefined;
+  const spec = model.data && tier.data === TIER.zk ? parseModelIo(model.data.ioSpec) : undefined;
   const io = spec?.ok ? spec.io : undefined;
   const digit = io !== undefined && isDigitModel(io);
   // An input belongs to the model it was entered for: switching markets starts afresh.
   const inputKey = `${marketId}:${model.data?.ioSpec ?? ""}`;
   const modelInput = entered?.key === inputKey ? entered.input : undefined;
+  const preparedInput = prepared?.key === inputKey ? prepared.input : undefined;
+  const hasInput = optimistic ? preparedInput !== undefined : io !== undefined && modelInput !== undefined;
   const unlistable = policyClass !== undefined && classes.data?.get(policyClass)?.listable === false;
   const ready =
-    account !== undefined &&
-    io !== undefined &&
-    modelInput !== undefined &&
-    maxTick !== undefined &&
-    maxTick > 0 &&
-    deadlineOk &&
-    now !== undefined;
+    account !== undefined && hasInput && maxTick !== undefined && maxTick > 0 && deadlineOk && now !== undefined;
 
   async function placeBid() {
-    if (!ready || !io || !modelInput || maxTick === undefined || escrow === undefined || now === undefined || !account)
-      return;
+    if (!ready || maxTick === undefined || escrow === undefined || now === undefined || !account) return;
     let inputHash: bigint;
     let inputRef: `0x${string}`;
-    try {
-      // The hash is over exactly the bytes the bid carries.
-      inputRef = inputRefOf(modelInput.values, io.input);
-      inputHash = await fetchInputHash(inputRef);
-    } catch (error) {
-      tx.fail("Bid", error instanceof Error ? error.message : "could not hash the input");
-      return;
+    if (preparedInput) {
+      // An optimistic model's input: stored on the gateway, committed to by its sha2-256.
+      ({ inputHash, inputRef } = preparedInput);
+    } else {
+      if (!io || !modelInput) return;
+      try {
+        // The hash is over exactly the bytes the bid carries.
+        inputRef = inputRefOf(modelInput.values, io.input);
+        inputHash = await fetchInputHash(inputRef);
+      } catch (error) {
+        tx.fail("Bid", error instanceof Error ? error.message : "could not hash the input");
+        return;
+      }
     }
     const deadline = BigInt(now + windowSeconds);
     let send: () => Promise<Hash>;
@@ -253,7 +270,17 @@ function BidForm({
   return (
     <Card title="New job">
       <MarketPicker deployment={deployment} value={marketId} onChange={setMarketId} label="Model and policy class" />
-      {io ? (
+      {optimisticKind ? (
+        <OptimisticInput
+          key={inputKey}
+          kind={optimisticKind}
+          onChange={(input) => setPrepared({ key: inputKey, input })}
+        />
+      ) : optimistic && model.data ? (
+        <p className="tx-error" role="alert" data-testid="io-spec-error">
+          This market&apos;s model cannot be bought here: its io spec names no input this page can upload.
+        </p>
+      ) : io ? (
         <ModelInput key={inputKey} io={io} digit={digit} onChange={(input) => setEntered({ key: inputKey, input })} />
       ) : spec && !spec.ok ? (
         <p className="tx-error" role="alert" data-testid="io-spec-error">
@@ -348,10 +375,12 @@ function BidForm({
         </p>
       )}
       <button type="button" onClick={() => void placeBid()} disabled={!ready || tx.busy}>
-        {modelInput === undefined
-          ? digit
-            ? "Draw a digit first"
-            : "Enter the input first"
+        {!hasInput
+          ? optimistic
+            ? "Upload the input first"
+            : digit
+              ? "Draw a digit first"
+              : "Enter the input first"
           : needsApproval && !usePermit
             ? "Approve and bid"
             : "Place bid"}

@@ -1,5 +1,6 @@
 "use client";
 import { useReadContracts } from "wagmi";
+import { Incentives } from "@/components/Incentives";
 import { PolicyNote } from "@/components/MarketAbout";
 import { ProposeModel } from "@/components/ProposeModel";
 import { Card, Empty, Loading, WithDeployment } from "@/components/ui";
@@ -8,6 +9,8 @@ import { formatAmount, shortAddress, tickToPrice } from "@/lib/format";
 import { useTokenInfo } from "@/lib/hooks";
 import { usePolicyClasses } from "@/lib/ledger-data";
 import { useMarketsOverview } from "@/lib/market-data";
+import { describeOptimisticSpec, optimisticInputOf } from "@/lib/optimistic";
+import { useOptimisticModels } from "@/lib/optimistic-data";
 import { describeIoSpec, formatMinVram, modelArchitecture, modelPurpose } from "@/lib/models";
 import type { Deployment } from "@/lib/runtime-config";
 import { cidOfMultihash } from "@sovra/contracts";
@@ -40,6 +43,7 @@ function Models({ deployment }: { deployment: Deployment }) {
   const markets = useMarketsOverview(deployment);
   const classes = usePolicyClasses(deployment);
   const token = useTokenInfo(deployment.contracts.paymentToken);
+  const optimistic = useOptimisticModels(deployment).models;
   if (!deployment.models.length) return <Empty>No models are registered in this deployment yet.</Empty>;
   if (reads.isLoading) return <Loading what="models" />;
   const tickPrice = (tick: number | null, tickSize: bigint) =>
@@ -55,18 +59,43 @@ function Models({ deployment }: { deployment: Deployment }) {
         const spec = onChain ? describeIoSpec(onChain.ioSpec) : undefined;
         const purpose = onChain ? modelPurpose(onChain.ioSpec) : undefined;
         const modelMarkets = deployment.markets.filter((market) => market.modelId === model.modelId);
+        const settlement = optimistic.find((entry) => entry.modelId === model.modelId)?.settlement;
+        const optimisticInput = onChain && settlement ? optimisticInputOf(model.name, onChain.ioSpec) : undefined;
+        const optimisticSpec = onChain && settlement ? describeOptimisticSpec(onChain.ioSpec) : undefined;
         return (
           <Card key={model.modelId} title={`${model.name} (${modelArchitecture(model.name)})`} id={`model-${index}`}>
             {!onChain || !purpose ? (
               <Empty>Not found in the registry.</Empty>
             ) : (
               <>
-                <p data-testid="model-task">{purpose.task}</p>
+                <p data-testid="model-task">
+                  {optimisticInput
+                    ? optimisticInput.output === "text"
+                      ? "Reads the text in an image (optimistic tier)."
+                      : "Finds the speech in a recording (optimistic tier)."
+                    : purpose.task}
+                </p>
                 <dl className="kv" data-testid="model">
+                  <dt>Tier</dt>
+                  <dd data-testid="model-tier">
+                    {settlement ? "optimistic (audits and disputes)" : "zk (every result proven)"}
+                  </dd>
                   <dt>Input</dt>
-                  <dd>{purpose.input}</dd>
+                  <dd>{optimisticSpec?.input ?? purpose.input}</dd>
                   <dt>Output</dt>
-                  <dd>{purpose.output}</dd>
+                  <dd>{optimisticSpec?.output ?? purpose.output}</dd>
+                  {optimisticSpec?.rule && (
+                    <>
+                      <dt>Results agree when</dt>
+                      <dd data-testid="model-rule">{optimisticSpec.rule}</dd>
+                    </>
+                  )}
+                  {optimisticSpec?.runtime && (
+                    <>
+                      <dt>Runtime</dt>
+                      <dd>{optimisticSpec.runtime}</dd>
+                    </>
+                  )}
                   <dt>Status</dt>
                   <dd>{onChain.approved ? "approved" : "not approved"}</dd>
                   {spec?.meanAbsError ? (
@@ -142,6 +171,9 @@ function Models({ deployment }: { deployment: Deployment }) {
                       </tbody>
                     </table>
                   </div>
+                )}
+                {settlement && (
+                  <Incentives deployment={deployment} settlement={settlement} marketId={modelMarkets[0]?.marketId} />
                 )}
                 <div className="muted">
                   {[...new Set(modelMarkets.map((market) => market.policyClass))].map((policyClass) => (

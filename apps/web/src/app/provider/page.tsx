@@ -3,6 +3,7 @@ import { useState } from "react";
 import { bytesToHex, type Address } from "viem";
 import { usePublicClient, useReadContract, useReadContracts, useWriteContract } from "wagmi";
 import { useQuery } from "@tanstack/react-query";
+import { AuditDuty } from "@/components/AuditDuty";
 import { MarketPicker, marketLabel } from "@/components/MarketPicker";
 import { ProviderDirectory } from "@/components/ProviderDirectory";
 import { TxStatus } from "@/components/TxStatus";
@@ -61,6 +62,7 @@ function Provider({ deployment }: { deployment: Deployment }) {
         <Earnings deployment={deployment} account={account} usd={usd} />
       </div>
       <Jobs deployment={deployment} account={account} usd={usd} />
+      <AuditDuty deployment={deployment} account={account} usd={usd} sov={sov} />
       <ProviderDirectory deployment={deployment} you={account} />
     </>
   );
