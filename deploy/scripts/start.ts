@@ -192,7 +192,13 @@ try {
     if (!webIsBuilt()) await step("building the dApp (first start, or its sources changed)", buildWeb);
     const webPort = settings.webPort;
     const webLog = path.join(settings.stateDir, "web.log");
-    const web = startWeb({ port: webPort, rpcUrl: chain.rpcUrl, deploymentFile, logFile: webLog });
+    const web = startWeb({
+      port: webPort,
+      rpcUrl: chain.rpcUrl,
+      deploymentFile,
+      logFile: webLog,
+      inputGatewayUrl: gateway.url,
+    });
     stoppers.push(() => web.stop());
     // The URL is printed once it answers, so that opening it right away works.
     await step(`serving the dApp on port ${webPort}`, () =>

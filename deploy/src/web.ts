@@ -48,6 +48,8 @@ export function startWeb(options: {
   rpcUrl: string;
   deploymentFile: string;
   logFile: string;
+  /** Where the dApp stores buyers' inputs for optimistic models (the node's gateway `POST /ipfs`). */
+  inputGatewayUrl?: string;
 }): ManagedProcess {
   return startProcess(
     "web",
@@ -61,6 +63,7 @@ export function startWeb(options: {
         SOVRA_CHAIN_ID: "31337",
         SOVRA_RPC_URL: options.rpcUrl,
         SOVRA_DEPLOYMENT_FILE: options.deploymentFile,
+        ...(options.inputGatewayUrl === undefined ? {} : { SOVRA_INPUT_GATEWAY_URL: options.inputGatewayUrl }),
       },
       logFile: options.logFile,
     },
