@@ -8,6 +8,7 @@ import { usePublicClient, useReadContracts } from "wagmi";
 import { modelRegistryAbi, settlementAbi } from "./abis";
 import { type DisputeRow, foldDisputes, TIER } from "./optimistic";
 import type { Deployment } from "./runtime-config";
+import type { Commitment } from "@sovra/contracts";
 
 export type OptimisticModel = { name: string; modelId: Hex; settlement: Address; ioSpec: string };
 
@@ -42,17 +43,8 @@ export function useOptimisticModels(deployment: Deployment): {
   return { models, isLoading: reads.isLoading };
 }
 
-export type Commitment = {
-  outputHash: Hex;
-  termsHash: Hex;
-  provider: Address;
-  marketId: number;
-  commitBlock: bigint;
-  committedAt: number;
-  finalAt: number;
-  auditBps: number;
-  epoch: number;
-};
+/** What `ResultCommitted` carries and every later call takes (one definition: the contracts package's). */
+export type { Commitment };
 
 export type CommittedResult = { output: readonly bigint[]; commitment: Commitment; txHash: Hash };
 

@@ -3,6 +3,7 @@
 // -> final or overturned) and the incentive defaults in words. contracts/README.md ("Optimistic tier") is the source.
 import { type Address, bytesToHex, type Hash, type Hex, hexToBytes, toHex } from "viem";
 import { z } from "zod";
+import type { OptimisticParams } from "@sovra/contracts";
 import { formatBps, formatDuration } from "./format";
 
 /** `IModelRegistry.Tier`, in the contract's order (`None` for an unregistered model). */
@@ -270,18 +271,8 @@ export function describeAudit(audit: AuditSummary): string {
   }
 }
 
-export type IncentiveParams = {
-  challengeWindow: number;
-  auditWindow: number;
-  revealWindow: number;
-  disputeTime: number;
-  auditBps: number;
-  committeeSize: number;
-  challengeBond: bigint;
-  auditorReward: bigint;
-  minAuditorBond: bigint;
-  auditorPenalty: bigint;
-};
+/** The settlement contract's governed parameters (`IOptimisticSettlement.Params`). */
+export type IncentiveParams = OptimisticParams;
 
 export type Money = (value: bigint) => string;
 
