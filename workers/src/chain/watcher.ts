@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { parseEventLogs, type Address, type Hex, type PublicClient } from "viem";
+import { createPoller } from "./poller.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import { jobTermsFromEvents, type BidPlacedTermsArgs, type JobTerms } from "@sovra/contracts";
@@ -194,9 +195,6 @@ export type Watcher = {
 export function createWatcher(options: WatcherOptions): Watcher {
   const key = cursorKey(options.chainId, options.market, options.provider);
   const range = BigInt(options.logRange);
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
 
   async function cursor(): Promise<bigint | null> {
     const value = await options.redis.get(key);
@@ -234,7 +232,7 @@ export function createWatcher(options: WatcherOptions): Watcher {
     if (from > target) return { idle: true, head };
     const first = from;
     let count = 0;
-    while (from <= target && !stopped) {
+    while (from <= target && !poller.stopped) {
       const to = from + range - 1n < target ? from + range - 1n : target;
       const jobs = await scanMatchedJobs(options.client, {
         market: options.market,
@@ -257,31 +255,19 @@ export function createWatcher(options: WatcherOptions): Watcher {
     return { fromBlock: first, toBlock: from - 1n, jobs: count, head };
   }
 
+  const poller = createPoller(tick, (error) => {
+    if (error instanceof CursorLostError)
+      options.logger?.warn(
+        { key },
+        "watcher cursor changed or vanished during a pass (Redis restarted?); starting over from Redis's cursor",
+      );
+    else options.logger?.error({ err: error }, "watcher pass failed; retrying");
+  });
+
   return {
     tick,
     cursor,
-    start(intervalMs) {
-      stopped = false;
-      const loop = (): void => {
-        running = tick()
-          .catch((error: unknown) => {
-            if (error instanceof CursorLostError)
-              options.logger?.warn(
-                { key },
-                "watcher cursor changed or vanished during a pass (Redis restarted?); starting over from Redis's cursor",
-              );
-            else options.logger?.error({ err: error }, "watcher pass failed; retrying");
-          })
-          .finally(() => {
-            if (!stopped) timer = setTimeout(loop, intervalMs);
-          });
-      };
-      loop();
-    },
-    async stop() {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      await running;
-    },
+    start: poller.start,
+    stop: poller.stop,
   };
 }

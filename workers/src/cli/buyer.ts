@@ -37,6 +37,7 @@ import { parseCount, priceToTicks, selectMarket } from "./market.ts";
 import { buyerAccount, chainNow, readTokens, type Tokens } from "./session.ts";
 import { waitForJob, type JobProgress, type MatchInfo } from "./wait-job.ts";
 import { bidOptimistic } from "./optimistic-bid.ts";
+import { placeBid } from "./place-bid.ts";
 import { isOptimisticModelName } from "../optimistic/job.ts";
 import type { OptimisticModelName } from "../optimistic/models.ts";
 
@@ -262,39 +263,17 @@ stdout gets one JSON line: {jobId, task, predicted, label, values, scores, outpu
       const encoding = encodingOf(spec.input);
       const inputHash = await hashInput(input.values, encoding);
       const inputRef = encodeInputRef(input.values, encoding);
-      const allowance = await publicClient.readContract({
-        address: token.address,
-        abi: erc20PermitAbi,
-        functionName: "allowance",
-        args: [account.address, market],
+      const bid = await placeBid(config, publicClient, walletClient, {
+        market,
+        token: token.address,
+        marketId: entry.marketId,
+        maxTick,
+        escrow,
+        inputHash,
+        inputRef,
+        window: deadlineSeconds,
       });
-      if (allowance < escrow)
-        await send(publicClient, walletClient, {
-          address: token.address,
-          abi: erc20PermitAbi,
-          functionName: "approve",
-          args: [market, escrow],
-        });
-      // The deadline counts from the chain's "now" as the next block will see it: an idle local chain's latest
-      // block may be much older than the wall clock.
-      const deadline = (await chainNow(publicClient)) + deadlineSeconds;
-      const bid = await send(publicClient, walletClient, {
-        address: market,
-        abi: spotMarketAbi,
-        functionName: "placeBid",
-        args: [entry.marketId, Number(maxTick), inputHash, inputRef, deadline, false],
-      });
-      // The ids come from the mined transaction's events, not from the simulation: another bid landing in between
-      // would shift the simulated ids.
-      const receipt = await publicClient.getTransactionReceipt({ hash: bid.hash });
-      const placed = parseEventLogs({ abi: spotMarketAbi, eventName: "BidPlaced", logs: receipt.logs }).find(
-        (l) => l.address.toLowerCase() === market.toLowerCase(),
-      );
-      const orderId = placed?.args.orderId ?? 0n;
-      if (orderId === 0n)
-        throw new Error(
-          `bid not placed: the market first removed stale asks and ran out of its sweep budget; place it again (tx ${txLink(config, bid.hash)})`,
-        );
+      const { orderId, deadline, receipt } = bid;
       const matchedLog = parseEventLogs({ abi: spotMarketAbi, eventName: "JobMatched", logs: receipt.logs }).find(
         (l) => l.args.jobId === orderId,
       );
@@ -339,7 +318,7 @@ stdout gets one JSON line: {jobId, task, predicted, label, values, scores, outpu
         publicClient,
         market,
         jobId: orderId,
-        fromBlock: bid.blockNumber,
+        fromBlock: receipt.blockNumber,
         deadline,
         minJobWindow: BigInt(minJobWindow),
         ...(matched !== undefined ? { matched } : {}),

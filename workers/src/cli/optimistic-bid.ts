@@ -2,7 +2,7 @@
 // its CID, the provider's committed answer is printed at once (provisional) and again when final. `--verify`
 // re-executes the model here and, when the comparison rule says the answers differ, challenges with the bond.
 import { readFile } from "node:fs/promises";
-import { formatUnits, parseEventLogs, type Address, type Hex, type PublicClient } from "viem";
+import { formatUnits, type Address, type Hex, type PublicClient } from "viem";
 import { type Commitment, jobTermsFromEvents, outputHashOf } from "@sovra/contracts";
 import { erc20PermitAbi, JobStatus, optimisticSettlementAbi, spotMarketAbi } from "../chain/abis.ts";
 import { txLink, type walletClientFor } from "../chain/context.ts";
@@ -13,6 +13,7 @@ import { agreesWith } from "../optimistic/compare.ts";
 import { OPTIMISTIC_MODELS, type OptimisticModelName } from "../optimistic/models.ts";
 import { decodeOutputWords, outputWords } from "../optimistic/output-words.ts";
 import { json, send } from "./common.ts";
+import { placeBid } from "./place-bid.ts";
 import { formatAmount, formatTime } from "./errors.ts";
 import { priceToTicks } from "./market.ts";
 import { chainNow, type Tokens } from "./session.ts";
@@ -92,32 +93,17 @@ export async function bidOptimistic(session: OptimisticBidSession, options: Opti
       urls: [options.gateway],
     });
     const escrow = maxTick * tickSize;
-    const allowance = await publicClient.readContract({
-      address: token.address,
-      abi: erc20PermitAbi,
-      functionName: "allowance",
-      args: [session.account.address, market],
+    const bid = await placeBid(config, publicClient, walletClient, {
+      market,
+      token: token.address,
+      marketId: options.marketId,
+      maxTick,
+      escrow,
+      inputHash: uploaded.inputHash,
+      inputRef,
+      window,
     });
-    if (allowance < escrow)
-      await send(publicClient, walletClient, {
-        address: token.address,
-        abi: erc20PermitAbi,
-        functionName: "approve",
-        args: [market, escrow],
-      });
-    const deadline = (await chainNow(publicClient)) + window;
-    const bid = await send(publicClient, walletClient, {
-      address: market,
-      abi: spotMarketAbi,
-      functionName: "placeBid",
-      args: [options.marketId, Number(maxTick), uploaded.inputHash, inputRef, deadline, false],
-    });
-    const receipt = await publicClient.getTransactionReceipt({ hash: bid.hash });
-    const placed = parseEventLogs({ abi: spotMarketAbi, eventName: "BidPlaced", logs: receipt.logs }).find(
-      (l) => l.address.toLowerCase() === market.toLowerCase(),
-    );
-    const jobId = placed?.args.orderId ?? 0n;
-    if (jobId === 0n) throw new Error(`bid not placed (tx ${txLink(config, bid.hash)}); place it again`);
+    const { orderId: jobId, deadline } = bid;
     say(
       `bid placed: order ${jobId} on market ${options.marketId} (${options.model}), max ${formatAmount(escrow, token)}, deadline ${formatTime(deadline)}, gas ${bid.gasUsed}, tx ${txLink(config, bid.hash)}`,
     );

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { bytesToHex, type Address, type Hex, type PublicClient } from "viem";
 import { outputHashOf, voteHash } from "@sovra/contracts";
+import { createPoller } from "../chain/poller.ts";
 import { optimisticSettlementAbi, spotMarketAbi } from "../chain/abis.ts";
 import { fetchInput } from "../inputs/client.ts";
 import { checkCidInputRef, decodeCidInputRef } from "../inputs/ref.ts";
@@ -46,9 +47,6 @@ export function createAuditor(options: AuditorOptions): Auditor {
   const duties = new Map<string, Duty>();
   const disputes = new Map<string, Dispute>();
   let scanned = options.startBlock - 1n;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
   const answerKey = (d: Duty) => `sovra:answer:${options.chainId}:${d.settlement.toLowerCase()}:${d.jobId}:${d.kind}`;
 
   async function scan(head: bigint): Promise<void> {
@@ -228,34 +226,24 @@ export function createAuditor(options: AuditorOptions): Auditor {
     const block = await client.getBlock({ blockTag: "latest" });
     await scan(block.number);
     for (const [key, duty] of [...duties]) {
-      if (stopped) return;
+      if (poller.stopped) return;
       await advanceDuty(key, duty, block.timestamp).catch((error: unknown) =>
         logger?.warn({ jobId: duty.jobId.toString(), err: (error as Error).message }, "duty not advanced; retrying"),
       );
     }
     for (const [key, dispute] of [...disputes]) {
-      if (stopped) return;
+      if (poller.stopped) return;
       await advanceDispute(key, dispute, block.number, block.timestamp);
     }
   }
 
+  const poller = createPoller(tick, (error) =>
+    logger?.error({ err: (error as Error).message }, "audit pass failed; retrying"),
+  );
+
   return {
     tick,
-    start(intervalMs) {
-      stopped = false;
-      const loop = (): void => {
-        running = tick()
-          .catch((error: unknown) => logger?.error({ err: (error as Error).message }, "audit pass failed; retrying"))
-          .finally(() => {
-            if (!stopped) timer = setTimeout(loop, intervalMs);
-          });
-      };
-      loop();
-    },
-    async stop() {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      await running;
-    },
+    start: poller.start,
+    stop: poller.stop,
   };
 }

@@ -5,6 +5,7 @@
 // queued on the submit queue: one signer, one nonce order, the same exactly-once record as every other transaction.
 import type { Address, PublicClient } from "viem";
 import { type Commitment, type JobTerms, jobTermsFromEvents } from "@sovra/contracts";
+import { createPoller } from "../chain/poller.ts";
 import { JobStatus, optimisticSettlementAbi, spotMarketAbi } from "../chain/abis.ts";
 import { findBidPlaced } from "../chain/watcher.ts";
 import type { Logger } from "../logger.ts";
@@ -48,9 +49,6 @@ export function createFollowUp(options: FollowUpOptions): FollowUp {
   const { client, market, provider, logger } = options;
   const pending = new Map<string, Pending>();
   let scanned = options.startBlock - 1n;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
 
   async function readCommits(head: bigint): Promise<void> {
     const range = BigInt(options.logRange);
@@ -204,31 +202,19 @@ export function createFollowUp(options: FollowUpOptions): FollowUp {
     const head = await client.getBlockNumber({ cacheTime: 0 });
     await readCommits(head);
     for (const [key, job] of [...pending]) {
-      if (stopped) break;
+      if (poller.stopped) break;
       await advance(key, job, head);
     }
     return pending.size;
   }
 
+  const poller = createPoller(tick, (error) =>
+    logger?.error({ err: (error as Error).message }, "optimistic follow-up pass failed; retrying"),
+  );
+
   return {
     tick,
-    start(intervalMs) {
-      stopped = false;
-      const loop = (): void => {
-        running = tick()
-          .catch((error: unknown) =>
-            logger?.error({ err: (error as Error).message }, "optimistic follow-up pass failed; retrying"),
-          )
-          .finally(() => {
-            if (!stopped) timer = setTimeout(loop, intervalMs);
-          });
-      };
-      loop();
-    },
-    async stop() {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      await running;
-    },
+    start: poller.start,
+    stop: poller.stop,
   };
 }
