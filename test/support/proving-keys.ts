@@ -1,4 +1,4 @@
-// Vitest global setup: every shipped model's proving key is found in the cache or built there (digits_cnn's takes
+// Vitest global setup: the proving keys of the shipped models kept in the cache are found or built there (digits_cnn's takes
 // minutes on a fresh machine) before any test starts a provider node, whose start would otherwise include it.
 import { ensureProvingKeys } from "@sovra/deploy";
 
